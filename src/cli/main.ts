@@ -1,0 +1,45 @@
+/**
+ * The `selavi` command line. Commands are thin: each builder declares flags, each handler
+ * imports its heavy module lazily, so `selavi --help` never loads TensorFlow or ffmpeg.
+ * One top-level catch: a UserError prints one line and exits 2; anything else keeps its stack.
+ */
+import yargs, { type Argv } from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { UserError } from '../errors.js';
+import { commands } from './commands/index.js';
+
+/** Builds the parser without running it, so tests can parse argv in-process. */
+export function buildParser(argv: readonly string[]): Argv {
+  let parser = yargs([...argv])
+    .scriptName('selavi')
+    .usage('$0 <command> [options]\n\nLabel unlabelled video collections by self-labelling (SeLa / SeLaVi).')
+    .strict()
+    .demandCommand(1, 'Name a command: see `selavi --help`.')
+    .recommendCommands()
+    .help()
+    .alias('h', 'help')
+    .version()
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .fail((msg, err) => {
+      if (err) throw err;
+      throw new UserError(msg);
+    });
+  for (const cmd of commands) parser = parser.command(cmd);
+  return parser;
+}
+
+/** Runs the CLI; returns the exit code instead of exiting so tests can call it. */
+export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    await buildParser(argv).parseAsync();
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof UserError) {
+      process.stderr.write(`selavi: ${err.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`selavi: internal error\n${(err as Error)?.stack ?? String(err)}\n`);
+    return 1;
+  }
+}
+
