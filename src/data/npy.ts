@@ -1,0 +1,120 @@
+/**
+ * Reading and writing NumPy `.npy` files (format versions 1.0–3.0), the interchange format of
+ * `selavi sinkhorn`. Only what the tool needs: little-endian float32/float64 matrices in C order
+ * to read, int32/float32 arrays to write. The file is read straight into one typed array in
+ * chunks, so a 4 GB score matrix costs 4 GB, not 8.
+ */
+import { closeSync, openSync, readSync, fstatSync } from 'node:fs';
+import { InputError } from '../errors.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+
+/** A 2-D matrix read from .npy, always as float32 (float64 files are narrowed row by row). */
+export interface NpyMatrix {
+  data: Float32Array;
+  rows: number;
+  cols: number;
+  /** The dtype on disk: `<f4` or `<f8`. */
+  dtype: '<f4' | '<f8';
+}
+
+const MAGIC = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]); // \x93NUMPY
+
+/** Parses the header dict, e.g. `{'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }`. */
+export function parseNpyHeader(file: string, header: string): { descr: string; fortran: boolean; shape: number[] } {
+  const descr = /'descr'\s*:\s*'([^']+)'/.exec(header)?.[1];
+  const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
+  const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
+  if (descr === undefined || fortran === undefined || shapeText === undefined) {
+    throw new InputError(file, `malformed .npy header: ${JSON.stringify(header.trim().slice(0, 120))}`);
+  }
+  const shape = shapeText
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+    .map(Number);
+  if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw new InputError(file, `malformed .npy shape (${shapeText})`);
+  return { descr, fortran: fortran === 'True', shape };
+}
+
+function readExactly(fd: number, buf: Uint8Array, position: number, file: string): void {
+  let done = 0;
+  while (done < buf.length) {
+    const got = readSync(fd, buf, done, Math.min(buf.length - done, 1 << 26), position + done);
+    if (got === 0) throw new InputError(file, `truncated .npy: expected ${buf.length} data bytes, file ends after ${done}`);
+    done += got;
+  }
+}
+
+/**
+ * Reads an N x K float32 or float64 C-order matrix.
+ * @example const { data, rows, cols } = readNpyMatrix('logits.npy');
+ */
+export function readNpyMatrix(file: string): NpyMatrix {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (err) {
+    throw new InputError(file, `cannot open: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  try {
+    const size = fstatSync(fd).size;
+    if (size === 0) throw new InputError(file, 'empty file (expected a .npy matrix)');
+    const pre = Buffer.alloc(12);
+    const got = readSync(fd, pre, 0, 12, 0);
+    if (got < 10 || !pre.subarray(0, 6).equals(MAGIC)) throw new InputError(file, 'not a .npy file (bad magic bytes)');
+    const major = pre[6];
+    if (major < 1 || major > 3) throw new InputError(file, `unsupported .npy version ${major}.${pre[7]}`);
+    const headerLen = major === 1 ? pre.readUInt16LE(8) : pre.readUInt32LE(8);
+    const headerStart = major === 1 ? 10 : 12;
+    const headerBuf = Buffer.alloc(headerLen);
+    readExactly(fd, headerBuf, headerStart, file);
+    const { descr, fortran, shape } = parseNpyHeader(file, headerBuf.toString(major === 3 ? 'utf8' : 'latin1'));
+    if (descr !== '<f4' && descr !== '<f8') throw new InputError(file, `dtype ${descr} not supported (need float32 '<f4' or float64 '<f8')`);
+    if (fortran) throw new InputError(file, 'Fortran-order arrays are not supported (save with C order)');
+    if (shape.length !== 2) throw new InputError(file, `expected a 2-D matrix (N x K), got shape (${shape.join(', ')})`);
+    const [rows, cols] = shape;
+    const itemSize = descr === '<f4' ? 4 : 8;
+    const dataStart = headerStart + headerLen;
+    const expected = rows * cols * itemSize;
+    if (size - dataStart < expected) {
+      throw new InputError(file, `truncated .npy: shape (${rows}, ${cols}) needs ${expected} bytes, file has ${size - dataStart}`);
+    }
+    const data = new Float32Array(rows * cols);
+    if (descr === '<f4') {
+      readExactly(fd, new Uint8Array(data.buffer), dataStart, file);
+    } else {
+      // Narrow float64 to float32 a block of rows at a time: no second full-size array.
+      const rowsPerBlock = Math.max(1, Math.floor((8 << 20) / Math.max(1, cols * 8)));
+      for (let r0 = 0; r0 < rows; r0 += rowsPerBlock) {
+        const nRows = Math.min(rowsPerBlock, rows - r0);
+        const block = new Float64Array(nRows * cols);
+        readExactly(fd, new Uint8Array(block.buffer), dataStart + r0 * cols * 8, file);
+        data.set(block, r0 * cols);
+      }
+    }
+    return { data, rows, cols, dtype: descr };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Serialises a 1-D or 2-D int32/float32 array as .npy version 1.0. */
+export function encodeNpy(data: Int32Array | Float32Array, shape: readonly number[]): Buffer {
+  const descr = data instanceof Int32Array ? '<i4' : '<f4';
+  const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
+  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shapeText}, }`;
+  // Pad so that magic + version + length + header is a multiple of 64 (the format's alignment).
+  const total = 10 + header.length + 1;
+  header += ' '.repeat((64 - (total % 64)) % 64) + '\n';
+  const pre = Buffer.alloc(10);
+  MAGIC.copy(pre, 0);
+  pre[6] = 1;
+  pre[7] = 0;
+  pre.writeUInt16LE(header.length, 8);
+  return Buffer.concat([pre, Buffer.from(header, 'latin1'), Buffer.from(data.buffer, data.byteOffset, data.byteLength)]);
+}
+
+/** Writes .npy atomically (temp file + rename), so a killed run never leaves half a file. */
+export function writeNpy(file: string, data: Int32Array | Float32Array, shape: readonly number[] = [data.length]): void {
+  writeFileAtomic(file, encodeNpy(data, shape));
+}
