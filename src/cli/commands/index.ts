@@ -1,6 +1,7 @@
 /** Every `selavi` subcommand, in the order `--help` lists them. */
 import type { CommandModule } from 'yargs';
+import { evalCommand } from './eval.js';
 import { sinkhornCommand } from './sinkhorn.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [sinkhornCommand];
+export const commands: CommandModule<any, any>[] = [sinkhornCommand, evalCommand];
