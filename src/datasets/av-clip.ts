@@ -1,0 +1,316 @@
+/**
+ * One AV-digits clip: its plan (every random choice, written to meta.jsonl) and the rendering of
+ * that plan into rgb24 frames and float PCM audio. Planning and rendering draw from separate
+ * random streams, so the meta depends only on (seed, index, label) and not on rendering code.
+ *
+ * Every nuisance (polarity, colours, noise, voice, loudness, position) is drawn independently
+ * of the label, so a model cannot cluster by any of them and score well.
+ */
+import { resizeImage } from '../data/image-folder.js';
+import { CELLS_USED_PER_CLASS, cellIndex } from './digit-sheet.js';
+import { SeededRandom } from './seeded-random.js';
+import { SPEECH_RATE, TEMPOS, type Voice } from './speech-bank.js';
+
+export type Polarity = 'light-on-dark' | 'dark-on-light';
+export type NoiseColour = 'white' | 'pink' | 'brown';
+export type WeakModality = 'none' | 'visual' | 'audio';
+export type Degradation = 'low-contrast' | 'occluder' | 'pixel-noise' | 'heavy-noise';
+type Rgb = [number, number, number];
+
+/** Clip geometry and timing shared by all clips of a build. */
+export interface ClipFormat {
+  /** Frame width = height, pixels. */
+  size: number;
+  fps: number;
+  /** Seconds. */
+  duration: number;
+}
+
+/** Everything that was drawn for one clip; one line of meta.jsonl. */
+export interface ClipMeta {
+  id: string;
+  /** Relative to the data set folder. */
+  path: string;
+  /** Ground truth: the digit shown. */
+  label: number;
+  /** The digit spoken; differs from `label` when `mismatch`. */
+  spoken: number;
+  mismatch: boolean;
+  /** Source cell in digits.png: global index row*100+col, and index within its class (< 250). */
+  cell: number;
+  classCell: number;
+  voice: string;
+  voiceKind: Voice['kind'];
+  speaker: string;
+  language: string;
+  weak: WeakModality;
+  degradation: Degradation | null;
+  polarity: Polarity;
+  background: Rgb;
+  /** Brightness change across the frame, 0..255 units, and its direction in degrees. */
+  gradient: { amount: number; angle: number };
+  ink: Rgb;
+  /** |luma(ink) - luma(background)| / 255 after any low-contrast degradation. */
+  contrast: number;
+  digitSize: number;
+  /** Top-left of the digit at frame 0, and its drift per frame (it bounces off the edges). */
+  start: [number, number];
+  velocity: [number, number];
+  /** Std. dev. of per-pixel Gaussian noise, 0..255 units. */
+  pixelNoise: number;
+  occluder: { x: number; y: number; w: number; h: number; rgb: Rgb } | null;
+  noise: NoiseColour;
+  /** Speech-to-noise ratio, dB (speech RMS over its own span). */
+  snrDb: number;
+  /** Speech level relative to a 0.9 peak, dB. */
+  gainDb: number;
+  /** Seconds from clip start to speech start. */
+  onset: number;
+  tempo: number;
+  speechDuration: number;
+  duration: number;
+  fps: number;
+  size: number;
+}
+
+/** Probabilities of the hard cases. */
+export const WEAK_VISUAL_RATE = 0.15;
+export const WEAK_AUDIO_RATE = 0.15;
+export const MISMATCH_RATE = 0.03;
+
+const r3 = (x: number): number => Math.round(x * 1000) / 1000;
+
+function hsv(h: number, s: number, v: number): Rgb {
+  const f = (n: number): number => {
+    const k = (n + h / 60) % 6;
+    return Math.round(255 * (v - v * s * Math.max(0, Math.min(k, 4 - k, 1))));
+  };
+  return [f(5), f(3), f(1)];
+}
+
+const luma = (c: Rgb): number => 0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2];
+
+/**
+ * Draws the plan of clip `id` showing `label`. `speechLength(voice, digit, tempo)` gives an
+ * utterance's length in samples, so that the onset keeps the whole word inside the clip.
+ */
+export function planClip(
+  rng: SeededRandom,
+  id: string,
+  label: number,
+  fmt: ClipFormat,
+  voices: readonly Voice[],
+  speechLength: (voice: number, digit: number, tempo: number) => number,
+): ClipMeta {
+  const classCell = rng.int(0, CELLS_USED_PER_CLASS - 1);
+  const u = rng.next();
+  const weak: WeakModality = u < WEAK_VISUAL_RATE ? 'visual' : u < WEAK_VISUAL_RATE + WEAK_AUDIO_RATE ? 'audio' : 'none';
+  // A weak image plus a wrong word would leave nothing that points to the truth.
+  const mismatch = weak !== 'visual' && rng.chance(MISMATCH_RATE / (1 - WEAK_VISUAL_RATE));
+  const spoken = mismatch ? (label + rng.int(1, 9)) % 10 : label;
+
+  const voiceIndex = rng.int(0, voices.length - 1);
+  const voice = voices[voiceIndex];
+  const tempoIndex = rng.int(0, TEMPOS.length - 1);
+  const speechDuration = speechLength(voiceIndex, spoken, tempoIndex) / SPEECH_RATE;
+  const latest = Math.max(0.05, fmt.duration - speechDuration - 0.05);
+  const onset = rng.uniform(0.05, latest);
+
+  const polarity: Polarity = rng.chance(0.5) ? 'light-on-dark' : 'dark-on-light';
+  const dark = polarity === 'light-on-dark';
+  const background = hsv(rng.uniform(0, 360), rng.uniform(0, 0.7), dark ? rng.uniform(0.02, 0.4) : rng.uniform(0.6, 1));
+  let ink = hsv(rng.uniform(0, 360), rng.uniform(0, 0.6), dark ? rng.uniform(0.75, 1) : rng.uniform(0, 0.3));
+  const gradient = { amount: r3(rng.uniform(0, 40)), angle: r3(rng.uniform(0, 360)) };
+
+  const visualKinds: Degradation[] = ['low-contrast', 'occluder', 'pixel-noise'];
+  const degradation: Degradation | null = weak === 'visual' ? rng.pick(visualKinds) : weak === 'audio' ? 'heavy-noise' : null;
+  if (degradation === 'low-contrast' || degradation === 'pixel-noise') {
+    // Pixel noise alone leaves a bold digit readable: it comes with some loss of contrast too.
+    const k = degradation === 'low-contrast' ? rng.uniform(0.1, 0.22) : rng.uniform(0.35, 0.6);
+    ink = ink.map((c, i) => Math.round(background[i] + (c - background[i]) * k)) as Rgb;
+  }
+  const pixelNoise = degradation === 'pixel-noise' ? rng.uniform(45, 70) : rng.uniform(0, 10);
+
+  const digitSize = rng.int(Math.round(fmt.size * 0.44), Math.round(fmt.size * 0.56));
+  const room = fmt.size - digitSize;
+  const start: [number, number] = [r3(rng.uniform(0, room)), r3(rng.uniform(0, room))];
+  const speed = rng.uniform(0, 1.2) * (fmt.size / 64) * (10 / fmt.fps);
+  const dir = rng.uniform(0, 2 * Math.PI);
+  const velocity: [number, number] = [r3(speed * Math.cos(dir)), r3(speed * Math.sin(dir))];
+
+  let occluder: ClipMeta['occluder'] = null;
+  if (degradation === 'occluder') {
+    // A block over the middle of the digit's path hides about half of it most of the time.
+    const w = Math.round(digitSize * rng.uniform(0.6, 0.8));
+    const h = Math.round(digitSize * rng.uniform(0.6, 0.8));
+    const cx = start[0] + digitSize / 2 + rng.uniform(-0.15, 0.15) * digitSize;
+    const cy = start[1] + digitSize / 2 + rng.uniform(-0.15, 0.15) * digitSize;
+    occluder = { x: Math.round(cx - w / 2), y: Math.round(cy - h / 2), w, h, rgb: hsv(rng.uniform(0, 360), rng.uniform(0, 1), rng.uniform(0, 1)) };
+  }
+
+  const noise = rng.pick(['white', 'pink', 'brown'] as const);
+  const snrDb = weak === 'audio' ? rng.uniform(-14, -6) : rng.uniform(0, 24);
+  const gainDb = rng.uniform(-16, 0);
+
+  return {
+    id,
+    path: `clips/${id}.mp4`,
+    label,
+    spoken,
+    mismatch,
+    cell: cellIndex(label, classCell),
+    classCell,
+    voice: voice.id,
+    voiceKind: voice.kind,
+    speaker: voice.speaker,
+    language: voice.language,
+    weak,
+    degradation,
+    polarity,
+    background,
+    gradient,
+    ink,
+    contrast: r3(Math.abs(luma(ink) - luma(background)) / 255),
+    digitSize,
+    start,
+    velocity,
+    pixelNoise: r3(pixelNoise),
+    occluder,
+    noise,
+    snrDb: r3(snrDb),
+    gainDb: r3(gainDb),
+    onset: r3(onset),
+    tempo: TEMPOS[tempoIndex],
+    speechDuration: r3(speechDuration),
+    duration: fmt.duration,
+    fps: fmt.fps,
+    size: fmt.size,
+  };
+}
+
+/** Index of `meta.tempo` in TEMPOS. */
+export function tempoIndex(meta: ClipMeta): number {
+  return TEMPOS.indexOf(meta.tempo as (typeof TEMPOS)[number]);
+}
+
+/** Frame count of a clip. */
+export function frameCount(meta: ClipMeta): number {
+  return Math.round(meta.duration * meta.fps);
+}
+
+/** Position along a path that bounces between 0 and `room`. */
+function bounce(p: number, room: number): number {
+  if (room <= 0) return 0;
+  const period = 2 * room;
+  const m = ((p % period) + period) % period;
+  return m <= room ? m : period - m;
+}
+
+/**
+ * 65,536 standard normal draws, fixed forever: pixel noise indexes it with 16 random bits, which
+ * is several times faster than a fresh Gaussian per sample and just as good to the eye.
+ */
+const NORMALS = ((): Float32Array => {
+  const r = new SeededRandom(0x6e6f726d);
+  return Float32Array.from({ length: 1 << 16 }, () => r.normal());
+})();
+
+/** Renders the frames as rgb24, [frames, size, size, 3]; `cell` is the 20x20 source digit. */
+export function renderFrames(meta: ClipMeta, cell: Uint8Array, rng: SeededRandom): Uint8Array {
+  const S = meta.size;
+  const T = frameCount(meta);
+  const d = meta.digitSize;
+  const mask = resizeImage(cell, 20, 20, 1, d, d);
+  const out = new Uint8Array(T * S * S * 3);
+  const ang = (meta.gradient.angle * Math.PI) / 180;
+  const gx = Math.cos(ang) / S;
+  const gy = Math.sin(ang) / S;
+  const bg = new Float32Array(S * S * 3);
+  for (let y = 0; y < S; y++) {
+    for (let x = 0; x < S; x++) {
+      const shift = meta.gradient.amount * ((x - S / 2) * gx + (y - S / 2) * gy);
+      for (let ch = 0; ch < 3; ch++) bg[(y * S + x) * 3 + ch] = meta.background[ch] + shift;
+    }
+  }
+  const room = S - d;
+  const occ = meta.occluder;
+  const [ir, ig, ib] = meta.ink;
+  const frame = new Float32Array(S * S * 3);
+  const sigma = meta.pixelNoise;
+  for (let t = 0; t < T; t++) {
+    // Drift plus a little hand-held jitter.
+    const px = Math.round(bounce(meta.start[0] + meta.velocity[0] * t + rng.normal() * 0.5, room));
+    const py = Math.round(bounce(meta.start[1] + meta.velocity[1] * t + rng.normal() * 0.5, room));
+    frame.set(bg);
+    for (let my = 0; my < d; my++) {
+      for (let mx = 0; mx < d; mx++) {
+        const a = mask[my * d + mx] / 255;
+        if (a === 0) continue;
+        const i = ((py + my) * S + px + mx) * 3;
+        frame[i] += (ir - frame[i]) * a;
+        frame[i + 1] += (ig - frame[i + 1]) * a;
+        frame[i + 2] += (ib - frame[i + 2]) * a;
+      }
+    }
+    if (occ) {
+      for (let y = Math.max(0, occ.y); y < Math.min(S, occ.y + occ.h); y++) {
+        for (let x = Math.max(0, occ.x); x < Math.min(S, occ.x + occ.w); x++) frame.set(occ.rgb, (y * S + x) * 3);
+      }
+    }
+    const base = t * S * S * 3;
+    for (let i = 0; i < frame.length; i++) {
+      const v = sigma > 0 ? frame[i] + NORMALS[rng.nextUint32() & 0xffff] * sigma : frame[i];
+      out[base + i] = v < 0 ? 0 : v > 255 ? 255 : Math.round(v);
+    }
+  }
+  return out;
+}
+
+/** Unit-RMS noise of a colour: white, pink (Kellet's 3-pole filter) or brown (leaky integral). */
+export function colouredNoise(colour: NoiseColour, length: number, rng: SeededRandom): Float32Array {
+  const out = new Float32Array(length);
+  let b0 = 0, b1 = 0, b2 = 0, br = 0;
+  for (let i = 0; i < length; i++) {
+    const w = rng.normal();
+    if (colour === 'white') out[i] = w;
+    else if (colour === 'pink') {
+      b0 = 0.99765 * b0 + w * 0.099046;
+      b1 = 0.963 * b1 + w * 0.2965164;
+      b2 = 0.57 * b2 + w * 1.0526913;
+      out[i] = b0 + b1 + b2 + w * 0.1848;
+    } else {
+      br = (br + 0.02 * w) / 1.02;
+      out[i] = br;
+    }
+  }
+  let mean = 0;
+  for (const v of out) mean += v;
+  mean /= Math.max(1, length);
+  let ss = 0;
+  for (let i = 0; i < length; i++) {
+    out[i] -= mean;
+    ss += out[i] * out[i];
+  }
+  const rms = Math.sqrt(ss / Math.max(1, length));
+  if (rms > 0) for (let i = 0; i < length; i++) out[i] /= rms;
+  return out;
+}
+
+/** Renders the audio track: the utterance at its onset and gain, plus noise at the SNR. */
+export function renderAudio(meta: ClipMeta, speech: Float32Array, rng: SeededRandom): Float32Array {
+  const len = Math.round(meta.duration * SPEECH_RATE);
+  const out = colouredNoise(meta.noise, len, rng);
+  const gain = 10 ** (meta.gainDb / 20);
+  let ss = 0;
+  for (const v of speech) ss += v * v;
+  const speechRms = gain * Math.sqrt(ss / Math.max(1, speech.length));
+  const noiseLevel = speechRms * 10 ** (-meta.snrDb / 20);
+  for (let i = 0; i < len; i++) out[i] *= noiseLevel;
+  const at = Math.round(meta.onset * SPEECH_RATE);
+  for (let i = 0; i < speech.length && at + i < len; i++) out[at + i] += gain * speech[i];
+  let peak = 0;
+  for (const v of out) peak = Math.max(peak, Math.abs(v));
+  // Heavy noise can push the mix past full scale: scale the whole clip down rather than clip it.
+  if (peak > 0.98) for (let i = 0; i < len; i++) out[i] *= 0.98 / peak;
+  return out;
+}

@@ -1,0 +1,58 @@
+/**
+ * Encodes raw rgb24 frames and float PCM audio into one small MP4 (H.264 + AAC) with a single
+ * ffmpeg process: frames go in on stdin, audio on a second pipe (fd 3), so nothing touches disk
+ * but the result.
+ */
+import { spawn } from 'node:child_process';
+import { rename, rm } from 'node:fs/promises';
+import type { Writable } from 'node:stream';
+import { locate } from '../media/ffmpeg-path.js';
+import { ToolError } from './run-tool.js';
+
+export interface EncodeOptions {
+  width: number;
+  height: number;
+  fps: number;
+  sampleRate: number;
+  /** x264 constant rate factor; higher is smaller. Default 30. */
+  crf?: number;
+  /** AAC bitrate, e.g. '24k'. */
+  audioBitrate?: string;
+}
+
+/** Writes `out` (via `out.part`, renamed when complete). */
+export async function encodeClip(out: string, frames: Uint8Array, audio: Float32Array, o: EncodeOptions): Promise<void> {
+  const ffmpeg = locate('ffmpeg').path;
+  const part = `${out}.part`;
+  const args = [
+    '-v', 'error', '-y',
+    '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${o.width}x${o.height}`, '-framerate', String(o.fps), '-i', 'pipe:0',
+    '-f', 'f32le', '-ar', String(o.sampleRate), '-ac', '1', '-i', 'pipe:3',
+    '-map', '0:v', '-map', '1:a',
+    // One thread each: the builder already runs two encoders side by side.
+    '-c:v', 'libx264', '-preset', 'veryfast', '-crf', String(o.crf ?? 30), '-pix_fmt', 'yuv420p', '-threads', '1',
+    '-c:a', 'aac', '-b:a', o.audioBitrate ?? '24k',
+    '-movflags', '+faststart', '-f', 'mp4', part,
+  ];
+  await new Promise<void>((resolve, reject) => {
+    const proc = spawn(ffmpeg, args, { stdio: ['pipe', 'ignore', 'pipe', 'pipe'] });
+    let err = '';
+    proc.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+    proc.on('error', (e) => reject(new ToolError(`ffmpeg: ${e.message}`)));
+    proc.on('close', (code) => {
+      if (code === 0) resolve();
+      else reject(new ToolError(`ffmpeg could not encode ${out} (exit ${code}): ${err.trim().split('\n').slice(-3).join(' | ')}`));
+    });
+    const feed = (stream: Writable, bytes: Uint8Array): void => {
+      // EPIPE when ffmpeg fails early: its exit code and stderr tell the real story.
+      stream.on('error', () => undefined);
+      stream.end(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    };
+    feed(proc.stdio[0] as Writable, frames);
+    feed(proc.stdio[3] as Writable, new Uint8Array(audio.buffer, audio.byteOffset, audio.byteLength));
+  }).catch(async (e) => {
+    await rm(part, { force: true });
+    throw e;
+  });
+  await rename(part, out);
+}

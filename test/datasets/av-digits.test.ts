@@ -1,0 +1,146 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { frameCount, renderFrames, type ClipMeta } from '../../src/datasets/av-clip.js';
+import { buildAvDigits, planAvDigits, type AvDigitsBuild } from '../../src/datasets/av-digits.js';
+import { CELLS_USED_PER_CLASS, cellClass, cellIndex, cellPixels, loadDigitSheet } from '../../src/datasets/digit-sheet.js';
+import { mixSeed, SeededRandom } from '../../src/datasets/seeded-random.js';
+import { SPEECH_RATE, VOICES } from '../../src/datasets/speech-bank.js';
+import { ConfigError } from '../../src/errors.js';
+import { locate } from '../../src/media/ffmpeg-path.js';
+import { whenDebian, type Maybe } from './debian-skip.js';
+
+const tmp = mkdtempSync(path.join(tmpdir(), 'selavi-avd-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const FMT = { size: 64, fps: 10, duration: 2 };
+/** Every utterance 0.6 s long: planning needs only lengths, not the sounds. */
+const stubLength = (): number => Math.round(0.6 * SPEECH_RATE);
+
+describe('AV digits: the plan (no packages needed)', () => {
+  const plan = planAvDigits(3000, 7, FMT, VOICES, stubLength);
+
+  it('balances labels and draws unique random ids that do not carry the label', () => {
+    const counts = new Array(10).fill(0);
+    for (const c of plan) counts[c.label]++;
+    expect(counts).toEqual(new Array(10).fill(300));
+    expect(new Set(plan.map((c) => c.id)).size).toBe(plan.length);
+    for (const c of plan) expect(c.path).toMatch(/^clips\/[0-9a-f]{12}\.mp4$/);
+  });
+
+  it('takes each image from the first 250 cells of its class', () => {
+    for (const c of plan) {
+      expect(c.classCell).toBeLessThan(CELLS_USED_PER_CLASS);
+      expect(cellClass(c.cell)).toEqual({ digit: c.label, j: c.classCell });
+    }
+    expect(cellIndex(3, 249)).toBe(1749); // rows 15..17: cell 249 is row 17, column 49
+  });
+
+  it('keeps weak modalities exclusive and mismatches rare and never on a weak image', () => {
+    const rate = (f: (c: ClipMeta) => boolean): number => plan.filter(f).length / plan.length;
+    expect(rate((c) => c.weak === 'visual')).toBeGreaterThan(0.1);
+    expect(rate((c) => c.weak === 'audio')).toBeGreaterThan(0.1);
+    expect(rate((c) => c.mismatch)).toBeGreaterThan(0.015);
+    expect(rate((c) => c.mismatch)).toBeLessThan(0.045);
+    for (const c of plan) {
+      expect(c.spoken === c.label).toBe(!c.mismatch);
+      if (c.mismatch) expect(c.weak).not.toBe('visual');
+      expect(c.degradation === null).toBe(c.weak === 'none');
+      expect(c.occluder !== null).toBe(c.degradation === 'occluder');
+      expect(c.onset + c.speechDuration).toBeLessThanOrEqual(c.duration);
+    }
+  });
+
+  it('draws nuisances independently of the label', () => {
+    for (let d = 0; d < 10; d++) {
+      const mine = plan.filter((c) => c.label === d);
+      const share = (f: (c: ClipMeta) => boolean): number => mine.filter(f).length / mine.length;
+      expect(share((c) => c.polarity === 'light-on-dark')).toBeGreaterThan(0.38);
+      expect(share((c) => c.polarity === 'light-on-dark')).toBeLessThan(0.62);
+      expect(share((c) => c.voiceKind === 'recorded')).toBeGreaterThan(0.28);
+      expect(share((c) => c.voiceKind === 'recorded')).toBeLessThan(0.52);
+      expect(share((c) => c.noise === 'white')).toBeLessThan(0.45);
+      expect(new Set(mine.map((c) => c.voice)).size).toBe(VOICES.length);
+    }
+  });
+
+  it('is reproducible from the seed and changes with it', () => {
+    expect(planAvDigits(3000, 7, FMT, VOICES, stubLength)).toEqual(plan);
+    expect(planAvDigits(50, 8, FMT, VOICES, stubLength)[0]).not.toEqual(planAvDigits(50, 7, FMT, VOICES, stubLength)[0]);
+  });
+});
+
+describe('AV digits: a small build from the Debian packages', () => {
+  const out = path.join(tmp, 'a');
+  let built: Maybe<AvDigitsBuild> = {};
+  beforeAll(async () => {
+    built = await whenDebian('AV digits build', () => buildAvDigits({ n: 6, seed: 3, out }));
+  }, 900_000);
+
+  const read = (dir: string, f: string): string => readFileSync(path.join(dir, f), 'utf8');
+  const metas = (dir: string): ClipMeta[] => read(dir, 'meta.jsonl').trim().split('\n').map((l) => JSON.parse(l) as ClipMeta);
+
+  it('writes clips named by random id, labels.csv and meta.jsonl that agree', (ctx) => {
+    if (!built.value) return ctx.skip(built.skip);
+    const meta = metas(out);
+    expect(meta).toHaveLength(6);
+    expect(meta).toEqual(built.value.clips);
+    const files = readdirSync(path.join(out, 'clips')).sort();
+    expect(files).toEqual(meta.map((m) => `${m.id}.mp4`).sort());
+    for (const f of files) expect(f).toMatch(/^[0-9a-f]{12}\.mp4$/);
+    expect(read(out, 'labels.csv')).toBe(['path,label', ...meta.map((m) => `${m.path},${m.label}`)].join('\n') + '\n');
+    for (const m of meta) {
+      expect(cellClass(m.cell)).toEqual({ digit: m.label, j: m.classCell });
+      expect(m.classCell).toBeLessThan(CELLS_USED_PER_CLASS);
+    }
+  });
+
+  it('makes clips of 1.5-3 s with an H.264 and an AAC stream', (ctx) => {
+    if (!built.value) return ctx.skip(built.skip);
+    for (const m of metas(out)) {
+      const probe = JSON.parse(execFileSync(locate('ffprobe').path, ['-v', 'error', '-show_entries',
+        'format=duration:stream=codec_name,width,height', '-of', 'json', path.join(out, m.path)]).toString()) as {
+        format: { duration: string };
+        streams: { codec_name: string; width?: number }[];
+      };
+      const seconds = Number(probe.format.duration);
+      expect(seconds).toBeGreaterThanOrEqual(1.5);
+      expect(seconds).toBeLessThanOrEqual(3);
+      expect(probe.streams.map((s) => s.codec_name).sort()).toEqual(['aac', 'h264']);
+      expect(probe.streams.find((s) => s.codec_name === 'h264')?.width).toBe(m.size);
+    }
+  });
+
+  it('shows the digit of its meta: the video is closest to its own cell', async (ctx) => {
+    if (!built.value) return ctx.skip(built.skip);
+    const sheet = await loadDigitSheet();
+    const meta = metas(out);
+    for (const [i, m] of meta.entries()) {
+      if (m.weak === 'visual') continue;
+      const raw = execFileSync(locate('ffmpeg').path, ['-v', 'error', '-i', path.join(out, m.path), '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-']);
+      expect(raw.length).toBe(frameCount(m) * m.size * m.size * 3);
+      // Render the same clip with each digit's cell in place of its own; the real one fits best.
+      const error = (cell: number): number => {
+        const expected = renderFrames(m, cellPixels(sheet, cell), new SeededRandom(mixSeed(3, i, 2)));
+        let sum = 0;
+        for (let k = 0; k < expected.length; k++) sum += Math.abs(expected[k] - raw[k]);
+        return sum / expected.length;
+      };
+      const own = error(m.cell);
+      for (let d = 0; d < 10; d++) if (d !== m.label) expect(own).toBeLessThan(error(cellIndex(d, m.classCell)));
+    }
+  });
+
+  it('gives the same meta for the same seed, and refuses to overwrite without force', async (ctx) => {
+    if (!built.value) return ctx.skip(built.skip);
+    const again = path.join(tmp, 'b');
+    await buildAvDigits({ n: 6, seed: 3, out: again });
+    for (const f of ['meta.jsonl', 'labels.csv', 'build.json']) expect(read(again, f)).toBe(read(out, f));
+    await expect(buildAvDigits({ n: 6, seed: 3, out: again })).rejects.toThrow(ConfigError);
+    const other = await buildAvDigits({ n: 6, seed: 4, out: again, force: true });
+    expect(other.clips.map((c) => c.id)).not.toEqual(built.value.clips.map((c) => c.id));
+    expect(readdirSync(path.join(again, 'clips'))).toHaveLength(6);
+  });
+});
