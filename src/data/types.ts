@@ -16,6 +16,8 @@ export interface DecodedClip {
   specShape: [number, number];
   /** False when the video had no audio track and `--missing-audio silence` filled it. */
   hasAudio: boolean;
+  /** True when the clip was shorter than the span and was padded (last frame repeated, audio zero). */
+  padded?: boolean;
 }
 
 /** A file that could not be used, and why. Written to `skipped.csv` and the run log. */

@@ -107,3 +107,17 @@ export function locate(tool: MediaTool, env: NodeJS.ProcessEnv = process.env): T
     `${tool} not found: set ${envVar}, or run \`npm install\` (it ships @ffmpeg-installer/@ffprobe-installer), or put ${tool} on PATH`,
   );
 }
+
+/**
+ * First line of `BIN -version` (e.g. `ffmpeg version N-47683-... Copyright ...`), or why it failed.
+ * Bounded by a 10 s timeout so a broken binary cannot hang `selavi doctor`.
+ */
+export async function toolVersion(bin: string): Promise<string> {
+  const { execFile } = await import('node:child_process');
+  return new Promise((resolve) => {
+    execFile(bin, ['-version'], { timeout: 10_000, maxBuffer: 1 << 20 }, (err, stdout) => {
+      const first = String(stdout).split('\n')[0]?.trim();
+      resolve(first || `version unknown (${err ? err.message.split('\n')[0] : 'no output'})`);
+    });
+  });
+}

@@ -1,7 +1,9 @@
 /** Every `selavi` subcommand, in the order `--help` lists them. */
 import type { CommandModule } from 'yargs';
+import { decodeCommand } from './decode.js';
+import { doctorCommand } from './doctor.js';
 import { evalCommand } from './eval.js';
 import { sinkhornCommand } from './sinkhorn.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [sinkhornCommand, evalCommand];
+export const commands: CommandModule<any, any>[] = [decodeCommand, sinkhornCommand, evalCommand, doctorCommand];

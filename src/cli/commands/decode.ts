@@ -1,0 +1,97 @@
+/**
+ * `selavi decode VIDEOS --out CACHE`: decode a video folder into a clip cache for training.
+ * The handler loads the decoding modules lazily so `selavi --help` stays fast.
+ */
+import type { Argv, CommandModule } from 'yargs';
+
+/** Flags of `selavi decode`. */
+export interface DecodeArgs {
+  videos: string;
+  out: string;
+  shard: string;
+  'clip-seconds': number;
+  frames: number;
+  size: number;
+  fps?: number;
+  'clips-per-video': number;
+  'missing-audio': 'skip' | 'silence';
+  short: 'pad' | 'skip';
+  'sample-rate': number;
+  'mel-bins': number;
+  'win-ms': number;
+  'hop-ms': number;
+  concurrency?: number;
+  timeout: number;
+  'probe-timeout': number;
+  json: boolean;
+}
+
+/** The `decode` command. */
+export const decodeCommand: CommandModule<object, DecodeArgs> = {
+  command: 'decode <videos>',
+  describe: 'Decode a folder of videos into a clip cache (frames + log-mel spectrograms)',
+  builder: (y: Argv<object>) =>
+    y
+      .positional('videos', { type: 'string', demandOption: true, describe: 'Folder of videos (searched recursively) or one video file' })
+      .option('out', { type: 'string', demandOption: true, describe: 'Cache directory (created; rerun skips complete shards)' })
+      .option('shard', { type: 'string', default: '0/1', describe: 'Decode part i of n (0-based) of the sorted file list: run n processes to split the work' })
+      .option('clip-seconds', { type: 'number', default: 2, describe: 'Clip span, seconds' })
+      .option('frames', { type: 'number', default: 8, describe: 'Frames per clip, spread evenly over the span' })
+      .option('size', { type: 'number', default: 64, describe: 'Frame side: short side scaled to it, then centre crop' })
+      .option('fps', { type: 'number', describe: 'Frame rate of the sampled frames (default: frames / clip-seconds)' })
+      .option('clips-per-video', { type: 'number', default: 1, describe: 'Clips per video, centred on equal parts (1 = the middle)' })
+      .option('missing-audio', { choices: ['skip', 'silence'] as const, default: 'skip' as const, describe: 'A video without audio: skip it or use silence' })
+      .option('short', { choices: ['pad', 'skip'] as const, default: 'pad' as const, describe: 'A video shorter than the span: pad it or skip it' })
+      .option('sample-rate', { type: 'number', default: 16000, describe: 'Audio sample rate, Hz' })
+      .option('mel-bins', { type: 'number', default: 64, describe: 'Mel bins of the spectrogram' })
+      .option('win-ms', { type: 'number', default: 25, describe: 'Spectrogram window, ms (Hann)' })
+      .option('hop-ms', { type: 'number', default: 10, describe: 'Spectrogram hop, ms' })
+      .option('concurrency', { type: 'number', describe: 'Parallel ffmpeg processes (default: cores)' })
+      .option('timeout', { type: 'number', default: 60, describe: 'Seconds before one clip decode is killed' })
+      .option('probe-timeout', { type: 'number', default: 20, describe: 'Seconds before one ffprobe is killed' })
+      .option('json', { type: 'boolean', default: false, describe: 'Print the summary as one JSON line' }) as unknown as Argv<DecodeArgs>,
+  handler: async (argv) => {
+    const { buildCache, parseShard } = await import('../../data/cache.js');
+    const summary = await buildCache({
+      videos: argv.videos,
+      out: argv.out,
+      shard: parseShard(argv.shard),
+      clipSeconds: argv['clip-seconds'],
+      frames: argv.frames,
+      size: argv.size,
+      fps: argv.fps,
+      clipsPerVideo: argv['clips-per-video'],
+      missingAudio: argv['missing-audio'],
+      short: argv.short,
+      sampleRate: argv['sample-rate'],
+      melBins: argv['mel-bins'],
+      winMs: argv['win-ms'],
+      hopMs: argv['hop-ms'],
+      concurrency: argv.concurrency,
+      timeoutMs: argv.timeout * 1000,
+      probeTimeoutMs: argv['probe-timeout'] * 1000,
+    });
+    if (argv.json) {
+      process.stdout.write(JSON.stringify(summary) + '\n');
+      return;
+    }
+    const part = summary.shard.count > 1 ? ` (shard ${summary.shard.index}/${summary.shard.count})` : '';
+    if (summary.alreadyComplete) {
+      process.stdout.write(`${summary.out}${part}: already complete, ${summary.clips} clips; nothing to do\n`);
+    } else {
+      process.stdout.write(
+        `decoded ${summary.clips} clips from ${summary.videos} files into ${summary.out}${part} in ${summary.seconds.toFixed(1)}s` +
+          ` (probed ${summary.probed}, reused ${summary.reused})\n`,
+      );
+    }
+    if (summary.skipped.length) {
+      const csv = summary.shard.count > 1 && !summary.mergedIndexFile ? 'the shard .skipped.csv' : 'skipped.csv';
+      process.stdout.write(`skipped ${summary.skipped.length} files (see ${csv}):\n`);
+      for (const s of summary.skipped.slice(0, 10)) process.stdout.write(`  ${s.path}: ${s.reason}\n`);
+      if (summary.skipped.length > 10) process.stdout.write(`  ... and ${summary.skipped.length - 10} more\n`);
+    }
+    if (summary.shard.count > 1 && !summary.mergedIndexFile) {
+      process.stdout.write(`other shards still missing; index.json is written when the last one completes\n`);
+    }
+  },
+};

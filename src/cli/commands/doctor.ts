@@ -1,0 +1,60 @@
+/**
+ * `selavi doctor`: what this machine will use — which ffmpeg and ffprobe (path, rule that found
+ * them, version line) and which tensor backend — so a bug report starts with the facts.
+ * Never throws for a missing piece: it reports it and sets exit code 1.
+ */
+import type { CommandModule } from 'yargs';
+
+/** Shape of `engine/backend.js` that doctor relies on. */
+interface BackendModule {
+  initBackend(opts?: { backend?: string; log?: (line: string) => void }): Promise<{ name: string; tried: { name: string; error?: string }[] }>;
+}
+
+/** Flags of `selavi doctor`. */
+export interface DoctorArgs {
+  backend?: string;
+}
+
+/** Lines describing ffmpeg/ffprobe/backend; `ok` false when something needed is missing. */
+export async function doctorReport(opts: { backend?: string } = {}): Promise<{ lines: string[]; ok: boolean }> {
+  const { candidates, locate, toolVersion } = await import('../../media/ffmpeg-path.js');
+  const lines: string[] = [];
+  let ok = true;
+  for (const tool of ['ffmpeg', 'ffprobe'] as const) {
+    try {
+      const loc = locate(tool);
+      lines.push(`${tool}: ${loc.path}  (found via ${loc.source})`);
+      lines.push(`  ${await toolVersion(loc.path)}`);
+    } catch (err) {
+      ok = false;
+      lines.push(`${tool}: NOT FOUND: ${(err as Error).message}`);
+      for (const c of candidates(tool)) lines.push(`  tried ${c.source}: ${c.path ?? 'absent'}`);
+    }
+  }
+  // The backend module is another component; a variable specifier keeps this file compiling
+  // (and doctor useful) even where it is absent.
+  const backendModule = '../../engine/backend.js';
+  try {
+    const { initBackend } = (await import(backendModule)) as BackendModule;
+    // log: doctor prints the choice itself, in its own format.
+    const res = await initBackend({ ...(opts.backend ? { backend: opts.backend } : {}), log: () => undefined });
+    lines.push(`backend: ${res.name}`);
+    for (const t of res.tried) lines.push(`  tried ${t.name}: ${t.error ? `failed: ${t.error}` : 'ok'}`);
+  } catch (err) {
+    ok = false;
+    lines.push(`backend: unavailable: ${(err as Error).message.split('\n')[0]}`);
+  }
+  return { lines, ok };
+}
+
+/** The `doctor` command. */
+export const doctorCommand: CommandModule<object, DoctorArgs> = {
+  command: 'doctor',
+  describe: 'Show which ffmpeg, ffprobe and tensor backend selavi will use',
+  builder: (y) => y.option('backend', { type: 'string', describe: 'Backend to try first (as in training)' }),
+  handler: async (argv) => {
+    const { lines, ok } = await doctorReport({ backend: argv.backend });
+    process.stdout.write(lines.join('\n') + '\n');
+    if (!ok) process.exitCode = 1;
+  },
+};

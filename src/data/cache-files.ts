@@ -1,0 +1,52 @@
+/**
+ * File names inside a cache directory and the one write primitive everything there uses.
+ */
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+
+/** `--shard i/n` as numbers: 0 <= index < count. */
+export interface ShardSpec {
+  index: number;
+  count: number;
+}
+
+/** Zero-padded so shard files sort in shard order: `shard-0002-of-0008`. */
+export function shardStem(s: ShardSpec): string {
+  const pad = (n: number) => String(n).padStart(4, '0');
+  return `shard-${pad(s.index)}-of-${pad(s.count)}`;
+}
+
+/** Matches a shard index file name and captures index and count. */
+export const SHARD_INDEX_RE = /^shard-(\d+)-of-(\d+)\.json$/;
+
+/** Paths of one shard's files inside `dir`. */
+export function shardFiles(dir: string, s: ShardSpec): { bin: string; index: string; skipped: string } {
+  const stem = path.join(dir, shardStem(s));
+  return { bin: `${stem}.bin`, index: `${stem}.json`, skipped: `${stem}.skipped.csv` };
+}
+
+/** Merged index of all shards (written by `mergeCacheIndexes`). */
+export const MERGED_INDEX = 'index.json';
+/** Probe results, one JSON object per line. */
+export const MANIFEST_FILE = 'manifest.jsonl';
+/** Every skipped file of the cache, `path,reason`. */
+export const SKIPPED_CSV = 'skipped.csv';
+
+let tmpSeq = 0;
+
+/**
+ * Writes `file` so readers see either the old or the new content, never a partial one:
+ * write a temp file next to it (same file system), fsync, rename over.
+ */
+export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+  // pid + counter: unique across processes and across concurrent writers in one process.
+  const tmp = `${file}.${process.pid}.${++tmpSeq}.tmp`;
+  const fh = await fsp.open(tmp, 'w');
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await fsp.rename(tmp, file);
+}

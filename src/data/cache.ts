@@ -1,0 +1,256 @@
+/**
+ * `selavi decode`: decodes a video folder into a clip cache (format: cache-index.ts).
+ *
+ * Flow per shard: walk (sorted) -> keep every n-th entry -> probe (manifest, cached across runs)
+ * -> plan clips -> decode in parallel with back-pressure -> append fixed-size records to a temp
+ * file -> rename it -> write skipped list -> write the shard index LAST (temp + rename). A crash
+ * leaves no index, so the rerun redoes that shard; a complete shard is skipped on rerun.
+ */
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { ConfigError, UserError } from '../errors.js';
+import { clipShapes, resolveDecodeOptions, type DecodeOptions } from '../media/decode-options.js';
+import { DEFAULT_PROBE_TIMEOUT_MS } from '../media/probe.js';
+import { comparePaths, walkVideos } from '../media/walk-videos.js';
+import { VIDEO_EXTENSIONS } from '../media/video-extensions.js';
+import { createProgress } from '../report/progress.js';
+import { MERGED_INDEX, shardFiles, shardStem, SHARD_INDEX_RE, writeFileAtomic, type ShardSpec } from './cache-files.js';
+import {
+  CACHE_FORMAT,
+  CACHE_VERSION,
+  mergeCacheIndexes,
+  optionsKey,
+  readShardIndex,
+  recordLayout,
+  type CacheContentOptions,
+  type CachedClipMeta,
+  type ShardIndex,
+} from './cache-index.js';
+import { clipStream, defaultConcurrency, type ClipDecoder } from './clip-stream.js';
+import { buildManifest } from './manifest.js';
+import { planClips } from './manifest-plan.js';
+import { SkipLog, writeSkippedCsv } from './skipped.js';
+import type { DecodedClip, SkippedItem } from './types.js';
+
+/** Options of {@link buildCache}: the decode options plus where, which shard and how fast. */
+export interface BuildCacheOptions extends Partial<DecodeOptions> {
+  /** Folder of videos (walked recursively) or a single file. */
+  videos: string;
+  /** Cache directory (created). */
+  out: string;
+  /** Which part of the sorted file list: every `count`-th file from `index`. Default 0/1. */
+  shard?: ShardSpec;
+  /** Clips per video (default 1: the middle of the video). */
+  clipsPerVideo?: number;
+  /** Parallel ffmpeg/ffprobe processes (default: cores). */
+  concurrency?: number;
+  /** Per-file ffprobe timeout, ms (default 20 s). */
+  probeTimeoutMs?: number;
+  /** Progress on stderr: default when stderr is a TTY and CI is unset. */
+  progress?: boolean;
+  /** Injected decoder (tests); default ffmpeg `decodeClip`. */
+  decode?: ClipDecoder;
+}
+
+/** What a `decode` run did. */
+export interface CacheSummary {
+  out: string;
+  shard: ShardSpec;
+  /** The shard was already complete; nothing was decoded. */
+  alreadyComplete: boolean;
+  /** Files (with a video extension) this shard looked at. */
+  videos: number;
+  /** Clips written. */
+  clips: number;
+  /** Unusable files, one per path. */
+  skipped: SkippedItem[];
+  /** Probes run / reused from the manifest. */
+  probed: number;
+  reused: number;
+  seconds: number;
+  /** The shard index file. */
+  indexFile: string;
+  /** Set when every shard is complete and `index.json` was (re)written. */
+  mergedIndexFile?: string;
+}
+
+/** Parses `--shard i/n` (0-based i). @throws ConfigError on a malformed or out-of-range value. */
+export function parseShard(spec: string): ShardSpec {
+  const m = /^(\d+)\/(\d+)$/.exec(spec.trim());
+  const index = m ? Number(m[1]) : NaN;
+  const count = m ? Number(m[2]) : NaN;
+  if (!m || count < 1 || index >= count) throw new ConfigError(`--shard must be i/n with 0 <= i < n (e.g. 0/4), got ${spec}`);
+  return { index, count };
+}
+
+/** The options stored in (and compared against) the index. */
+function contentOptions(o: DecodeOptions, clipsPerVideo: number): CacheContentOptions {
+  const { timeoutMs: _t, threads: _th, ...rest } = o;
+  const c = { ...rest, clipsPerVideo } as CacheContentOptions;
+  if (c.fps === undefined) delete c.fps;
+  return c;
+}
+
+/** Quantises a clip into one record (frames k/255 -> k exactly; spec copied as float32). */
+function encodeRecord(clip: DecodedClip, buf: Uint8Array, specOffset: number): void {
+  const f = clip.frames;
+  for (let i = 0; i < f.length; i++) {
+    const v = Math.round(f[i] * 255);
+    buf[i] = v < 0 ? 0 : v > 255 ? 255 : v;
+  }
+  new Float32Array(buf.buffer, buf.byteOffset + specOffset, clip.spec.length).set(clip.spec);
+}
+
+/**
+ * Decodes (one shard of) a video folder into `out`. Bad files never stop the run: each is
+ * reported once in the summary, in the shard index and in `skipped.csv`.
+ * @throws UserError when `videos` has no video file at all; ConfigError when `out` already holds
+ * this shard decoded with different options.
+ */
+export async function buildCache(opts: BuildCacheOptions): Promise<CacheSummary> {
+  const t0 = performance.now();
+  const o = resolveDecodeOptions(opts);
+  const shard = opts.shard ?? { index: 0, count: 1 };
+  if (!(Number.isInteger(shard.count) && shard.count >= 1 && Number.isInteger(shard.index) && shard.index >= 0 && shard.index < shard.count)) {
+    throw new ConfigError(`shard must satisfy 0 <= i < n, got ${shard.index}/${shard.count}`);
+  }
+  const clipsPerVideo = opts.clipsPerVideo ?? 1;
+  if (!(Number.isInteger(clipsPerVideo) && clipsPerVideo >= 1)) throw new ConfigError(`--clips-per-video must be a positive integer, got ${clipsPerVideo}`);
+  const concurrency = opts.concurrency ?? defaultConcurrency();
+  const content = contentOptions(o, clipsPerVideo);
+  const files = shardFiles(opts.out, shard);
+  await fsp.mkdir(opts.out, { recursive: true });
+
+  // Shards of another split in the same directory could never merge: refuse before decoding.
+  for (const n of await fsp.readdir(opts.out)) {
+    const m = SHARD_INDEX_RE.exec(n);
+    if (m && Number(m[2]) !== shard.count) {
+      throw new ConfigError(`${opts.out} holds shards of a ${Number(m[2])}-way split (${n}); --shard .../${shard.count} needs another --out`);
+    }
+  }
+  // Rerun: a complete shard with the same options is done; with other options it is an error.
+  const existing = await readShardIndex(files.index).catch(() => undefined);
+  if (existing) {
+    if (optionsKey(existing.options) !== optionsKey(content)) {
+      throw new ConfigError(`${opts.out} already holds ${shardStem(shard)} decoded with other options: use another --out or delete it`);
+    }
+    return {
+      out: opts.out,
+      shard,
+      alreadyComplete: true,
+      videos: existing.videos,
+      clips: existing.clips.length,
+      skipped: existing.skipped,
+      probed: 0,
+      reused: 0,
+      seconds: (performance.now() - t0) / 1000,
+      indexFile: files.index,
+      mergedIndexFile: await mergeIfComplete(opts.out, shard.count),
+    };
+  }
+
+  // Walk, and split files AND walk problems by the same rule, so each is handled by one shard.
+  const walk = await walkVideos(opts.videos);
+  const all: { path: string; problem?: string }[] = [...walk.files.map((f) => ({ path: f })), ...walk.problems.map((p) => ({ path: p.path, problem: p.reason }))];
+  if (!all.length) {
+    throw new UserError(`${opts.videos}: no video files found (extensions: ${[...VIDEO_EXTENSIONS].slice(0, 8).join(' ')} ...)`);
+  }
+  all.sort((a, b) => comparePaths(a.path, b.path));
+  const mine = all.filter((_, i) => i % shard.count === shard.index);
+  const log = new SkipLog();
+  for (const e of mine) if (e.problem) log.add(e.path, e.problem);
+  const toProbe = mine.filter((e) => !e.problem).map((e) => e.path);
+
+  const progressOn = opts.progress;
+  const probeBar = createProgress({ total: toProbe.length, label: 'probe', enabled: progressOn });
+  const manifest = await buildManifest(toProbe, {
+    cacheDir: opts.out,
+    concurrency,
+    timeoutMs: opts.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS,
+    onFile: () => probeBar.tick(),
+  });
+  probeBar.done();
+  const plan = planClips(manifest.rows, { clipSeconds: o.clipSeconds, clipsPerVideo, missingAudio: o.missingAudio, short: o.short });
+  for (const s of plan.skipped) log.add(s.path, s.reason);
+
+  const { frameShape, specShape } = clipShapes(o);
+  const layout = recordLayout(frameShape, specShape);
+  // Leftovers of a killed run of this shard (its index was never written, so it is redone).
+  const stem = shardStem(shard);
+  for (const n of await fsp.readdir(opts.out)) {
+    if (n.startsWith(`${stem}.bin.`) && n.endsWith('.tmp')) await fsp.rm(path.join(opts.out, n), { force: true });
+  }
+  const tmpBin = `${files.bin}.${process.pid}.tmp`;
+  const fh = await fsp.open(tmpBin, 'w');
+  const clips: CachedClipMeta[] = [];
+  const record = new Uint8Array(layout.recordBytes);
+  const decodeBar = createProgress({ total: plan.requests.length, label: 'decode', enabled: progressOn });
+  try {
+    const stream = clipStream(plan.requests, {
+      concurrency,
+      queue: concurrency,
+      ordered: true, // records in request order: the same cache whatever the timing
+      decode: opts.decode,
+      decodeOptions: o,
+      onSkip: (s, req) => {
+        decodeBar.tick();
+        log.add(s.path, clipsPerVideo > 1 ? `${s.reason} (clip at ${req.start}s)` : s.reason);
+      },
+    });
+    for await (const clip of stream) {
+      encodeRecord(clip, record, layout.specOffset);
+      await fh.write(record, 0, record.length);
+      clips.push({ path: clip.path, start: clip.start, hasAudio: clip.hasAudio, padded: clip.padded ?? false });
+      decodeBar.tick();
+    }
+    await fh.sync();
+  } finally {
+    await fh.close();
+    decodeBar.done();
+  }
+  await fsp.rename(tmpBin, files.bin);
+
+  const skipped = log.items().sort((a, b) => comparePaths(a.path, b.path));
+  if (shard.count > 1) await writeSkippedCsv(files.skipped, skipped);
+  const index: ShardIndex = {
+    format: CACHE_FORMAT,
+    version: CACHE_VERSION,
+    complete: true,
+    shard,
+    createdAt: new Date().toISOString(),
+    options: content,
+    frameShape,
+    specShape,
+    layout,
+    bin: path.basename(files.bin),
+    videos: mine.length,
+    clips,
+    skipped,
+  };
+  await writeFileAtomic(files.index, JSON.stringify(index)); // last: marks the shard complete
+  return {
+    out: opts.out,
+    shard,
+    alreadyComplete: false,
+    videos: mine.length,
+    clips: clips.length,
+    skipped,
+    probed: manifest.probed,
+    reused: manifest.reused,
+    seconds: (performance.now() - t0) / 1000,
+    indexFile: files.index,
+    mergedIndexFile: await mergeIfComplete(opts.out, shard.count),
+  };
+}
+
+/** Once all `count` shards are complete, (re)writes `index.json` and `skipped.csv`. */
+async function mergeIfComplete(out: string, count: number): Promise<string | undefined> {
+  const names = await fsp.readdir(out);
+  const done = names.filter((n) => {
+    const m = SHARD_INDEX_RE.exec(n);
+    return m && Number(m[2]) === count;
+  });
+  if (done.length < count) return undefined;
+  await mergeCacheIndexes(out);
+  return path.join(out, MERGED_INDEX);
+}
