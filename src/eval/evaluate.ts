@@ -3,15 +3,9 @@
  * matched rows, and reports what could not be scored and why.
  */
 import { InputError } from '../errors.js';
-import { clusterAccuracyOfTable } from './accuracy.js';
-import { adjustedMutualInfoOfTable } from './ami.js';
-import { adjustedRandIndexOfTable } from './ari.js';
-import { meanClusterEntropyOfTable } from './cluster-entropy.js';
-import { contingencyTable } from './contingency.js';
 import { matchClusters } from './match-clusters.js';
-import { normalizedMutualInfoOfTable } from './nmi.js';
-import { purityOfTable } from './purity.js';
 import type { ClusterTable } from './read-clusters.js';
+import { scoreLabels } from './score-labels.js';
 import type { TruthTable } from './read-truth.js';
 
 /**
@@ -86,24 +80,24 @@ export function evaluate(clusters: ClusterTable, truth: TruthTable): EvalReport 
     predLabels[k] = clusters.clusters[row];
     k += 1;
   });
-  const table = contingencyTable(truthLabels, predLabels);
+  const scores = scoreLabels(truthLabels, predLabels);
   return {
     n: clusters.paths.length,
     matched: m.matched,
-    nmi: normalizedMutualInfoOfTable(table),
-    ami: adjustedMutualInfoOfTable(table),
-    ari: adjustedRandIndexOfTable(table),
-    accuracy: clusterAccuracyOfTable(table),
-    purity: purityOfTable(table),
-    entropy: meanClusterEntropyOfTable(table),
+    nmi: scores.nmi,
+    ami: scores.ami,
+    ari: scores.ari,
+    accuracy: scores.accuracy,
+    purity: scores.purity,
+    entropy: scores.entropy,
     unmatched_clusters: m.unmatchedClusters,
     unmatched_truth: m.unmatchedTruth,
     ambiguous: truth.ambiguousClips.length,
     excluded_ambiguous: m.excludedAmbiguous,
     unresolved: m.unresolved,
     duplicate_truth_rows: truth.duplicates,
-    classes: table.classes.length,
-    clusters: table.clusters.length,
+    classes: scores.classes,
+    clusters: scores.clusters,
     matched_by: m.matchedBy,
     format: truth.format,
     layout: truth.layout,

@@ -14,6 +14,8 @@ export interface Rng {
   normal(): number;
   /** The state, to save in a checkpoint. */
   state(): [number, number, number, number];
+  /** Continues from a saved state (a resumed run). */
+  restore(state: readonly [number, number, number, number]): void;
 }
 
 /** Creates an Rng from a seed or from a saved state. @example const rng = createRng(0); rng.next(); */
@@ -51,6 +53,9 @@ export function createRng(seedOrState: number | readonly [number, number, number
       return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
     },
     state: () => [a >>> 0, b >>> 0, c >>> 0, d >>> 0],
+    restore: (st) => {
+      [a, b, c, d] = st;
+    },
   };
 }
 

@@ -1,9 +1,11 @@
 /** Every `selavi` subcommand, in the order `--help` lists them. */
 import type { CommandModule } from 'yargs';
+import { clusterCommand } from './cluster.js';
 import { decodeCommand } from './decode.js';
 import { doctorCommand } from './doctor.js';
 import { evalCommand } from './eval.js';
+import { selaCommand } from './sela.js';
 import { sinkhornCommand } from './sinkhorn.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [decodeCommand, sinkhornCommand, evalCommand, doctorCommand];
+export const commands: CommandModule<any, any>[] = [clusterCommand, selaCommand, decodeCommand, sinkhornCommand, evalCommand, doctorCommand];

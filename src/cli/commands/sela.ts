@@ -1,0 +1,36 @@
+/** `selavi sela IMAGES --out RUN`: self-label an image collection (SeLa, image-only). */
+import type { Argv, CommandModule } from 'yargs';
+import { trainConfigFrom, withTrainFlags, type TrainFlags } from '../train-flags.js';
+
+interface SelaArgs extends TrainFlags {
+  images: string;
+  size: number;
+  limit?: number;
+}
+
+export const selaCommand: CommandModule<object, SelaArgs> = {
+  command: 'sela <images>',
+  describe: 'Cluster images by self-labelling: a folder of png/jpg, or an IDX images file (e.g. Fashion-MNIST) with --truth its labels file',
+  builder: (y: Argv) =>
+    withTrainFlags(
+      y
+        .positional('images', { type: 'string', demandOption: true, describe: 'folder of png/jpg (any nesting), or an *-images-idx3-ubyte(.gz) file' })
+        .option('size', { type: 'number', default: 32, describe: 'image side for folders (IDX images keep their size)' })
+        .option('limit', { type: 'number', describe: 'use at most this many images' }),
+    ) as unknown as Argv<SelaArgs>,
+  handler: async (a) => {
+    const { loadImages } = await import('../../train/load-images.js');
+    const { runSela } = await import('../../train/run-cluster.js');
+    const { images, truthInData } = await loadImages(a.images, { truth: a.truth, size: a.size, limit: a.limit });
+    const summary = await runSela(images, {
+      out: a.out,
+      train: trainConfigFrom(a, ['image']),
+      truth: truthInData ? undefined : a.truth,
+      truthFormat: a['truth-format'],
+      resume: a.resume,
+      backend: a.backend,
+    });
+    process.stdout.write(`${JSON.stringify(summary)}\n`);
+    if (summary.interrupted) process.exitCode = 130;
+  },
+};

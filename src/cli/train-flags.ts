@@ -1,0 +1,96 @@
+/** Flags shared by `selavi cluster` and `selavi sela`, and their mapping to a TrainConfig. */
+import type { Argv } from 'yargs';
+import { ConfigError } from '../errors.js';
+import type { Modality } from '../models/selavi-model.js';
+import { DEFAULT_TRAIN, type TrainConfig } from '../train/selavi.js';
+
+export interface TrainFlags {
+  out: string;
+  k: number;
+  heads: number;
+  epochs: number;
+  'batch-size': number;
+  lr: number;
+  optimizer: 'sgd' | 'adam';
+  momentum: number;
+  'warmup-epochs': number;
+  'label-updates': number;
+  lambda: number;
+  prior: 'uniform' | 'gauss';
+  sd: number;
+  width: number;
+  augment: boolean;
+  seed: number;
+  truth?: string;
+  'truth-format': string;
+  nuisance?: string;
+  resume: boolean;
+  backend?: string;
+}
+
+export function withTrainFlags<T>(y: Argv<T>): Argv<T & TrainFlags> {
+  const d = DEFAULT_TRAIN;
+  return y
+    .option('out', { type: 'string', demandOption: true, describe: 'run folder: clusters.csv, log.jsonl, model/, checkpoint/, metrics.json' })
+    .option('k', { type: 'number', default: d.k, describe: 'clusters per head' })
+    .option('heads', { type: 'number', default: d.heads, describe: 'heads trained at once (the answer is the head that agrees most with the others)' })
+    .option('epochs', { type: 'number', default: d.epochs, describe: 'passes over the data' })
+    .option('batch-size', { type: 'number', default: d.batchSize, describe: 'items per training step' })
+    .option('lr', { type: 'number', default: d.lr, describe: 'peak learning rate (warm-up, then cosine decay)' })
+    .option('optimizer', { choices: ['sgd', 'adam'] as const, default: d.optimizer, describe: 'SGD with momentum, or Adam' })
+    .option('momentum', { type: 'number', default: d.momentum, describe: 'SGD momentum' })
+    .option('warmup-epochs', { type: 'number', default: d.warmupEpochs, describe: 'linear learning-rate warm-up' })
+    .option('label-updates', { type: 'number', default: d.labelUpdates, describe: 'Sinkhorn label re-solves over the run, dense early ((i/U)^1.5)' })
+    .option('lambda', { type: 'number', default: d.lambda, describe: 'λ of the Sinkhorn solve (P^λ)' })
+    .option('prior', { choices: ['uniform', 'gauss'] as const, default: d.prior, describe: 'cluster-size prior' })
+    .option('sd', { type: 'number', default: d.priorSd, describe: 'relative sd of the Gaussian cluster-size prior' })
+    .option('width', { type: 'number', default: d.width, describe: 'encoder base width (channels); larger is slower and stronger' })
+    .option('augment', { type: 'boolean', default: d.augment, describe: 'augment training batches (--no-augment to turn off)' })
+    .option('seed', { type: 'number', default: d.seed, describe: 'seed of every random draw' })
+    .option('truth', { type: 'string', describe: 'ground-truth labels, for the log and metrics.json only (never for training)' })
+    .option('truth-format', { type: 'string', default: 'auto', describe: 'auto|csv|vggsound|kinetics|ave' })
+    .option('nuisance', { type: 'string', describe: 'JSONL of known nuisance attributes per file (e.g. meta.jsonl): the log reports NMI against each' })
+    .option('resume', { type: 'boolean', default: false, describe: 'continue the run in --out from its last checkpoint' })
+    .option('backend', { type: 'string', describe: 'tensor backend: auto|tensorflow|wasm|cpu (default: env SELAVI_BACKEND, else auto)' }) as Argv<T & TrainFlags>;
+}
+
+function positiveInt(flag: string, v: number): number {
+  if (!Number.isInteger(v) || v < 1) throw new ConfigError(`--${flag} must be a whole number >= 1, got ${v}`);
+  return v;
+}
+
+function positive(flag: string, v: number): number {
+  if (!(v > 0) || !Number.isFinite(v)) throw new ConfigError(`--${flag} must be > 0, got ${v}`);
+  return v;
+}
+
+export function trainConfigFrom(a: TrainFlags, modalities: Modality[]): TrainConfig {
+  if (a.k < 2 || !Number.isInteger(a.k)) throw new ConfigError(`--k must be a whole number >= 2, got ${a.k}`);
+  return Object.freeze({
+    modalities,
+    width: positiveInt('width', a.width),
+    projection: DEFAULT_TRAIN.projection,
+    k: a.k,
+    heads: positiveInt('heads', a.heads),
+    labelUpdates: positiveInt('label-updates', a['label-updates']),
+    lambda: positive('lambda', a.lambda),
+    prior: a.prior,
+    priorSd: a.sd,
+    epochs: positiveInt('epochs', a.epochs),
+    batchSize: positiveInt('batch-size', a['batch-size']),
+    optimizer: a.optimizer,
+    lr: positive('lr', a.lr),
+    momentum: a.momentum,
+    warmupEpochs: a['warmup-epochs'],
+    augment: a.augment,
+    seed: a.seed,
+  }) as TrainConfig;
+}
+
+/** Parses `--modalities video,audio`. */
+export function parseModalities(text: string): Modality[] {
+  const parts = text.split(',').map((s) => s.trim()).filter(Boolean);
+  const ok = parts.length > 0 && parts.every((p) => p === 'video' || p === 'audio');
+  if (!ok || new Set(parts).size !== parts.length) throw new ConfigError(`--modalities must be video,audio | video | audio, got ${JSON.stringify(text)}`);
+  return parts as Modality[];
+}

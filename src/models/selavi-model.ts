@@ -1,0 +1,115 @@
+/**
+ * The SeLaVi model: one encoder per modality (a (2+1)D ResNet for clips, a 2-D ResNet over the
+ * log-mel spectrogram for audio, a 2-D ResNet for images in SeLa mode), each followed by H
+ * classification heads (K_h logits each). Sized for CPU by default (`width` 16); larger by flag.
+ *
+ * Inputs are normalised per item (zero mean, unit variance over the whole clip/spectrogram/image)
+ * inside the model: brightness, contrast and loudness of a clip then carry no signal, which at
+ * small scale is what the network would otherwise cluster by.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { batchNorm, convBnRelu, dense, residual2d, residual2plus1d, type Ctx } from './layers.js';
+import { ParamStore } from './params.js';
+import type { Rng } from '../util/rng.js';
+
+export type Modality = 'video' | 'audio' | 'image';
+
+/** Model hyper-parameters (saved with every checkpoint). */
+export interface ModelConfig {
+  /** Which encoders exist. Video mode: ['video', 'audio'] (or one of them); SeLa mode: ['image']. */
+  modalities: Modality[];
+  /** Base channel width; stages use width, 2·width, 4·width. Default 16. */
+  width: number;
+  /** K of each head, e.g. [10, 10, 10] for three heads of 10 clusters. */
+  heads: number[];
+  /** Width of the projection before the heads. Default 128. */
+  projection: number;
+}
+
+/** Logits per modality, one [B, K_h] tensor per head. Caller disposes (or runs inside tf.tidy). */
+export type HeadLogits = Partial<Record<Modality, tf.Tensor2D[]>>;
+
+/** Zero mean, unit variance per item over every axis but the batch. */
+function normalisePerItem(x: tf.Tensor): tf.Tensor {
+  const axes = x.shape.slice(1).map((_, i) => i + 1);
+  const { mean, variance } = tf.moments(x, axes, true);
+  return tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, 1e-5)));
+}
+
+/** Clip encoder. x: [B, T, H, W, 3] → [B, 4·width]. */
+function videoEncoder(ctx: Ctx, x: tf.Tensor5D, width: number): tf.Tensor2D {
+  const [b, t, h, w, c] = x.shape;
+  const stem = convBnRelu(ctx, 'video/stem', tf.reshape(normalisePerItem(x), [b * t, h, w, c]) as tf.Tensor4D, width, [3, 3], [2, 2]);
+  let y = tf.reshape(stem, [b, t, stem.shape[1], stem.shape[2], width]) as tf.Tensor5D; // [B, T, H/2, W/2, w]
+  y = residual2plus1d(ctx, 'video/block1', y, 2 * width, 2); // [B, T, H/4, W/4, 2w]
+  y = residual2plus1d(ctx, 'video/block2', y, 4 * width, 2); // [B, T, H/8, W/8, 4w]
+  return tf.mean(y, [1, 2, 3]) as tf.Tensor2D; // global average over time and space
+}
+
+/** Spectrogram encoder. x: [B, F, M] → [B, 4·width]. */
+function audioEncoder(ctx: Ctx, x: tf.Tensor3D, width: number): tf.Tensor2D {
+  const [b, f, m] = x.shape;
+  let y = convBnRelu(ctx, 'audio/stem', tf.reshape(normalisePerItem(x), [b, f, m, 1]) as tf.Tensor4D, width, [3, 3], [2, 2]);
+  y = residual2d(ctx, 'audio/block1', y, 2 * width, 2);
+  y = residual2d(ctx, 'audio/block2', y, 4 * width, 2);
+  return tf.mean(y, [1, 2]) as tf.Tensor2D;
+}
+
+/** Image encoder (SeLa mode). x: [B, H, W, C] → [B, 4·width]. */
+function imageEncoder(ctx: Ctx, x: tf.Tensor4D, width: number): tf.Tensor2D {
+  let y = convBnRelu(ctx, 'image/stem', normalisePerItem(x) as tf.Tensor4D, width, [3, 3]);
+  y = residual2d(ctx, 'image/block1', y, 2 * width, 2);
+  y = residual2d(ctx, 'image/block2', y, 4 * width, 2);
+  y = residual2d(ctx, 'image/block3', y, 4 * width, 1);
+  return tf.mean(y, [1, 2]) as tf.Tensor2D;
+}
+
+/** Builds the model's parameters (lazily, on the first forward) and runs it. */
+export class SelaviModel {
+  readonly params: ParamStore;
+
+  constructor(
+    readonly config: ModelConfig,
+    rng: Rng,
+  ) {
+    this.params = new ParamStore(rng);
+  }
+
+  /**
+   * Forward pass. `inputs` holds a batch per modality: video [B,T,H,W,3], audio [B,F,M], image [B,H,W,C].
+   * Returns head logits per modality present in both `inputs` and the config.
+   */
+  forward(inputs: Partial<Record<Modality, tf.Tensor>>, ctx: Omit<Ctx, 'params'>): HeadLogits {
+    const full: Ctx = { ...ctx, params: this.params };
+    const out: HeadLogits = {};
+    for (const m of this.config.modalities) {
+      const x = inputs[m];
+      if (!x) continue;
+      const feat =
+        m === 'video'
+          ? videoEncoder(full, x as tf.Tensor5D, this.config.width)
+          : m === 'audio'
+            ? audioEncoder(full, x as tf.Tensor3D, this.config.width)
+            : imageEncoder(full, x as tf.Tensor4D, this.config.width);
+      const proj = tf.relu(batchNorm(full, `${m}/proj/bn`, dense(full, `${m}/proj`, feat, this.config.projection))) as tf.Tensor2D;
+      out[m] = this.config.heads.map((k, h) => dense(full, `${m}/head${h}`, proj, k));
+    }
+    return out;
+  }
+
+  /** Builds every parameter by running one tiny batch (so checkpoints can be loaded into it). */
+  build(shapes: Partial<Record<Modality, number[]>>): void {
+    tf.tidy(() => {
+      const inputs: Partial<Record<Modality, tf.Tensor>> = {};
+      for (const m of this.config.modalities) {
+        const s = shapes[m];
+        if (s) inputs[m] = tf.zeros([2, ...s]);
+      }
+      this.forward(inputs, { training: false, bnUpdates: [] });
+    });
+  }
+
+  dispose(): void {
+    this.params.dispose();
+  }
+}

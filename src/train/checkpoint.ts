@@ -1,0 +1,133 @@
+/**
+ * Checkpoints: everything a killed run needs to continue exactly where it stopped: parameters
+ * (incl. batch-norm statistics), optimizer state, labels, step, the epoch's data order, RNG state
+ * and the resolved config. Written to `RUN/checkpoint.tmp/`, then swapped in by renames, so a
+ * kill at any moment leaves either the old or the new checkpoint whole.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { CheckpointError } from '../errors.js';
+import type { ParamManifest, ParamStore } from '../models/params.js';
+
+/** The JSON part of a checkpoint. */
+export interface CheckpointState {
+  version: 1;
+  /** The resolved training config; a resume must match it. */
+  config: unknown;
+  /** Next step to run (0-based, counted over the whole run). */
+  step: number;
+  /** Label updates done so far. */
+  updatesDone: number;
+  /** RNG state at `step`. */
+  rng: [number, number, number, number];
+  /** Data order of the current epoch. */
+  order: number[];
+  /** Current labels, one array per head. */
+  labels: number[][];
+  params: ParamManifest;
+  optimizer: { names: string[]; shapes: number[][] };
+}
+
+function writeBlob(file: string, data: Float32Array): void {
+  writeFileSync(file, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+}
+
+function readBlob(file: string): Float32Array {
+  const buf = readFileSync(file);
+  const copy = new Uint8Array(buf.byteLength);
+  copy.set(buf);
+  return new Float32Array(copy.buffer);
+}
+
+/** Saves params + optimizer + state under `dir/checkpoint/` atomically. */
+export async function saveCheckpoint(
+  dir: string,
+  state: Omit<CheckpointState, 'params' | 'optimizer' | 'version'>,
+  params: ParamStore,
+  optimizer: tf.Optimizer,
+): Promise<void> {
+  const final = path.join(dir, 'checkpoint');
+  const tmp = path.join(dir, 'checkpoint.tmp');
+  const old = path.join(dir, 'checkpoint.old');
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  const p = await params.save();
+  writeBlob(path.join(tmp, 'params.bin'), p.data);
+  const optWeights = await optimizer.getWeights();
+  const total = optWeights.reduce((s, w) => s + w.tensor.size, 0);
+  const optData = new Float32Array(total);
+  let offset = 0;
+  for (const w of optWeights) {
+    optData.set(await w.tensor.data<'float32'>(), offset);
+    offset += w.tensor.size;
+  }
+  writeBlob(path.join(tmp, 'optimizer.bin'), optData);
+  const full: CheckpointState = {
+    version: 1,
+    ...state,
+    params: p.manifest,
+    optimizer: { names: optWeights.map((w) => w.name), shapes: optWeights.map((w) => w.tensor.shape) },
+  };
+  writeFileSync(path.join(tmp, 'state.json'), JSON.stringify(full));
+  // Swap: old checkpoint aside, new one in, old one removed. A crash between renames leaves
+  // `checkpoint.old` whole, which loadCheckpoint falls back to.
+  rmSync(old, { recursive: true, force: true });
+  if (existsSync(final)) renameSync(final, old);
+  renameSync(tmp, final);
+  rmSync(old, { recursive: true, force: true });
+}
+
+/** Where the newest whole checkpoint is, or undefined. */
+export function findCheckpoint(dir: string): string | undefined {
+  for (const name of ['checkpoint', 'checkpoint.old']) {
+    const d = path.join(dir, name);
+    if (existsSync(path.join(d, 'state.json'))) return d;
+  }
+  return undefined;
+}
+
+/** Reads a checkpoint's state and loads its params and optimizer state into the given objects. */
+export async function loadCheckpoint(ckpt: string, params: ParamStore, optimizer: tf.Optimizer): Promise<CheckpointState> {
+  let state: CheckpointState;
+  try {
+    state = JSON.parse(readFileSync(path.join(ckpt, 'state.json'), 'utf8')) as CheckpointState;
+  } catch (err) {
+    throw new CheckpointError(ckpt, `unreadable state.json (${(err as Error).message})`);
+  }
+  if (state.version !== 1) throw new CheckpointError(ckpt, `unknown checkpoint version ${String(state.version)}`);
+  params.load(state.params, readBlob(path.join(ckpt, 'params.bin')), ckpt);
+  const optData = readBlob(path.join(ckpt, 'optimizer.bin'));
+  let offset = 0;
+  const named = state.optimizer.names.map((name, i) => {
+    const shape = state.optimizer.shapes[i];
+    const n = shape.reduce((a, b) => a * b, 1);
+    const tensor = tf.tensor(optData.subarray(offset, offset + n), shape);
+    offset += n;
+    return { name, tensor };
+  });
+  // setWeights turns the tensors into the optimizer's variables and reads the iteration count.
+  await optimizer.setWeights(named);
+  return state;
+}
+
+/** Saves the trained model for `selavi assign`: params + the model config. */
+export async function saveModel(dir: string, modelConfig: unknown, extra: Record<string, unknown>, params: ParamStore): Promise<void> {
+  const tmp = path.join(dir, 'model.tmp');
+  const final = path.join(dir, 'model');
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  const p = await params.save();
+  writeBlob(path.join(tmp, 'params.bin'), p.data);
+  writeFileSync(path.join(tmp, 'model.json'), JSON.stringify({ model: modelConfig, params: p.manifest, ...extra }, null, 1));
+  rmSync(final, { recursive: true, force: true });
+  renameSync(tmp, final);
+}
+
+/** Reads a saved model directory. */
+export function readModel(dir: string): { json: { model: unknown; params: ParamManifest } & Record<string, unknown>; data: Float32Array } {
+  const file = path.join(dir, 'model', 'model.json');
+  if (!existsSync(file)) throw new CheckpointError(dir, 'no trained model here (expected model/model.json; run `selavi cluster` first)');
+  const json = JSON.parse(readFileSync(file, 'utf8'));
+  return { json, data: readBlob(path.join(dir, 'model', 'params.bin')) };
+}

@@ -1,0 +1,167 @@
+/**
+ * The `selavi cluster` (videos) and `selavi sela` (images) jobs: data in, RUN/ out.
+ * RUN/cache/ (decoded clips), RUN/checkpoint/, RUN/model/, RUN/log.jsonl, RUN/clusters.csv,
+ * RUN/skipped.csv, and RUN/metrics.json when `--truth` is given (reporting only).
+ */
+import { appendFileSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigError, InputError } from '../errors.js';
+import { buildCache } from '../data/cache.js';
+import { openCache } from '../data/cache-reader.js';
+import type { DecodeOptions } from '../media/decode-options.js';
+import type { ImageSet } from '../data/types.js';
+import { createProgress } from '../report/progress.js';
+import { initBackend } from '../engine/backend.js';
+import { evaluate } from '../eval/evaluate.js';
+import { readTruth } from '../eval/read-truth.js';
+import { scoreLabels } from '../eval/score-labels.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { nuisancesForItems, truthForItems } from './reference-labels.js';
+import { train, type TrainConfig, type TrainResult } from './selavi.js';
+import { clipCacheTrainSet, imageTrainSet, type TrainSet } from './train-set.js';
+
+export interface RunOptions {
+  out: string;
+  train: TrainConfig;
+  truth?: string;
+  truthFormat?: string;
+  nuisance?: string;
+  resume: boolean;
+  backend?: string;
+  /** Test hook: stop with a checkpoint after this many steps. */
+  stopAfterStep?: number;
+  /** Where human-readable lines go (default stderr). */
+  say?: (line: string) => void;
+}
+
+export interface ClusterJob extends RunOptions {
+  videos: string;
+  decode: Partial<DecodeOptions>;
+}
+
+export interface RunSummary {
+  run: string;
+  items: number;
+  skipped: number;
+  head: number;
+  clusters: string;
+  /** Scores against --truth (reporting only). */
+  metrics?: Record<string, unknown>;
+  interrupted: boolean;
+  seconds: number;
+}
+
+/** Quotes a CSV field when it holds a comma, quote or newline. */
+function csvField(s: string): string {
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+function writeClustersCsv(file: string, names: readonly string[], result: TrainResult): void {
+  const h = result.choice.head;
+  const header = ['path', 'cluster', 'confidence', ...result.labels.map((_, i) => `head${i}`)].join(',');
+  const lines = names.map((name, i) =>
+    [csvField(name), result.labels[h][i], result.confidence[h][i].toFixed(4), ...result.labels.map((l) => l[i])].join(','),
+  );
+  writeFileAtomic(file, `${header}\n${lines.join('\n')}\n`);
+}
+
+/** Trains on `data`, writes every output. Shared by both modes. */
+async function runOn(data: TrainSet, opts: RunOptions, skipped: number, t0: number): Promise<RunSummary> {
+  const say = opts.say ?? ((line: string) => process.stderr.write(`${line}\n`));
+  if (opts.truth) {
+    const t = await truthForItems(opts.truth, data.names, opts.truthFormat);
+    data.truth = t.truth;
+    say(`truth: ${t.matched}/${data.n} items matched in ${opts.truth} (${t.classes.length} classes; reporting only)`);
+  }
+  if (opts.nuisance) data.nuisances = nuisancesForItems(opts.nuisance, data.names);
+  const logFile = path.join(opts.out, 'log.jsonl');
+  if (!opts.resume) rmSync(logFile, { force: true });
+  writeFileSync(path.join(opts.out, 'config.json'), JSON.stringify(opts.train, null, 1));
+  let stop = false;
+  const onSignal = () => {
+    stop = true;
+    say('stopping after this step (checkpoint, then exit); resume with --resume');
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const batch = Math.min(opts.train.batchSize, data.n);
+  const progress = createProgress({ total: opts.train.epochs * Math.max(1, Math.floor(data.n / batch)), label: 'train' });
+  let result: TrainResult;
+  try {
+    result = await train(opts.train, data, {
+      runDir: opts.out,
+      resume: opts.resume,
+      logJson: (obj) => appendFileSync(logFile, `${JSON.stringify(obj)}\n`),
+      say,
+      onStep: () => progress.tick(),
+      stopRequested: () => stop,
+      stopAfterStep: opts.stopAfterStep,
+    });
+  } finally {
+    progress.done();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  const clustersFile = path.join(opts.out, 'clusters.csv');
+  const summary: RunSummary = {
+    run: opts.out,
+    items: data.n,
+    skipped,
+    head: result.choice.head,
+    clusters: clustersFile,
+    interrupted: result.interrupted,
+    seconds: Number(((performance.now() - t0) / 1000).toFixed(1)),
+  };
+  if (result.interrupted) return summary;
+  writeClustersCsv(clustersFile, data.names, result);
+  if (!opts.truth && data.truth) {
+    // Truth that came with the data (an IDX labels file): score directly, reporting only.
+    const scores = scoreLabels(data.truth, result.labels[result.choice.head]);
+    writeFileAtomic(path.join(opts.out, 'metrics.json'), JSON.stringify({ n: data.n, matched: data.n, ...scores, head: result.choice.head, head_rule: result.choice.rule }, null, 1));
+    summary.metrics = { n: data.n, matched: data.n, ...scores };
+  } else if (opts.truth) {
+    const report = evaluate(
+      { file: clustersFile, paths: [...data.names], clusters: result.labels[result.choice.head] },
+      await readTruth(opts.truth, { format: opts.truthFormat ?? 'auto' }),
+    );
+    writeFileAtomic(path.join(opts.out, 'metrics.json'), JSON.stringify({ ...report, head: result.choice.head, head_rule: result.choice.rule }, null, 1));
+    summary.metrics = { ...report };
+  }
+  return summary;
+}
+
+function prepareRunDir(out: string, resume: boolean): void {
+  if (existsSync(out) && !statSync(out).isDirectory()) throw new ConfigError(`--out ${out}: exists and is not a folder`);
+  if (!resume && existsSync(path.join(out, 'checkpoint'))) {
+    throw new ConfigError(`--out ${out}: holds a run already; add --resume to continue it, or choose another folder`);
+  }
+  mkdirSync(out, { recursive: true });
+}
+
+/** `selavi cluster`: decode (cached, resumable) → train → clusters. */
+export async function runCluster(job: ClusterJob): Promise<RunSummary> {
+  const t0 = performance.now();
+  if (!existsSync(job.videos)) throw new InputError(job.videos, 'no such file or folder');
+  prepareRunDir(job.out, job.resume);
+  await initBackend({ backend: job.backend });
+  const cacheDir = path.join(job.out, 'cache');
+  const summary = await buildCache({ ...job.decode, videos: job.videos, out: cacheDir });
+  const say = job.say ?? ((line: string) => process.stderr.write(`${line}\n`));
+  for (const s of summary.skipped) say(`skipped ${s.path}: ${s.reason}`);
+  const cache = await openCache(cacheDir);
+  if (cache.size === 0) throw new InputError(job.videos, 'no usable clip (see skipped.csv)');
+  say(`${cache.size} clips decoded (${summary.skipped.length} skipped, listed in ${path.join(cacheDir, 'skipped.csv')})`);
+  try {
+    return await runOn(clipCacheTrainSet(cache, job.train.modalities), job, summary.skipped.length, t0);
+  } finally {
+    cache.close();
+  }
+}
+
+/** `selavi sela`: images (folder or IDX) → train → clusters. */
+export async function runSela(images: ImageSet, opts: RunOptions): Promise<RunSummary> {
+  const t0 = performance.now();
+  prepareRunDir(opts.out, opts.resume);
+  await initBackend({ backend: opts.backend });
+  return runOn(imageTrainSet(images), opts, 0, t0);
+}

@@ -1,0 +1,331 @@
+/**
+ * The self-labelling loop, one for both modes: SeLa (images) and SeLaVi (clips, audio + video).
+ * Asano et al., ICLR 2020 (SeLa); Asano, Patrick, Rupprecht, Vedaldi, NeurIPS 2020 (SeLaVi).
+ *
+ * build model → build optimizer → resume → for each step: relabel when due (a full pass without
+ * augmentation, Sinkhorn on the sum of the modalities' log-probabilities, one shared label per
+ * item and head), train (cross-entropy of every modality's head against that label), checkpoint
+ * at each epoch end and on SIGINT/SIGTERM. Finally a last relabel gives the clusters.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { normalizedMutualInfo } from '../eval/nmi.js';
+import { applyBnUpdates } from '../models/layers.js';
+import { SelaviModel, type ModelConfig, type Modality } from '../models/selavi-model.js';
+import { combineLogProbs } from '../sinkhorn/combine.js';
+import { resolvePrior, type PriorKind } from '../sinkhorn/prior.js';
+import { sinkhorn } from '../sinkhorn/sinkhorn.js';
+import { createRng, permutation, type Rng } from '../util/rng.js';
+import { ConfigError } from '../errors.js';
+import { findCheckpoint, loadCheckpoint, saveCheckpoint, saveModel } from './checkpoint.js';
+import { chooseHead, type HeadChoice } from './choose-head.js';
+import { labelUpdateSteps, learningRate } from './schedule.js';
+import type { TrainSet } from './train-set.js';
+
+/** Everything that shapes a run (saved in checkpoints and the model; a resume must match). */
+export interface TrainConfig {
+  // ----- model -----
+  modalities: Modality[]; // encoders to train: ['video', 'audio'], one of them, or ['image']
+  width: number; // base channel width of the encoders
+  projection: number; // width of the layer under the heads
+  // ----- self-labelling -----
+  k: number; // clusters per head
+  heads: number; // number of heads (same K, different random init)
+  labelUpdates: number; // Sinkhorn re-solves over the run, dense early ((i/U)^1.5)
+  lambda: number; // λ of P^λ
+  prior: PriorKind; // cluster-size prior: uniform or gauss
+  priorSd: number; // relative sd of the Gaussian prior
+  // ----- optimisation -----
+  epochs: number;
+  batchSize: number;
+  optimizer: 'sgd' | 'adam';
+  lr: number; // peak learning rate
+  momentum: number; // SGD momentum
+  warmupEpochs: number;
+  augment: boolean; // augment training batches (never the relabel pass)
+  seed: number;
+}
+
+/** Defaults, CPU-sized. */
+export const DEFAULT_TRAIN: Readonly<TrainConfig> = Object.freeze({
+  modalities: ['video', 'audio'] as Modality[],
+  width: 16,
+  projection: 128,
+  k: 10,
+  heads: 3,
+  labelUpdates: 20,
+  lambda: 20,
+  prior: 'uniform' as PriorKind,
+  priorSd: 0.1,
+  epochs: 20,
+  batchSize: 32,
+  optimizer: 'sgd' as const,
+  lr: 0.05,
+  momentum: 0.9,
+  warmupEpochs: 1,
+  augment: true,
+  seed: 0,
+});
+
+/** One line of `log.jsonl` per label update (and one at the end). */
+export interface LabelUpdateLog {
+  event: 'labels' | 'final';
+  step: number;
+  epoch: number;
+  loss: number | null; // mean training loss since the previous update
+  changed: number[]; // per head: fraction of items whose label changed since the last update
+  sizes: number[][]; // per head: cluster sizes
+  sinkhorn: { iters: number; err: number }[];
+  nmi_truth?: number[]; // per head, when truth is known (reporting only)
+  nmi_modality_truth?: Record<string, number>; // per modality argmax of head 0 vs truth
+  nmi_nuisance?: Record<string, number>; // head 0 vs each known nuisance attribute
+  seconds: number;
+}
+
+export interface TrainResult {
+  labels: Int32Array[]; // per head
+  confidence: Float32Array[]; // per head: combined softmax probability of the item's label
+  choice: HeadChoice;
+  steps: number;
+  interrupted: boolean;
+}
+
+export interface TrainDeps {
+  runDir: string;
+  resume: boolean;
+  /** One JSON object per call (the run log). */
+  logJson: (obj: object) => void;
+  /** Human-readable progress lines. */
+  say: (line: string) => void;
+  /** Called after each training step (progress display). */
+  onStep?: (step: number, total: number) => void;
+  /** Set to stop after the current step with a checkpoint (SIGINT/SIGTERM). */
+  stopRequested?: () => boolean;
+  /** Test hook: stop (with checkpoint) once this many steps have run. */
+  stopAfterStep?: number;
+}
+
+/** Per head: combined log-probabilities [N, K] (and per modality) from one pass without augmentation. */
+export async function scorePass(model: SelaviModel, data: TrainSet, batchSize: number, rng: Rng) {
+  const { heads, modalities } = model.config;
+  const k = heads[0];
+  const perMod: Partial<Record<Modality, Float32Array[]>> = {};
+  const present = modalities.filter((m) => data.shapes[m]);
+  for (const m of present) perMod[m] = heads.map(() => new Float32Array(data.n * k));
+  for (let start = 0; start < data.n; start += batchSize) {
+    const idx = Int32Array.from({ length: Math.min(batchSize, data.n - start) }, (_, i) => start + i);
+    const batch = data.batch(idx, false, rng);
+    const outs = tf.tidy(() => {
+      const inputs: Partial<Record<Modality, tf.Tensor>> = {};
+      for (const m of present) inputs[m] = tf.tensor(batch[m]!.data, batch[m]!.shape);
+      const logits = model.forward(inputs, { training: false, bnUpdates: [] });
+      const res: Partial<Record<Modality, tf.Tensor2D[]>> = {};
+      for (const m of present) res[m] = logits[m]!.map((l) => tf.logSoftmax(l) as tf.Tensor2D);
+      return res;
+    });
+    for (const m of present) {
+      for (let h = 0; h < heads.length; h++) {
+        perMod[m]![h].set(await outs[m]![h].data<'float32'>(), start * k);
+        outs[m]![h].dispose();
+      }
+    }
+  }
+  return { perMod, present, k };
+}
+
+function argmaxRows(x: Float32Array, n: number, k: number): Int32Array {
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let j = 1; j < k; j++) if (x[i * k + j] > x[i * k + best]) best = j;
+    out[i] = best;
+  }
+  return out;
+}
+
+/**
+ * Solves new labels for every head from the current network. Returns labels, the confidence
+ * of each label (combined softmax prob) and the diagnostics for the log.
+ */
+async function relabel(model: SelaviModel, data: TrainSet, cfg: TrainConfig, rng: Rng) {
+  const { perMod, present, k } = await scorePass(model, data, cfg.batchSize, rng);
+  const n = data.n;
+  const labels: Int32Array[] = [];
+  const confidence: Float32Array[] = [];
+  const stats: { iters: number; err: number }[] = [];
+  for (let h = 0; h < cfg.heads; h++) {
+    // The multi-modal assignment: sum of the modalities' log-probabilities (SeLaVi).
+    const fused = combineLogProbs(present.map((m) => perMod[m]![h]), n, k, 'sum');
+    const conf = combineLogProbs([fused], n, k); // renormalised: log p(cluster | all modalities)
+    const prior = resolvePrior(cfg.prior, fused, n, k, cfg.priorSd, rng);
+    const r = sinkhorn(fused, n, k, { lambda: cfg.lambda, prior, tol: 1e-3, maxIters: 500, inPlace: true });
+    labels.push(r.labels);
+    confidence.push(Float32Array.from(r.labels, (l, i) => Math.exp(conf[i * k + l])));
+    stats.push({ iters: r.iterations, err: Number(r.error.toPrecision(3)) });
+  }
+  const modalityArgmax: Partial<Record<Modality, Int32Array>> = {};
+  for (const m of present) modalityArgmax[m] = argmaxRows(perMod[m]![0], n, k);
+  return { labels, confidence, stats, modalityArgmax };
+}
+
+function sizes(labels: Int32Array, k: number): number[] {
+  const c = new Array<number>(k).fill(0);
+  for (const l of labels) c[l]++;
+  return c;
+}
+
+/** NMI on the items whose reference value is known (>= 0). */
+function nmiKnown(ref: Int32Array, pred: Int32Array): number {
+  const keep: number[] = [];
+  for (let i = 0; i < ref.length; i++) if (ref[i] >= 0) keep.push(i);
+  return normalizedMutualInfo(
+    keep.map((i) => ref[i]),
+    keep.map((i) => pred[i]),
+  );
+}
+
+/** SGD/momentum cache -lr in a tensor (setLearningRate); Adam reads the field. */
+function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
+  const o = optimizer as unknown as { setLearningRate?: (lr: number) => void; learningRate: number };
+  if (o.setLearningRate) o.setLearningRate(lr);
+  else o.learningRate = lr;
+}
+
+function round(x: number, digits = 4): number {
+  return Number(x.toFixed(digits));
+}
+
+/** Trains and labels. Disposes everything it creates. */
+export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: TrainDeps): Promise<TrainResult> {
+  const present = cfg.modalities.filter((m) => data.shapes[m]);
+  if (present.length === 0) throw new ConfigError(`--modalities ${cfg.modalities.join(',')}: the data has none of these`);
+  if (data.n < cfg.k) throw new ConfigError(`${data.n} items cannot fill --k ${cfg.k} clusters`);
+  const t0 = performance.now();
+  const rng = createRng(cfg.seed);
+  // ===== model and optimizer =====
+  const modelConfig: ModelConfig = { modalities: present, width: cfg.width, heads: new Array(cfg.heads).fill(cfg.k), projection: cfg.projection };
+  const model = new SelaviModel(modelConfig, rng);
+  model.build(data.shapes);
+  const optimizer = cfg.optimizer === 'adam' ? tf.train.adam(cfg.lr) : tf.train.momentum(cfg.lr, cfg.momentum);
+  const batchSize = Math.min(cfg.batchSize, data.n);
+  const stepsPerEpoch = Math.max(1, Math.floor(data.n / batchSize));
+  const totalSteps = cfg.epochs * stepsPerEpoch;
+  const updateAt = labelUpdateSteps(totalSteps, cfg.labelUpdates);
+  let step = 0;
+  let updatesDone = 0;
+  let order = permutation(data.n, rng);
+  let labels: Int32Array[] = [];
+  const configKey = JSON.stringify(cfg);
+
+  // ===== resume =====
+  const ckpt = deps.resume ? findCheckpoint(deps.runDir) : undefined;
+  if (ckpt) {
+    const state = await loadCheckpoint(ckpt, model.params, optimizer);
+    if (JSON.stringify(state.config) !== configKey) {
+      throw new ConfigError(`${ckpt}: checkpoint was made with another configuration; rerun with the same flags or without --resume`);
+    }
+    step = state.step;
+    updatesDone = state.updatesDone;
+    order = Int32Array.from(state.order);
+    labels = state.labels.map((l) => Int32Array.from(l));
+    rng.restore(state.rng);
+    deps.say(`resumed from ${ckpt} at step ${step}/${totalSteps}`);
+  }
+  const checkpoint = () =>
+    saveCheckpoint(deps.runDir, { config: cfg, step, updatesDone, rng: rng.state(), order: Array.from(order), labels: labels.map((l) => Array.from(l)) }, model.params, optimizer);
+
+  const logUpdate = (event: 'labels' | 'final', r: Awaited<ReturnType<typeof relabel>>, previous: Int32Array[], loss: number | null, t: number) => {
+    const entry: LabelUpdateLog = {
+      event,
+      step,
+      epoch: round(step / stepsPerEpoch, 3),
+      loss: loss === null ? null : round(loss),
+      changed: r.labels.map((l, h) => (previous[h] ? round(l.reduce((s, x, i) => s + (x !== previous[h][i] ? 1 : 0), 0) / data.n) : 1)),
+      sizes: r.labels.map((l) => sizes(l, cfg.k)),
+      sinkhorn: r.stats,
+      seconds: round((performance.now() - t) / 1000, 2),
+    };
+    if (data.truth) {
+      entry.nmi_truth = r.labels.map((l) => round(nmiKnown(data.truth!, l)));
+      entry.nmi_modality_truth = Object.fromEntries(Object.entries(r.modalityArgmax).map(([m, a]) => [m, round(nmiKnown(data.truth!, a))]));
+    }
+    if (data.nuisances) {
+      entry.nmi_nuisance = Object.fromEntries(Object.entries(data.nuisances).map(([name, v]) => [name, round(nmiKnown(v, r.labels[0]))]));
+    }
+    deps.logJson(entry);
+    const truthPart = entry.nmi_truth ? ` nmi(truth)=${entry.nmi_truth.map((x) => x.toFixed(3)).join('/')}` : '';
+    deps.say(`labels @ step ${step}/${totalSteps}: changed ${entry.changed.map((x) => x.toFixed(2)).join('/')}${truthPart}${loss === null ? '' : ` loss=${loss.toFixed(3)}`}`);
+  };
+
+  // ===== training =====
+  let lossSum = 0;
+  let lossCount = 0;
+  let interrupted = false;
+  const trainable = model.params.trainable();
+  while (step < totalSteps) {
+    // ----- relabel when due -----
+    if (updatesDone < updateAt.length && step >= updateAt[updatesDone]) {
+      const t = performance.now();
+      const r = await relabel(model, data, cfg, rng);
+      logUpdate('labels', r, labels, lossCount ? lossSum / lossCount : null, t);
+      labels = r.labels;
+      lossSum = 0;
+      lossCount = 0;
+      updatesDone++;
+    }
+    // ----- one step: cross-entropy of every modality's head h against the shared label of head h -----
+    const posInEpoch = step % stepsPerEpoch;
+    const idx = order.subarray(posInEpoch * batchSize, (posInEpoch + 1) * batchSize);
+    const batch = data.batch(idx, cfg.augment, rng);
+    const lr = learningRate(step, totalSteps, cfg.lr, cfg.warmupEpochs * stepsPerEpoch);
+    setLearningRate(optimizer, lr);
+    const ctx = { params: model.params, training: true, bnUpdates: [] as Parameters<typeof applyBnUpdates>[0]['bnUpdates'] };
+    const loss = tf.tidy(() => {
+      const inputs: Partial<Record<Modality, tf.Tensor>> = {};
+      for (const m of present) inputs[m] = tf.tensor(batch[m]!.data, batch[m]!.shape);
+      const targets = labels.map((l) => tf.oneHot(tf.tensor1d(Array.from(idx, (i) => l[i]), 'int32'), cfg.k));
+      const { value, grads } = tf.variableGrads(() => {
+        const out = model.forward(inputs, ctx);
+        const terms: tf.Scalar[] = [];
+        for (const m of present) out[m]!.forEach((logits, h) => terms.push(tf.losses.softmaxCrossEntropy(targets[h], logits) as tf.Scalar));
+        return tf.div(tf.addN(terms), terms.length) as tf.Scalar;
+      }, trainable);
+      // variableGrads keys grads by variable name, which applyGradients looks up (its typing wants Variables).
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      optimizer.applyGradients(grads as any);
+      return value;
+    });
+    applyBnUpdates(ctx);
+    lossSum += (await loss.data())[0];
+    loss.dispose();
+    lossCount++;
+    step++;
+    deps.onStep?.(step, totalSteps);
+    // ----- checkpoint at epoch end, or when asked to stop -----
+    const stop = deps.stopRequested?.() || (deps.stopAfterStep !== undefined && step >= deps.stopAfterStep);
+    if (step % stepsPerEpoch === 0 || stop) {
+      if (step % stepsPerEpoch === 0 && step < totalSteps) order = permutation(data.n, rng);
+      await checkpoint();
+    }
+    if (stop && step < totalSteps) {
+      interrupted = true;
+      break;
+    }
+  }
+
+  let result: TrainResult;
+  if (interrupted) {
+    result = { labels, confidence: [], choice: chooseHead(labels), steps: step, interrupted };
+  } else {
+    // ===== final labels from the trained network =====
+    const t = performance.now();
+    const r = await relabel(model, data, cfg, rng);
+    logUpdate('final', r, labels, lossCount ? lossSum / lossCount : null, t);
+    const choice = chooseHead(r.labels);
+    deps.say(`head ${choice.head} answers (mean NMI to the other heads ${choice.meanAgreement.map((x) => x.toFixed(3)).join('/')}); ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    await saveModel(deps.runDir, modelConfig, { train: cfg, shapes: data.shapes, head: choice.head }, model.params);
+    result = { labels: r.labels, confidence: r.confidence, choice, steps: step, interrupted };
+  }
+  model.dispose();
+  optimizer.dispose();
+  return result;
+}

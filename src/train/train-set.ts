@@ -1,0 +1,110 @@
+/**
+ * What the training loop sees of its data: N items, each with one input per modality, read a
+ * batch at a time (from the clip cache on disk, or from an in-memory image set), augmented or
+ * not. Ground truth and nuisance attributes ride along for reporting only; the loop never reads
+ * them to train or to choose anything.
+ */
+import { augmentClip, type AugmentOptions } from '../data/augment.js';
+import type { ClipCache } from '../data/cache-reader.js';
+import type { ImageSet } from '../data/types.js';
+import type { Modality } from '../models/selavi-model.js';
+import type { Rng } from '../util/rng.js';
+
+/** One modality's batch: row-major data and its shape [B, ...item shape]. */
+export interface BatchTensor {
+  data: Float32Array;
+  shape: number[];
+}
+
+export interface TrainSet {
+  /** Number of items. */
+  n: number;
+  /** A name per item (video path, image path, or `idx:<i>`). */
+  names: readonly string[];
+  /** Per-item input shape of each modality present. */
+  shapes: Partial<Record<Modality, number[]>>;
+  /** Inputs for `indices`, augmented when `augment` (random draws from `rng`). */
+  batch(indices: ArrayLike<number>, augment: boolean, rng: Rng): Partial<Record<Modality, BatchTensor>>;
+  /** Ground-truth class per item, reporting only (-1 where unknown). */
+  truth?: Int32Array;
+  /** Known nuisance attributes per item (e.g. polarity, noise colour), reporting only. */
+  nuisances?: Record<string, Int32Array>;
+}
+
+const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+/**
+ * Clips from a decoded cache. Frames are kept as decoded ([T, S, S, 3] in [0, 1]), the spectrogram
+ * as [F, M]. Augmentations (when on): random resized crop, flip, contrast/polarity/brightness
+ * jitter for frames; gain, noise and time shift for the spectrogram.
+ */
+export function clipCacheTrainSet(cache: ClipCache, modalities: readonly Modality[], augment: AugmentOptions = {}): TrainSet {
+  const [t, h, w] = cache.frameShape;
+  const [f, m] = cache.specShape;
+  const shapes: Partial<Record<Modality, number[]>> = {};
+  if (modalities.includes('video')) shapes.video = [t, h, w, 3];
+  if (modalities.includes('audio')) shapes.audio = [f, m];
+  return {
+    n: cache.size,
+    names: cache.paths,
+    shapes,
+    batch(indices, aug, rng) {
+      const b = indices.length;
+      const out: Partial<Record<Modality, BatchTensor>> = {};
+      if (shapes.video) out.video = { data: new Float32Array(b * size(shapes.video)), shape: [b, ...shapes.video] };
+      if (shapes.audio) out.audio = { data: new Float32Array(b * size(shapes.audio)), shape: [b, ...shapes.audio] };
+      const next = () => rng.next();
+      for (let i = 0; i < b; i++) {
+        let clip = cache.get(indices[i]);
+        if (aug) clip = augmentClip(clip, next, augment);
+        if (out.video) out.video.data.set(clip.frames, i * clip.frames.length);
+        if (out.audio) out.audio.data.set(clip.spec, i * clip.spec.length);
+      }
+      return out;
+    },
+  };
+}
+
+/**
+ * Images for SeLa mode. Augmentation (when on): a random crop of 75–100% of the side, resized back
+ * by nearest neighbour, a horizontal flip, and a random contrast/brightness change.
+ */
+export function imageTrainSet(images: ImageSet): TrainSet {
+  const { h, w, c } = images;
+  const per = h * w * c;
+  return {
+    n: images.n,
+    names: images.names,
+    shapes: { image: [h, w, c] },
+    truth: images.truth,
+    batch(indices, aug, rng) {
+      const b = indices.length;
+      const data = new Float32Array(b * per);
+      for (let i = 0; i < b; i++) {
+        const src = images.pixels.subarray(indices[i] * per, (indices[i] + 1) * per);
+        const dst = data.subarray(i * per, (i + 1) * per);
+        if (!aug) {
+          for (let p = 0; p < per; p++) dst[p] = src[p] / 255;
+          continue;
+        }
+        const scale = 0.75 + 0.25 * rng.next();
+        const ch = Math.max(1, Math.round(h * scale));
+        const cw = Math.max(1, Math.round(w * scale));
+        const y0 = rng.int(h - ch + 1);
+        const x0 = rng.int(w - cw + 1);
+        const flip = rng.next() < 0.5;
+        const contrast = 0.6 + 0.8 * rng.next();
+        const bright = 0.2 * (rng.next() - 0.5);
+        for (let y = 0; y < h; y++) {
+          const sy = y0 + Math.min(ch - 1, Math.floor((y * ch) / h));
+          for (let x = 0; x < w; x++) {
+            const xx = flip ? w - 1 - x : x;
+            const sx = x0 + Math.min(cw - 1, Math.floor((xx * cw) / w));
+            for (let k = 0; k < c; k++) dst[(y * w + x) * c + k] = (src[(sy * w + sx) * c + k] / 255) * contrast + bright;
+          }
+        }
+      }
+      return { image: { data, shape: [b, h, w, c] } };
+    },
+  };
+}

@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { labelUpdateSteps, learningRate } from '../../src/train/schedule.js';
+
+describe('labelUpdateSteps', () => {
+  it('is dense early: (i/U)^1.5 of the run', () => {
+    // 100·(1/4)^1.5 = 12.5 → 12; 100·(2/4)^1.5 = 35.36 → 35; 100·(3/4)^1.5 = 64.95 → 64.
+    expect(labelUpdateSteps(100, 4)).toEqual([0, 12, 35, 64]);
+  });
+  it('collapses duplicates on short runs and always starts at 0', () => {
+    expect(labelUpdateSteps(3, 10)).toEqual([0, 1, 2]);
+    expect(labelUpdateSteps(0, 5)).toEqual([0]);
+    expect(labelUpdateSteps(50, 1)).toEqual([0]);
+  });
+});
+
+describe('learningRate', () => {
+  it('warms up from lr/10, peaks at lr, decays to lr/100', () => {
+    expect(learningRate(0, 100, 1, 10)).toBeCloseTo(0.1, 12);
+    expect(learningRate(10, 100, 1, 10)).toBeCloseTo(1, 12);
+    expect(learningRate(100, 100, 1, 10)).toBeCloseTo(0.01, 12);
+    expect(learningRate(55, 100, 1, 10)).toBeCloseTo(0.505, 12); // halfway through the cosine
+  });
+});
