@@ -3,9 +3,9 @@
  * log-mel spectrogram for audio, a 2-D ResNet for images in SeLa mode), each followed by H
  * classification heads (K_h logits each). Sized for CPU by default (`width` 16); larger by flag.
  *
- * Inputs are normalised per item (zero mean, unit variance over the whole clip/spectrogram/image)
- * inside the model: brightness, contrast and loudness of a clip then carry no signal, which at
- * small scale is what the network would otherwise cluster by.
+ * Inputs are normalised per item inside the model (see each normaliser): brightness, contrast,
+ * colour cast, loudness and stationary noise colour then carry no signal, which at small scale
+ * is what the network would otherwise cluster by.
  */
 import * as tf from '@tensorflow/tfjs';
 import { batchNorm, convBnRelu, dense, residual2d, residual2plus1d, type Ctx } from './layers.js';
@@ -36,10 +36,30 @@ function normalisePerItem(x: tf.Tensor): tf.Tensor {
   return tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, 1e-5)));
 }
 
+/**
+ * Audio: subtract each mel bin's mean over time (cepstral mean normalisation), then unit variance
+ * per clip. Stationary background noise and channel colouring (white/pink/brown, microphone) are
+ * a per-bin offset in log-mel, so this removes them as a cue; speech is what varies in time.
+ */
+function normaliseSpectrogram(x: tf.Tensor3D): tf.Tensor {
+  const centred = tf.sub(x, tf.mean(x, 1, true)); // [B, F, M] minus [B, 1, M]
+  const { variance } = tf.moments(centred, [1, 2], true);
+  return tf.div(centred, tf.sqrt(tf.add(variance, 1e-5)));
+}
+
+/**
+ * Video: per clip and colour channel, zero mean and unit variance over time and space: the
+ * background colour, brightness and contrast of a clip carry no signal.
+ */
+function normaliseClip(x: tf.Tensor5D): tf.Tensor {
+  const { mean, variance } = tf.moments(x, [1, 2, 3], true);
+  return tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, 1e-5)));
+}
+
 /** Clip encoder. x: [B, T, H, W, 3] → [B, 4·width]. */
 function videoEncoder(ctx: Ctx, x: tf.Tensor5D, width: number): tf.Tensor2D {
   const [b, t, h, w, c] = x.shape;
-  const stem = convBnRelu(ctx, 'video/stem', tf.reshape(normalisePerItem(x), [b * t, h, w, c]) as tf.Tensor4D, width, [3, 3], [2, 2]);
+  const stem = convBnRelu(ctx, 'video/stem', tf.reshape(normaliseClip(x), [b * t, h, w, c]) as tf.Tensor4D, width, [3, 3], [2, 2]);
   let y = tf.reshape(stem, [b, t, stem.shape[1], stem.shape[2], width]) as tf.Tensor5D; // [B, T, H/2, W/2, w]
   y = residual2plus1d(ctx, 'video/block1', y, 2 * width, 2); // [B, T, H/4, W/4, 2w]
   y = residual2plus1d(ctx, 'video/block2', y, 4 * width, 2); // [B, T, H/8, W/8, 4w]
@@ -49,7 +69,7 @@ function videoEncoder(ctx: Ctx, x: tf.Tensor5D, width: number): tf.Tensor2D {
 /** Spectrogram encoder. x: [B, F, M] → [B, 4·width]. */
 function audioEncoder(ctx: Ctx, x: tf.Tensor3D, width: number): tf.Tensor2D {
   const [b, f, m] = x.shape;
-  let y = convBnRelu(ctx, 'audio/stem', tf.reshape(normalisePerItem(x), [b, f, m, 1]) as tf.Tensor4D, width, [3, 3], [2, 2]);
+  let y = convBnRelu(ctx, 'audio/stem', tf.reshape(normaliseSpectrogram(x), [b, f, m, 1]) as tf.Tensor4D, width, [3, 3], [2, 2]);
   y = residual2d(ctx, 'audio/block1', y, 2 * width, 2);
   y = residual2d(ctx, 'audio/block2', y, 4 * width, 2);
   return tf.mean(y, [1, 2]) as tf.Tensor2D;

@@ -63,6 +63,8 @@ export async function saveCheckpoint(
     offset += w.tensor.size;
   }
   writeBlob(path.join(tmp, 'optimizer.bin'), optData);
+  // getWeights returns the accumulators themselves (variables) plus a new iteration-count tensor.
+  for (const w of optWeights) if (!(w.tensor instanceof tf.Variable)) w.tensor.dispose();
   const full: CheckpointState = {
     version: 1,
     ...state,

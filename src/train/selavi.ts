@@ -183,6 +183,13 @@ function nmiKnown(ref: Int32Array, pred: Int32Array): number {
   );
 }
 
+/** Momentum's dispose() forgets the learning-rate scalar it inherits from SGD (tfjs 4.22): free it too. */
+function disposeOptimizer(optimizer: tf.Optimizer): void {
+  optimizer.dispose();
+  const c = (optimizer as unknown as { c?: tf.Tensor }).c;
+  if (c && !c.isDisposed && optimizer instanceof tf.MomentumOptimizer) c.dispose();
+}
+
 /** SGD/momentum cache -lr in a tensor (setLearningRate); Adam reads the field. */
 function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
   const o = optimizer as unknown as { setLearningRate?: (lr: number) => void; learningRate: number };
@@ -326,6 +333,6 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
     result = { labels: r.labels, confidence: r.confidence, choice, steps: step, interrupted };
   }
   model.dispose();
-  optimizer.dispose();
+  disposeOptimizer(optimizer);
   return result;
 }

@@ -1,0 +1,267 @@
+/**
+ * Picks the TensorFlow.js backend for this process: native TensorFlow (`@tensorflow/tfjs-node-gpu`,
+ * then `@tensorflow/tfjs-node`), then WebAssembly, then plain JS (`cpu`).
+ *
+ * The native packages are optional dependencies whose install downloads libtensorflow; they are
+ * often absent, or present but broken (install scripts skipped, so the `.node` addon is missing),
+ * and either way the next backend is tried. An explicit choice (`--backend`, or `SELAVI_BACKEND`)
+ * that cannot be had is a `ConfigError`, never a silent fallback.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import * as tf from '@tensorflow/tfjs';
+import { ConfigError } from '../errors.js';
+import { registerWasmKernels } from './wasm-kernels.js';
+import { installThreadedWasmShims, preflightThreadedWasm, unrefThreadWorkers } from './wasm-threads.js';
+
+/** One backend (or native package) that was attempted, with why it was not used. */
+export interface BackendAttempt {
+  name: string;
+  error?: string;
+}
+
+/** What `initBackend` chose. */
+export interface BackendInfo {
+  /** The TensorFlow.js backend name now active: `tensorflow`, `wasm` or `cpu`. */
+  name: string;
+  /** Every attempt in order; the last one (without `error`) is the chosen backend. */
+  tried: BackendAttempt[];
+  /** Threads of the wasm backend's XNNPACK pool (1 for other backends). */
+  threads: number;
+}
+
+/** Options of `initBackend`. */
+export interface InitBackendOptions {
+  /** `auto|tensorflow|node|node-gpu|wasm|cpu`, e.g. from a `--backend` flag; beats `SELAVI_BACKEND`. */
+  backend?: string;
+  /** Where the one "backend: ..." line goes; default stderr. */
+  log?: (line: string) => void;
+  /**
+   * Threads for the wasm backend; default `SELAVI_WASM_THREADS`, else the available cores (the pool
+   * is capped at 8 by the package). 1 uses the single-threaded SIMD build and starts no workers.
+   */
+  wasmThreads?: number;
+  /** Loads a package by name; tests inject fakes. Default: dynamic `import()`. */
+  importer?: (specifier: string) => Promise<unknown>;
+  /** Environment to read `SELAVI_BACKEND` / `SELAVI_WASM_THREADS` from; default `process.env`. */
+  env?: Record<string, string | undefined>;
+}
+
+type Choice = 'auto' | 'tensorflow' | 'node' | 'node-gpu' | 'wasm' | 'cpu';
+const CHOICES: readonly Choice[] = ['auto', 'tensorflow', 'node', 'node-gpu', 'wasm', 'cpu'];
+
+const NATIVE_PACKAGES = {
+  'node-gpu': '@tensorflow/tfjs-node-gpu',
+  node: '@tensorflow/tfjs-node',
+} as const;
+
+const defaultImporter = (specifier: string): Promise<unknown> => import(specifier);
+
+let pending: Promise<BackendInfo> | undefined;
+let chosen: BackendInfo | undefined;
+let logged = false;
+
+/**
+ * Selects and initialises the backend once per process, registers the wasm kernel replacements
+ * when wasm is chosen, and logs the choice once. Later calls return the same result; a later call
+ * that explicitly asks for a different backend is a `ConfigError`.
+ */
+export async function initBackend(opts: InitBackendOptions = {}): Promise<BackendInfo> {
+  const env = opts.env ?? process.env;
+  const { choice, source } = parseChoice(opts.backend, env);
+  if (pending === undefined) {
+    pending = selectBackend({ ...opts, backend: choice }).catch((err: unknown) => {
+      pending = undefined; // a failed explicit choice may be retried with another one
+      throw err;
+    });
+  }
+  const info = await pending;
+  chosen = info;
+  if (!satisfies(info.name, choice)) {
+    throw new ConfigError(`${source}: the backend is already initialised as ${info.name} in this process`);
+  }
+  if (!logged) {
+    logged = true;
+    (opts.log ?? ((line: string) => process.stderr.write(`${line}\n`)))(describeChoice(info));
+  }
+  return info;
+}
+
+/** The result of the `initBackend` call that succeeded in this process, if any. */
+export function currentBackend(): BackendInfo | undefined {
+  return chosen;
+}
+
+/** The one-line summary `initBackend` logs, e.g. `backend: wasm (threads 2; tried node-gpu: not installed)`. */
+export function describeChoice(info: BackendInfo): string {
+  const failed = info.tried.filter((t) => t.error !== undefined);
+  const notes: string[] = [];
+  if (info.name === 'wasm') notes.push(`threads ${info.threads}`);
+  if (failed.length > 0) notes.push(`tried ${failed.map((t) => `${t.name}: ${t.error}`).join('; ')}`);
+  return `backend: ${info.name}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`;
+}
+
+/**
+ * Runs the selection itself, without the once-per-process cache or the log line. Exported for
+ * tests, which call it with fake importers; everything else should call `initBackend`.
+ */
+export async function selectBackend(opts: InitBackendOptions = {}): Promise<BackendInfo> {
+  const env = opts.env ?? process.env;
+  const { choice, source } = parseChoice(opts.backend, env);
+  const importer = opts.importer ?? defaultImporter;
+  const tried: BackendAttempt[] = [];
+  const explicit = choice !== 'auto';
+
+  const natives: (keyof typeof NATIVE_PACKAGES)[] =
+    choice === 'auto' || choice === 'tensorflow' ? ['node-gpu', 'node'] : choice === 'node-gpu' || choice === 'node' ? [choice] : [];
+  for (const which of natives) {
+    const error = await tryNative(NATIVE_PACKAGES[which], importer);
+    tried.push({ name: which, ...(error !== undefined && { error }) });
+    if (error === undefined) return { name: 'tensorflow', tried, threads: 1 };
+  }
+  if (explicit && natives.length > 0) throw unavailable(source, tried);
+
+  if (choice === 'auto' || choice === 'wasm') {
+    const threads = wasmThreadsWanted(opts.wasmThreads, env);
+    const result = await tryWasm(threads, importer);
+    tried.push({ name: 'wasm', ...(result.error !== undefined && { error: result.error }) });
+    if (result.error === undefined) return { name: 'wasm', tried, threads: result.threads };
+    if (explicit) throw unavailable(source, tried);
+  }
+
+  const ok = await tf.setBackend('cpu');
+  tried.push({ name: 'cpu', ...(!ok && { error: 'tf.setBackend failed' }) });
+  if (!ok) throw unavailable(source, tried);
+  return { name: 'cpu', tried, threads: 1 };
+}
+
+function parseChoice(
+  flag: string | undefined,
+  env: Record<string, string | undefined>,
+): { choice: Choice; source: string } {
+  const fromEnv = env.SELAVI_BACKEND?.trim();
+  const [raw, source] =
+    flag !== undefined && flag !== ''
+      ? [flag, `--backend ${flag}`]
+      : fromEnv !== undefined && fromEnv !== ''
+        ? [fromEnv, `SELAVI_BACKEND=${fromEnv}`]
+        : ['auto', 'auto'];
+  const choice = raw.toLowerCase() as Choice;
+  if (!CHOICES.includes(choice)) {
+    throw new ConfigError(`${source}: unknown backend; expected one of ${CHOICES.join(', ')}`);
+  }
+  return { choice, source };
+}
+
+function satisfies(name: string, choice: Choice): boolean {
+  if (choice === 'auto') return true;
+  if (choice === 'node' || choice === 'node-gpu') return name === 'tensorflow';
+  return name === choice;
+}
+
+function unavailable(source: string, tried: BackendAttempt[]): ConfigError {
+  const why = tried.map((t) => `${t.name}: ${t.error ?? 'ok'}`).join('; ');
+  return new ConfigError(`${source}: backend not available (${why})`);
+}
+
+/** Loads one native package; returns why it cannot be used, or undefined when it is active. */
+async function tryNative(pkg: string, importer: (s: string) => Promise<unknown>): Promise<string | undefined> {
+  try {
+    await importer(pkg);
+  } catch (err) {
+    return describeImportError(pkg, err);
+  }
+  // The package registers 'tensorflow' into the @tensorflow/tfjs-core it resolves; if that is a
+  // different copy from ours (version skew), our engine never sees the backend.
+  if (tf.findBackendFactory('tensorflow') === null) {
+    return 'loaded, but registered no "tensorflow" backend with this @tensorflow/tfjs (version mismatch?)';
+  }
+  try {
+    if (await tf.setBackend('tensorflow')) return undefined;
+    return 'tf.setBackend("tensorflow") failed';
+  } catch (err) {
+    return `broken: ${firstLine(err)}`;
+  }
+}
+
+/** "not installed" only when the package itself is missing; anything else means broken. */
+function describeImportError(pkg: string, err: unknown): string {
+  const e = err as { code?: string; message?: string };
+  const missingItself =
+    (e.code === 'ERR_MODULE_NOT_FOUND' || e.code === 'MODULE_NOT_FOUND') &&
+    (e.message?.includes(`'${pkg}'`) ?? false);
+  return missingItself ? 'not installed' : `installed but broken: ${firstLine(err)}`;
+}
+
+function firstLine(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  return msg.split('\n')[0]!.slice(0, 200);
+}
+
+function wasmThreadsWanted(fromOpts: number | undefined, env: Record<string, string | undefined>): number {
+  const raw = fromOpts ?? (env.SELAVI_WASM_THREADS ? Number(env.SELAVI_WASM_THREADS) : undefined);
+  if (raw !== undefined) {
+    if (!Number.isInteger(raw) || raw < 1) {
+      throw new ConfigError(`SELAVI_WASM_THREADS=${raw}: expected a whole number >= 1`);
+    }
+    return Math.min(raw, 8);
+  }
+  return Math.min(os.availableParallelism(), 8);
+}
+
+interface WasmModule {
+  setWasmPaths(prefix: string): void;
+  setThreadsCount(n: number): void;
+  getThreadsCount(): number;
+}
+
+let wasmPathsSet = false;
+
+async function tryWasm(
+  threads: number,
+  importer: (s: string) => Promise<unknown>,
+): Promise<{ error?: string; threads: number }> {
+  let wasm: WasmModule;
+  try {
+    wasm = (await importer('@tensorflow/tfjs-backend-wasm')) as WasmModule;
+  } catch (err) {
+    return { error: describeImportError('@tensorflow/tfjs-backend-wasm', err), threads: 0 };
+  }
+  if (!wasmPathsSet) {
+    // Point Emscripten at the .wasm files next to the package's bundle in node_modules, so
+    // they are found even when this file is bundled or run from another working directory.
+    const dist = path.dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm'));
+    wasm.setWasmPaths(dist + path.sep);
+    wasmPathsSet = true;
+  }
+  let active = false;
+  try {
+    if (tf.findBackend('wasm') === null && threads > 1) {
+      const pre = preflightThreadedWasm();
+      if (pre.ok) {
+        tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
+        wasm.setThreadsCount(threads);
+        const undo = installThreadedWasmShims(threads, pre.prelude!);
+        try {
+          active = await tf.setBackend('wasm');
+        } finally {
+          undo();
+        }
+        if (active) unrefThreadWorkers((tf.backend() as unknown as { wasm: unknown }).wasm);
+      }
+    }
+    if (!active) {
+      // Single-threaded SIMD build: also the fallback when the threaded start failed (the engine
+      // keeps the factory after a failed start, so a second setBackend starts afresh).
+      tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+      wasm.setThreadsCount(1);
+      active = await tf.setBackend('wasm');
+    }
+  } catch (err) {
+    return { error: `initialisation failed: ${firstLine(err)}`, threads: 0 };
+  }
+  if (!active) return { error: 'initialisation failed (see the warning above)', threads: 0 };
+  registerWasmKernels();
+  return { threads: wasm.getThreadsCount() };
+}

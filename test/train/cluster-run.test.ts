@@ -1,0 +1,127 @@
+/**
+ * End-to-end self-labelling on tiny synthetic clips made with ffmpeg's lavfi sources: two
+ * visual patterns x two tones. Checks that clusters are found from scratch (fused), from one
+ * modality when the other carries nothing, that a killed-and-resumed run ends where an
+ * uninterrupted one does, that the tensor count stays flat, and that truth never picks the head.
+ */
+import { execFile } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { locate } from '../../src/media/ffmpeg-path.js';
+import { runCluster, type ClusterJob } from '../../src/train/run-cluster.js';
+import { DEFAULT_TRAIN, type TrainConfig } from '../../src/train/selavi.js';
+
+const run = promisify(execFile);
+const root = mkdtempSync(path.join(os.tmpdir(), 'selavi-train-'));
+
+/** 2 x `perClass` clips: class c shows pattern c and (when `audioCarriesClass`) plays tone c. */
+async function makeSet(name: string, perClass: number, audioCarriesClass: boolean): Promise<{ dir: string; truth: string }> {
+  const dir = path.join(root, name);
+  mkdirSync(dir, { recursive: true });
+  const ff = locate('ffmpeg').path;
+  const rows = ['path,label'];
+  const jobs: Promise<unknown>[] = [];
+  for (let c = 0; c < 2; c++) {
+    for (let i = 0; i < perClass; i++) {
+      const file = path.join(dir, `clip-${String(c * perClass + i).padStart(3, '0')}-${(i * 7919 + c * 104729) % 1000}.mp4`);
+      // Pattern 0: a moving test card; pattern 1: colour bars. Tone 0: 300–400 Hz; tone 1: 2–2.6 kHz.
+      const video = c === 0 ? `testsrc=size=32x32:rate=8:duration=1.2` : `smptebars=size=32x32:rate=8:duration=1.2`;
+      const freq = audioCarriesClass ? (c === 0 ? 300 + 10 * i : 2000 + 60 * i) : 1000; // the same tone for every clip
+      jobs.push(
+        run(ff, ['-v', 'error', '-y', '-f', 'lavfi', '-i', video, '-f', 'lavfi', '-i', `sine=frequency=${freq}:duration=1.2`, '-shortest', '-pix_fmt', 'yuv420p', '-c:v', 'libx264', '-c:a', 'aac', file]),
+      );
+      rows.push(`${path.basename(file)},${c}`);
+    }
+  }
+  await Promise.all(jobs);
+  const truth = path.join(dir, '..', `${name}-labels.csv`);
+  writeFileSync(truth, `${rows.join('\n')}\n`);
+  return { dir, truth };
+}
+
+const tinyTrain: TrainConfig = {
+  ...DEFAULT_TRAIN,
+  k: 2,
+  heads: 2,
+  width: 8,
+  projection: 32,
+  epochs: 8,
+  batchSize: 8,
+  labelUpdates: 6,
+  lr: 0.05,
+  seed: 3,
+};
+
+function job(videos: string, out: string, extra: Partial<ClusterJob> = {}): ClusterJob {
+  return {
+    videos,
+    out,
+    train: tinyTrain,
+    decode: { frames: 2, size: 16, clipSeconds: 1, melBins: 16, hopMs: 20, concurrency: 2 } as ClusterJob['decode'],
+    resume: false,
+    backend: 'wasm',
+    say: () => undefined,
+    ...extra,
+  };
+}
+
+function readColumn(file: string, column: string): number[] {
+  const [header, ...lines] = readFileSync(file, 'utf8').trim().split('\n');
+  const at = header.split(',').indexOf(column);
+  return lines.map((l) => Number(l.split(',')[at]));
+}
+
+let av: { dir: string; truth: string };
+let videoOnlySignal: { dir: string; truth: string };
+
+beforeAll(async () => {
+  [av, videoOnlySignal] = await Promise.all([makeSet('av', 12, true), makeSet('video-signal', 12, false)]);
+});
+
+describe('selavi cluster (end to end, tiny)', () => {
+  it('finds the two classes from scratch (fused NMI 1.0) and writes every output', async () => {
+    const out = path.join(root, 'run-av');
+    const summary = await runCluster(job(av.dir, out, { truth: av.truth }));
+    expect(summary.items).toBe(24);
+    expect(summary.metrics?.nmi).toBe(1);
+    const header = readFileSync(path.join(out, 'clusters.csv'), 'utf8').split('\n')[0];
+    expect(header).toBe('path,cluster,confidence,head0,head1');
+    const log = readFileSync(path.join(out, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(log.at(-1).event).toBe('final');
+    expect(log[0]).toHaveProperty('nmi_truth');
+    expect(log[0].sizes[0].reduce((a: number, b: number) => a + b, 0)).toBe(24);
+    expect(JSON.parse(readFileSync(path.join(out, 'metrics.json'), 'utf8')).head_rule).toBe('max-mean-nmi-to-other-heads');
+  });
+
+  it('still clusters when the audio carries no class signal', async () => {
+    const summary = await runCluster(job(videoOnlySignal.dir, path.join(root, 'run-vs'), { truth: videoOnlySignal.truth }));
+    expect(summary.metrics?.nmi).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it('a killed run, resumed, ends with the same labels as an uninterrupted one', async () => {
+    const whole = path.join(root, 'run-whole');
+    const split = path.join(root, 'run-split');
+    await runCluster(job(av.dir, whole));
+    const first = await runCluster(job(av.dir, split, { stopAfterStep: 13 }));
+    expect(first.interrupted).toBe(true);
+    const resumed = await runCluster(job(av.dir, split, { resume: true }));
+    expect(resumed.interrupted).toBe(false);
+    for (const col of ['head0', 'head1', 'cluster']) {
+      expect(readColumn(path.join(split, 'clusters.csv'), col)).toEqual(readColumn(path.join(whole, 'clusters.csv'), col));
+    }
+  });
+
+  it('leaves no tensor behind, and the head choice does not depend on truth', async () => {
+    const before = tf.memory().numTensors;
+    const a = await runCluster(job(av.dir, path.join(root, 'run-mem-a')));
+    expect(tf.memory().numTensors).toBe(before);
+    const b = await runCluster(job(av.dir, path.join(root, 'run-mem-b'), { truth: av.truth }));
+    expect(b.head).toBe(a.head);
+    expect(readColumn(path.join(root, 'run-mem-b', 'clusters.csv'), 'cluster')).toEqual(readColumn(path.join(root, 'run-mem-a', 'clusters.csv'), 'cluster'));
+  });
+});
