@@ -14,6 +14,8 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { locate } from '../../src/media/ffmpeg-path.js';
 import { runCluster, type ClusterJob } from '../../src/train/run-cluster.js';
+import { runAssign } from '../../src/train/assign.js';
+import { normalizedMutualInfo } from '../../src/eval/nmi.js';
 import { DEFAULT_TRAIN, type TrainConfig } from '../../src/train/selavi.js';
 
 const run = promisify(execFile);
@@ -96,6 +98,16 @@ describe('selavi cluster (end to end, tiny)', () => {
     expect(log[0]).toHaveProperty('nmi_truth');
     expect(log[0].sizes[0].reduce((a: number, b: number) => a + b, 0)).toBe(24);
     expect(JSON.parse(readFileSync(path.join(out, 'metrics.json'), 'utf8')).head_rule).toBe('max-mean-nmi-to-other-heads');
+  });
+
+  it('assigns new videos with the trained run, matching the classes', async () => {
+    const out = path.join(root, 'assigned.csv');
+    const r = await runAssign({ run: path.join(root, 'run-av'), videos: av.dir, out, say: () => undefined });
+    expect(r.clips).toBe(24);
+    const clusters = readColumn(out, 'cluster');
+    const truth = readFileSync(av.truth, 'utf8').trim().split('\n').slice(1).map((l) => Number(l.split(',')[1]));
+    // Files are listed in sorted order, as the truth rows were written (class 0 first).
+    expect(normalizedMutualInfo(truth, clusters)).toBe(1);
   });
 
   it('still clusters when the audio carries no class signal', async () => {

@@ -1,5 +1,6 @@
 /** Every `selavi` subcommand, in the order `--help` lists them. */
 import type { CommandModule } from 'yargs';
+import { assignCommand } from './assign.js';
 import { clusterCommand } from './cluster.js';
 import { decodeCommand } from './decode.js';
 import { doctorCommand } from './doctor.js';
@@ -8,4 +9,4 @@ import { selaCommand } from './sela.js';
 import { sinkhornCommand } from './sinkhorn.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [clusterCommand, selaCommand, decodeCommand, sinkhornCommand, evalCommand, doctorCommand];
+export const commands: CommandModule<any, any>[] = [clusterCommand, selaCommand, assignCommand, decodeCommand, sinkhornCommand, evalCommand, doctorCommand];

@@ -1,0 +1,64 @@
+/**
+ * `selavi assign`: label new videos with a trained run, without retraining. Each clip goes to
+ * the argmax of the chosen head's combined log-probabilities (video + audio summed, as in
+ * training). The clips are decoded with the run's own decode options (from RUN/cache).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { InputError } from '../errors.js';
+import { buildCache } from '../data/cache.js';
+import { openCache } from '../data/cache-reader.js';
+import { initBackend } from '../engine/backend.js';
+import { SelaviModel, type ModelConfig, type Modality } from '../models/selavi-model.js';
+import { combineLogProbs } from '../sinkhorn/combine.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { createRng } from '../util/rng.js';
+import { readModel } from './checkpoint.js';
+import { scorePass } from './selavi.js';
+import { clipCacheTrainSet } from './train-set.js';
+
+export interface AssignJob {
+  run: string;
+  videos: string;
+  out: string;
+  backend?: string;
+  say?: (line: string) => void;
+}
+
+export async function runAssign(job: AssignJob): Promise<{ out: string; clips: number; skipped: number; head: number }> {
+  const say = job.say ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const { json, data } = readModel(job.run);
+  const runCache = await openCache(path.join(job.run, 'cache'));
+  const decodeOptions = runCache.options;
+  runCache.close();
+  await initBackend({ backend: job.backend });
+  const model = new SelaviModel(json.model as ModelConfig, createRng(0));
+  const shapes = json.shapes as Partial<Record<Modality, number[]>>;
+  model.build(shapes);
+  model.params.load(json.params, data, path.join(job.run, 'model'));
+  const head = Number(json.head ?? 0);
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'selavi-assign-'));
+  try {
+    const summary = await buildCache({ ...decodeOptions, videos: job.videos, out: tmp });
+    for (const s of summary.skipped) say(`skipped ${s.path}: ${s.reason}`);
+    const cache = await openCache(tmp);
+    if (cache.size === 0) throw new InputError(job.videos, 'no usable clip to assign');
+    const set = clipCacheTrainSet(cache, model.config.modalities);
+    const { perMod, present, k } = await scorePass(model, set, 32, createRng(0));
+    const fused = combineLogProbs(present.map((m) => perMod[m]![head]), set.n, k);
+    const conf = combineLogProbs([fused], set.n, k);
+    const lines = set.names.map((name, i) => {
+      let best = 0;
+      for (let j = 1; j < k; j++) if (fused[i * k + j] > fused[i * k + best]) best = j;
+      const quoted = /[",\n\r]/.test(name) ? `"${name.replace(/"/g, '""')}"` : name;
+      return `${quoted},${best},${Math.exp(conf[i * k + best]).toFixed(4)}`;
+    });
+    writeFileAtomic(job.out, `path,cluster,confidence\n${lines.join('\n')}\n`);
+    cache.close();
+    return { out: job.out, clips: set.n, skipped: summary.skipped.length, head };
+  } finally {
+    model.dispose();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
