@@ -5,6 +5,7 @@
  * them to train or to choose anything.
  */
 import { augmentClip, type AugmentOptions } from '../data/augment.js';
+import { nuisanceAugment } from '../data/augment-nuisance.js';
 import type { ClipCache } from '../data/cache-reader.js';
 import type { ImageSet } from '../data/types.js';
 import type { Modality } from '../models/selavi-model.js';
@@ -36,7 +37,8 @@ const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 /**
  * Clips from a decoded cache. Frames are kept as decoded ([T, S, S, 3] in [0, 1]), the spectrogram
  * as [F, M]. Augmentations (when on): random resized crop, flip, contrast/polarity/brightness
- * jitter for frames; gain, noise and time shift for the spectrogram.
+ * jitter, pixel noise and cutout for frames; gain, noise, time shift, added background noise of
+ * random colour and level, and time/frequency masks for the spectrogram.
  */
 export function clipCacheTrainSet(cache: ClipCache, modalities: readonly Modality[], augment: AugmentOptions = {}): TrainSet {
   const [t, h, w] = cache.frameShape;
@@ -56,7 +58,7 @@ export function clipCacheTrainSet(cache: ClipCache, modalities: readonly Modalit
       const next = () => rng.next();
       for (let i = 0; i < b; i++) {
         let clip = cache.get(indices[i]);
-        if (aug) clip = augmentClip(clip, next, augment);
+        if (aug) clip = nuisanceAugment(augmentClip(clip, next, augment), next);
         if (out.video) out.video.data.set(clip.frames, i * clip.frames.length);
         if (out.audio) out.audio.data.set(clip.spec, i * clip.spec.length);
       }

@@ -1,0 +1,34 @@
+/**
+ * Quality of SeLa (image-only) on Fashion-MNIST's 10,000 test images, next to k-means on raw
+ * pixels, in one run. Targets (issue): NMI ≥ 0.72, accuracy ≥ 0.75 in ≤ 20 minutes on 2 cores.
+ * Env: QUALITY_EPOCHS (12), QUALITY_LIMIT (all 10,000).
+ */
+import { mkdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { loadFashionMnist } from '../../src/datasets/fashion-mnist.js';
+import { runSela } from '../../src/train/run-cluster.js';
+import { DEFAULT_TRAIN } from '../../src/train/selavi.js';
+import { kmeansScore, round, standardise } from './baselines.js';
+
+const epochs = Number(process.env.QUALITY_EPOCHS ?? 12);
+const limit = process.env.QUALITY_LIMIT ? Number(process.env.QUALITY_LIMIT) : undefined;
+const images = await loadFashionMnist('test', { limit });
+const d = images.h * images.w * images.c;
+const raw = Float32Array.from(images.pixels, (v) => v / 255);
+const kmeansPixels = kmeansScore(standardise(raw, images.n, d), images.n, d, 10, images.truth!);
+
+const out = path.resolve('.cache/quality/run-fashion-mnist');
+rmSync(out, { recursive: true, force: true });
+mkdirSync(out, { recursive: true });
+const s = await runSela(images, { out, train: { ...DEFAULT_TRAIN, modalities: ['image'], epochs, batchSize: 64, lr: 0.1 }, resume: false, say: () => undefined });
+const m = s.metrics as Record<string, number>;
+console.log(
+  JSON.stringify({
+    bench: 'quality-fashion-mnist',
+    images: images.n,
+    epochs,
+    sela: { nmi: round(m.nmi), ari: round(m.ari), accuracy: round(m.accuracy), seconds: s.seconds },
+    kmeans_pixels: kmeansPixels,
+  }),
+);
+process.exit(0);
