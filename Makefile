@@ -8,7 +8,7 @@ ONLY ?=
 N ?= 2000
 SEED ?= 1
 
-.PHONY: all install build test typecheck demo bench bench-quality av-digits fashion-mnist clean
+.PHONY: all install build test typecheck demo bench bench-quality decode av-digits fashion-mnist clean
 
 all: build
 
@@ -51,6 +51,19 @@ demo: build
 	rm -rf runs/demo
 	node dist/cli/bin.js cluster $(DEMO)/clips --out runs/demo --truth $(DEMO)/labels.csv --nuisance $(DEMO)/meta.jsonl --epochs 10 --label-updates 10 > runs/demo.json
 	@node -e 'const s=require("./runs/demo.json"); const m=s.metrics; console.log(`demo: ${s.items} clips in ${s.seconds} s: NMI ${m.nmi.toFixed(3)}, ARI ${m.ari.toFixed(3)}, accuracy ${m.accuracy.toFixed(3)}`); console.log(`clusters: ${s.clusters}; log: runs/demo/log.jsonl; metrics: runs/demo/metrics.json`)'
+
+# Decode a large collection in JOBS parallel shards (`make -j` runs them at once); the last
+# shard to finish merges the shard indexes into CACHE/index.json. Reruns skip complete shards.
+#   make decode VIDEOS=/data/videos CACHE=/data/cache JOBS=4
+JOBS ?= 2
+VIDEOS ?=
+CACHE ?=
+DECODE_FLAGS ?=
+decode: build
+	@[ -n "$(VIDEOS)" ] && [ -n "$(CACHE)" ] || { echo "usage: make decode VIDEOS=DIR CACHE=DIR [JOBS=n] [DECODE_FLAGS=...]" >&2; exit 2; }
+	$(MAKE) -j $(JOBS) $(addprefix decode-shard-,$(shell seq 0 $$(($(JOBS)-1))))
+decode-shard-%:
+	node dist/cli/bin.js decode "$(VIDEOS)" --out "$(CACHE)" --shard $*/$(JOBS) --concurrency 1 $(DECODE_FLAGS)
 
 # Real data from Debian packages (apt-get download + dpkg -x into .cache/, nothing installed).
 OUT ?= .cache/datasets/av-digits-$(N)
