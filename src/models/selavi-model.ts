@@ -36,13 +36,20 @@ function normalisePerItem(x: tf.Tensor): tf.Tensor {
   return tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, 1e-5)));
 }
 
+/** 80 dB of power in nats: ln(10^8). */
+const TOP_DB_NATS = 8 * Math.LN10;
+
 /**
  * Audio: subtract each mel bin's mean over time (cepstral mean normalisation), then unit variance
  * per clip. Stationary background noise and channel colouring (white/pink/brown, microphone) are
  * a per-bin offset in log-mel, so this removes them as a cue; speech is what varies in time.
  */
 function normaliseSpectrogram(x: tf.Tensor3D): tf.Tensor {
-  const centred = tf.sub(x, tf.mean(x, 1, true)); // [B, F, M] minus [B, 1, M]
+  // First floor each clip 80 dB below its loudest bin (as librosa's top_db): in near-silent bins
+  // log(mel + ε) is mostly codec and dither noise, whose swings would outweigh the sound itself.
+  const floor = tf.sub(tf.max(x, [1, 2], true), TOP_DB_NATS);
+  const clipped = tf.maximum(x, floor);
+  const centred = tf.sub(clipped, tf.mean(clipped, 1, true)); // [B, F, M] minus [B, 1, M]
   const { variance } = tf.moments(centred, [1, 2], true);
   return tf.div(centred, tf.sqrt(tf.add(variance, 1e-5)));
 }
