@@ -3,19 +3,15 @@
  * (Math.random cannot be seeded).
  */
 
+import { createRng } from '../util/rng.js';
+
 /** A source of uniform numbers in [0, 1). */
 export type Rng = () => number;
 
-/** mulberry32: 32-bit state, period 2^32; plenty for per-clip augmentation choices. */
+/** A seeded source from the project's Rng (sfc32), for augmentations that take a plain function. */
 export function seededRng(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = createRng(seed);
+  return () => rng.next();
 }
 
 /** Uniform in [lo, hi). */

@@ -1,7 +1,6 @@
 /**
- * File names inside a cache directory and the one write primitive everything there uses.
+ * File names inside a cache directory (written with `writeFileAtomicAsync` from util/atomic-write).
  */
-import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 
 /** `--shard i/n` as numbers: 0 <= index < count. */
@@ -32,21 +31,3 @@ export const MANIFEST_FILE = 'manifest.jsonl';
 /** Every skipped file of the cache, `path,reason`. */
 export const SKIPPED_CSV = 'skipped.csv';
 
-let tmpSeq = 0;
-
-/**
- * Writes `file` so readers see either the old or the new content, never a partial one:
- * write a temp file next to it (same file system), fsync, rename over.
- */
-export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
-  // pid + counter: unique across processes and across concurrent writers in one process.
-  const tmp = `${file}.${process.pid}.${++tmpSeq}.tmp`;
-  const fh = await fsp.open(tmp, 'w');
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await fsp.rename(tmp, file);
-}

@@ -12,10 +12,11 @@
  * Fixed-size records make `get(i)` one positioned read.
  */
 import { promises as fsp } from 'node:fs';
+import { writeFileAtomicAsync } from '../util/atomic-write.js';
 import path from 'node:path';
 import { ConfigError, InputError } from '../errors.js';
 import type { DecodeOptions } from '../media/decode-options.js';
-import { MERGED_INDEX, SHARD_INDEX_RE, SKIPPED_CSV, writeFileAtomic, type ShardSpec } from './cache-files.js';
+import { MERGED_INDEX, SHARD_INDEX_RE, SKIPPED_CSV, type ShardSpec } from './cache-files.js';
 import { writeSkippedCsv } from './skipped.js';
 import type { SkippedItem } from './types.js';
 
@@ -149,7 +150,7 @@ export async function mergeCacheIndexes(dir: string, opts: { write?: boolean } =
   };
   if (opts.write ?? true) {
     await writeSkippedCsv(path.join(dir, SKIPPED_CSV), merged.skipped);
-    await writeFileAtomic(path.join(dir, MERGED_INDEX), JSON.stringify(merged));
+    await writeFileAtomicAsync(path.join(dir, MERGED_INDEX), JSON.stringify(merged));
   }
   return merged;
 }

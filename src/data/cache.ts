@@ -7,6 +7,7 @@
  * leaves no index, so the rerun redoes that shard; a complete shard is skipped on rerun.
  */
 import { promises as fsp } from 'node:fs';
+import { writeFileAtomicAsync } from '../util/atomic-write.js';
 import path from 'node:path';
 import { ConfigError, UserError } from '../errors.js';
 import { clipShapes, resolveDecodeOptions, type DecodeOptions } from '../media/decode-options.js';
@@ -14,7 +15,7 @@ import { DEFAULT_PROBE_TIMEOUT_MS } from '../media/probe.js';
 import { comparePaths, walkVideos } from '../media/walk-videos.js';
 import { VIDEO_EXTENSIONS } from '../media/video-extensions.js';
 import { createProgress } from '../report/progress.js';
-import { MERGED_INDEX, shardFiles, shardStem, SHARD_INDEX_RE, writeFileAtomic, type ShardSpec } from './cache-files.js';
+import { MERGED_INDEX, shardFiles, shardStem, SHARD_INDEX_RE, type ShardSpec } from './cache-files.js';
 import {
   CACHE_FORMAT,
   CACHE_VERSION,
@@ -227,7 +228,7 @@ export async function buildCache(opts: BuildCacheOptions): Promise<CacheSummary>
     clips,
     skipped,
   };
-  await writeFileAtomic(files.index, JSON.stringify(index)); // last: marks the shard complete
+  await writeFileAtomicAsync(files.index, JSON.stringify(index)); // last: marks the shard complete
   return {
     out: opts.out,
     shard,

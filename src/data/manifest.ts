@@ -9,10 +9,11 @@
  * except timeouts, which may be load and are retried next run.
  */
 import { promises as fsp } from 'node:fs';
+import { writeFileAtomicAsync } from '../util/atomic-write.js';
 import path from 'node:path';
 import { InputError } from '../errors.js';
 import { probeMedia, type MediaInfo, type ProbeOptions } from '../media/probe.js';
-import { MANIFEST_FILE, writeFileAtomic } from './cache-files.js';
+import { MANIFEST_FILE } from './cache-files.js';
 import { parallelMap } from './clip-stream.js';
 
 /** One probed file. */
@@ -98,7 +99,7 @@ export async function buildManifest(files: readonly string[], opts: ManifestOpti
   // Compact when most lines are stale (files changed many times); losing a line another shard
   // appends meanwhile only costs a re-probe.
   if (manifestFile && known.lines > 64 && known.lines > 2 * known.entries.size) {
-    await writeFileAtomic(manifestFile, [...known.entries.values()].map((e) => JSON.stringify(e) + '\n').join(''));
+    await writeFileAtomicAsync(manifestFile, [...known.entries.values()].map((e) => JSON.stringify(e) + '\n').join(''));
   }
   const probe = opts.probe ?? probeMedia;
   const rows: ManifestRow[] = new Array(files.length);

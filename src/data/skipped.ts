@@ -2,8 +2,8 @@
  * The list of files a run could not use, reported once per path, and its `skipped.csv` form
  * (`path,reason`, RFC 4180 quoting so paths with commas, quotes or newlines survive).
  */
-import { writeFileAtomic } from './cache-files.js';
 import type { SkippedItem } from './types.js';
+import { writeFileAtomicAsync } from '../util/atomic-write.js';
 
 /** Collects skipped files; the first reason for a path wins, later ones are dropped. */
 export class SkipLog {
@@ -43,5 +43,5 @@ export function skippedToCsv(items: readonly SkippedItem[]): string {
 
 /** Writes `skipped.csv` atomically (temp file + rename), so readers never see half a file. */
 export async function writeSkippedCsv(file: string, items: readonly SkippedItem[]): Promise<void> {
-  await writeFileAtomic(file, skippedToCsv(items));
+  await writeFileAtomicAsync(file, skippedToCsv(items));
 }

@@ -5,25 +5,18 @@
 import { InputError } from '../errors.js';
 import { matchClusters } from './match-clusters.js';
 import type { ClusterTable } from './read-clusters.js';
-import { scoreLabels } from './score-labels.js';
+import { scoreLabels, type LabelScores } from './score-labels.js';
 import type { TruthTable } from './read-truth.js';
 
 /**
  * The result of `selavi eval`, printed as one JSON object in this key order. Every clusters row
  * is in exactly one of matched / unmatched_clusters / excluded_ambiguous / unresolved.
  */
-export interface EvalReport {
+export interface EvalReport extends LabelScores {
   /** Rows in the clusters file. */
   n: number;
   /** Rows scored: paired with a truth clip that has one label. */
   matched: number;
-  nmi: number;
-  ami: number;
-  ari: number;
-  accuracy: number;
-  purity: number;
-  /** Mean cluster entropy in nats (see `meanClusterEntropy`). */
-  entropy: number;
   /** Clusters rows with no truth clip. */
   unmatched_clusters: number;
   /** Truth clips (with one label) that no clusters row matched. */
@@ -36,9 +29,6 @@ export interface EvalReport {
   unresolved: number;
   /** Truth rows repeating a clip with the same label (merged). */
   duplicate_truth_rows: number;
-  /** Distinct classes and clusters among the scored rows. */
-  classes: number;
-  clusters: number;
   /** How the scored and excluded rows were matched. */
   matched_by: { path: number; basename: number; youtube: number };
   /** Truth format and layout used (detected with `--format auto`). */

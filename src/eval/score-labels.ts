@@ -13,8 +13,9 @@ export interface LabelScores {
   ari: number;
   accuracy: number;
   purity: number;
-  /** Mean cluster entropy in nats. */
+  /** Mean cluster entropy in nats (see `meanClusterEntropy`). */
   entropy: number;
+  /** Distinct classes and clusters among the scored items. */
   classes: number;
   clusters: number;
 }

@@ -4,6 +4,7 @@
  * modality when the other carries nothing, that a killed-and-resumed run ends where an
  * uninterrupted one does, that the tensor count stays flat, and that truth never picks the head.
  */
+import { tinyTrain } from '../helpers/tiny-train.js';
 import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
@@ -16,7 +17,6 @@ import { locate } from '../../src/media/ffmpeg-path.js';
 import { runCluster, type ClusterJob } from '../../src/train/run-cluster.js';
 import { runAssign } from '../../src/train/assign.js';
 import { normalizedMutualInfo } from '../../src/eval/nmi.js';
-import { DEFAULT_TRAIN, type TrainConfig } from '../../src/train/selavi.js';
 
 const run = promisify(execFile);
 const root = mkdtempSync(path.join(os.tmpdir(), 'selavi-train-'));
@@ -56,24 +56,13 @@ async function makeSet(name: string, perClass: number, carrier: 'both' | 'video'
   return { dir, truth };
 }
 
-const tinyTrain: TrainConfig = {
-  ...DEFAULT_TRAIN,
-  k: 2,
-  heads: 2,
-  width: 8,
-  projection: 32,
-  epochs: 8,
-  batchSize: 8,
-  labelUpdates: 6,
-  lr: 0.05,
-  seed: 3,
-};
+const tinyTrainConfig = tinyTrain(2);
 
 function job(videos: string, out: string, extra: Partial<ClusterJob> = {}): ClusterJob {
   return {
     videos,
     out,
-    train: tinyTrain,
+    train: tinyTrainConfig,
     decode: { frames: 2, size: 16, clipSeconds: 1, melBins: 40, hopMs: 20, concurrency: 2 } as ClusterJob['decode'],
     resume: false,
     backend: 'wasm',

@@ -6,6 +6,7 @@
  * `YTID,START,label,split` must match by YouTube id + start, count the rows that match nothing,
  * and agree with `selavi eval` on its clusters.csv; the split-file layout must match the same clips.
  */
+import { tinyTrain } from '../helpers/tiny-train.js';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -14,7 +15,6 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { locate } from '../../src/media/ffmpeg-path.js';
 import { runCluster, type ClusterJob, type RunSummary } from '../../src/train/run-cluster.js';
-import { DEFAULT_TRAIN, type TrainConfig } from '../../src/train/selavi.js';
 import { runCli } from '../helpers/run-cli.js';
 
 const run = promisify(execFile);
@@ -71,18 +71,7 @@ const fullList = path.join(root, 'vggsound.csv');
 const splitList = path.join(root, 'test.csv');
 const out = path.join(root, 'runs', 'vgg');
 
-const tinyTrain: TrainConfig = {
-  ...DEFAULT_TRAIN,
-  k: CLASSES.length,
-  heads: 2,
-  width: 8,
-  projection: 32,
-  epochs: 8,
-  batchSize: 8,
-  labelUpdates: 6,
-  lr: 0.05,
-  seed: 3,
-};
+const tinyTrainConfig = tinyTrain(CLASSES.length);
 
 /** Writes the clips, two ffmpeg processes at a time (the machine has two cores). */
 async function makeClips(): Promise<void> {
@@ -123,7 +112,7 @@ beforeAll(async () => {
     videos,
     out,
     truth: fullList,
-    train: tinyTrain,
+    train: tinyTrainConfig,
     decode: { frames: 2, size: 16, clipSeconds: 1, melBins: 16, hopMs: 20, concurrency: 2 } as ClusterJob['decode'],
     resume: false,
     backend: 'wasm',
