@@ -1,10 +1,14 @@
 /**
  * Times one training step (forward + backward + SGD update) of a small conv net on the wasm
  * backend with our kernels and on the cpu backend, in one run, and compares our
- * Conv2DBackpropInput and Tile with the wasm package's own. Prints exactly one JSON line.
+ * Conv2DBackpropInput, Tile and Conv3D with the wasm package's own (forward 4x8x32x32x16 input,
+ * 3x3x3 kernel, 16 channels). Prints exactly one JSON line.
  *
  *   npx tsx bench/conv-grad.bench.ts            # SELAVI_WASM_THREADS=1 for single-threaded wasm
  *   BENCH_BATCH=8 BENCH_STEPS=3 npx tsx bench/conv-grad.bench.ts
+ *
+ * The cpu backend needs about two minutes for one step at batch 32 (its broadcasting element-wise
+ * ops dominate), so it is timed on a single step without warm-up (BENCH_CPU_STEPS to change).
  *
  * Net: 64x64x3 -> 3 x [conv 3x3, 32 ch (strides 1, 2, 2) + batch norm + relu] -> global average
  * pool -> dense 10 -> softmax cross-entropy. Batch 32 by default.
@@ -15,7 +19,7 @@ import { registerWasmKernels, unregisterWasmKernels } from '../src/engine/wasm-k
 
 const BATCH = Number(process.env.BENCH_BATCH ?? 32);
 const WASM_STEPS = Number(process.env.BENCH_STEPS ?? 5);
-const CPU_STEPS = Number(process.env.BENCH_CPU_STEPS ?? 2);
+const CPU_STEPS = Number(process.env.BENCH_CPU_STEPS ?? 1);
 const SIZE = 64;
 const CLASSES = 10;
 
@@ -32,8 +36,8 @@ function buildNet(): tf.LayersModel {
   return tf.model({ inputs: input, outputs: out });
 }
 
-/** Median ms of `steps` training steps after one warm-up step, on the current backend. */
-async function timeTraining(steps: number): Promise<number> {
+/** Median ms of `steps` training steps after `warmup` untimed ones, on the current backend. */
+async function timeTraining(steps: number, warmup: number): Promise<number> {
   const model = buildNet();
   const opt = tf.train.sgd(0.01);
   const x = tf.randomNormal([BATCH, SIZE, SIZE, 3], 0, 1, 'float32', 3);
@@ -43,7 +47,7 @@ async function timeTraining(steps: number): Promise<number> {
     loss!.dataSync();
     loss!.dispose();
   };
-  step();
+  for (let i = 0; i < warmup; i++) step();
   const times: number[] = [];
   for (let i = 0; i < steps; i++) {
     const t0 = performance.now();
@@ -78,7 +82,7 @@ function median(xs: number[]): number {
 const round = (x: number, d = 1) => Number(x.toFixed(d));
 
 const info = await initBackend({ backend: 'wasm', log: () => {} });
-const wasmMs = await timeTraining(WASM_STEPS);
+const wasmMs = await timeTraining(WASM_STEPS, 1);
 
 // Our Conv2DBackpropInput and Tile against the package's, on the shapes of the net above.
 const dy = tf.randomNormal([BATCH, SIZE / 2, SIZE / 2, 32]) as tf.Tensor4D;
@@ -86,16 +90,21 @@ const w = tf.randomNormal([3, 3, 32, 32]) as tf.Tensor4D;
 const inv = tf.randomNormal([1, 1, 1, 32]);
 const backpropInput = () => tf.conv2dTranspose(dy, w, [BATCH, SIZE, SIZE, 32], 2, 'same');
 const tile = () => tf.tile(inv, [BATCH, SIZE, SIZE, 1]);
+const x3 = tf.randomNormal([4, 8, 32, 32, 16]) as tf.Tensor5D;
+const w3 = tf.randomNormal([3, 3, 3, 16, 16]) as tf.Tensor5D;
+const conv3d = () => tf.conv3d(x3, w3, 1, 'same');
 const oursBpi = timeKernel(backpropInput, 3);
 const oursTile = timeKernel(tile, 3);
+const oursConv3d = timeKernel(conv3d, 3);
 unregisterWasmKernels();
 const builtinBpi = timeKernel(backpropInput, 2);
 const builtinTile = timeKernel(tile, 2);
+const builtinConv3d = timeKernel(conv3d, 1);
 registerWasmKernels();
-tf.dispose([dy, w, inv]);
+tf.dispose([dy, w, inv, x3, w3]);
 
 await tf.setBackend('cpu');
-const cpuMs = await timeTraining(CPU_STEPS);
+const cpuMs = await timeTraining(CPU_STEPS, 0);
 
 console.log(
   JSON.stringify({
@@ -111,5 +120,8 @@ console.log(
     tile_ms_ours: round(oursTile, 2),
     tile_ms_builtin: round(builtinTile, 2),
     tile_speedup_ours_vs_builtin: round(builtinTile / oursTile, 1),
+    conv3d_ms_ours: round(oursConv3d),
+    conv3d_ms_builtin: round(builtinConv3d),
+    conv3d_speedup_ours_vs_builtin: round(builtinConv3d / oursConv3d, 1),
   }),
 );

@@ -29,6 +29,8 @@ export interface BackendInfo {
   tried: BackendAttempt[];
   /** Threads of the wasm backend's XNNPACK pool (1 for other backends). */
   threads: number;
+  /** Why wasm runs on fewer threads than asked for, if it does. */
+  note?: string;
 }
 
 /** Options of `initBackend`. */
@@ -71,7 +73,7 @@ export async function initBackend(opts: InitBackendOptions = {}): Promise<Backen
   const env = opts.env ?? process.env;
   const { choice, source } = parseChoice(opts.backend, env);
   if (pending === undefined) {
-    pending = selectBackend({ ...opts, backend: choice }).catch((err: unknown) => {
+    pending = selectBackend(opts).catch((err: unknown) => {
       pending = undefined; // a failed explicit choice may be retried with another one
       throw err;
     });
@@ -97,7 +99,7 @@ export function currentBackend(): BackendInfo | undefined {
 export function describeChoice(info: BackendInfo): string {
   const failed = info.tried.filter((t) => t.error !== undefined);
   const notes: string[] = [];
-  if (info.name === 'wasm') notes.push(`threads ${info.threads}`);
+  if (info.name === 'wasm') notes.push(`threads ${info.threads}${info.note ? `: ${info.note}` : ''}`);
   if (failed.length > 0) notes.push(`tried ${failed.map((t) => `${t.name}: ${t.error}`).join('; ')}`);
   return `backend: ${info.name}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`;
 }
@@ -126,7 +128,9 @@ export async function selectBackend(opts: InitBackendOptions = {}): Promise<Back
     const threads = wasmThreadsWanted(opts.wasmThreads, env);
     const result = await tryWasm(threads, importer);
     tried.push({ name: 'wasm', ...(result.error !== undefined && { error: result.error }) });
-    if (result.error === undefined) return { name: 'wasm', tried, threads: result.threads };
+    if (result.error === undefined) {
+      return { name: 'wasm', tried, threads: result.threads, ...(result.note !== undefined && { note: result.note }) };
+    }
     if (explicit) throw unavailable(source, tried);
   }
 
@@ -221,7 +225,7 @@ let wasmPathsSet = false;
 async function tryWasm(
   threads: number,
   importer: (s: string) => Promise<unknown>,
-): Promise<{ error?: string; threads: number }> {
+): Promise<{ error?: string; threads: number; note?: string }> {
   let wasm: WasmModule;
   try {
     wasm = (await importer('@tensorflow/tfjs-backend-wasm')) as WasmModule;
@@ -236,8 +240,11 @@ async function tryWasm(
     wasmPathsSet = true;
   }
   let active = false;
+  let note: string | undefined;
   try {
-    if (tf.findBackend('wasm') === null && threads > 1) {
+    // Not tf.findBackend: it would start initialising wasm (single-threaded) as a side effect.
+    const initialised = 'wasm' in tf.engine().registry;
+    if (!initialised && threads > 1) {
       const pre = preflightThreadedWasm();
       if (pre.ok) {
         tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
@@ -249,6 +256,9 @@ async function tryWasm(
           undo();
         }
         if (active) unrefThreadWorkers((tf.backend() as unknown as { wasm: unknown }).wasm);
+        else note = 'the multi-threaded build failed to start';
+      } else {
+        note = `no multi-threaded build (${pre.reason})`;
       }
     }
     if (!active) {
@@ -263,5 +273,5 @@ async function tryWasm(
   }
   if (!active) return { error: 'initialisation failed (see the warning above)', threads: 0 };
   registerWasmKernels();
-  return { threads: wasm.getThreadsCount() };
+  return { threads: wasm.getThreadsCount(), ...(note !== undefined && { note }) };
 }

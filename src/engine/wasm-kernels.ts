@@ -5,21 +5,28 @@
  * - `Conv2DBackpropFilter` (missing: training any conv net failed with "kernel not registered")
  * - `Conv2DBackpropInput` (scalar loop, ~10x slower than the equivalent forward conv)
  * - `Tile` (per-element indexing; dominated the batch-norm backward pass)
+ * - `Slice` (copies the whole input out of the heap, then element by element)
+ * - `Sum`, `Mean` over leading axes (transpose-then-reduce; batch norm's per-channel reductions)
  * - `Conv3D`, `Conv3DBackpropInputV2`, `Conv3DBackpropFilterV2` (scalar loops, ~45x slow)
  * - `UnsortedSegmentSum` (missing: the gradient of `tf.gather`)
  */
 import * as tf from '@tensorflow/tfjs';
 import { conv2dBackpropFilterKernel, conv2dBackpropInputKernel } from './kernels/conv2d-grad.js';
 import { conv3dBackpropFilterKernel, conv3dBackpropInputKernel, conv3dKernel } from './kernels/conv3d.js';
+import { meanKernel, sumKernel } from './kernels/reduce-leading.js';
+import { sliceKernel } from './kernels/slice.js';
 import { tileKernel } from './kernels/tile.js';
 import { unsortedSegmentSumKernel } from './kernels/unsorted-segment-sum.js';
-import { rememberBuiltin, type WasmKernelFunc } from './kernels/wasm-scope.js';
+import { rememberBuiltin, type WasmKernelFunc } from './kernels/builtins.js';
 
 /** The kernels `registerWasmKernels` installs, by kernel name. */
 export const WASM_KERNEL_REPLACEMENTS: Readonly<Record<string, WasmKernelFunc>> = {
   Conv2DBackpropFilter: conv2dBackpropFilterKernel,
   Conv2DBackpropInput: conv2dBackpropInputKernel,
   Tile: tileKernel,
+  Slice: sliceKernel,
+  Sum: sumKernel,
+  Mean: meanKernel,
   Conv3D: conv3dKernel,
   Conv3DBackpropInputV2: conv3dBackpropInputKernel,
   Conv3DBackpropFilterV2: conv3dBackpropFilterKernel,
@@ -36,7 +43,7 @@ let registered = false;
 export function registerWasmKernels(): void {
   if (registered) return;
   // The replacements call these package kernels; fail here, not mid-training, if one is missing.
-  for (const needed of ['Conv2D', 'Transpose', 'Reshape', 'Slice', 'StridedSlice', 'DepthToSpace']) {
+  for (const needed of ['Conv2D', 'Transpose', 'Reshape', 'StridedSlice', 'AvgPool']) {
     if (tf.getKernel(needed, 'wasm') === undefined) {
       throw new Error(`wasm kernel ${needed} is not registered: import @tensorflow/tfjs-backend-wasm first`);
     }

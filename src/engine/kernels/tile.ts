@@ -8,7 +8,7 @@
  * copied once and then doubled with `copyWithin`, i.e. memcpy speed (~1 ms).
  */
 import type * as tf from '@tensorflow/tfjs';
-import { builtinKernel, type WasmKernelArgs } from './wasm-scope.js';
+import { builtinKernel, type WasmKernelArgs } from './builtins.js';
 
 type HeapArray = Float32Array | Int32Array | Uint8Array;
 

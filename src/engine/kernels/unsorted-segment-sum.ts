@@ -4,7 +4,7 @@
  * from a trainable tensor cannot train on wasm. A scatter-add over rows, in JS on the heap.
  */
 import type * as tf from '@tensorflow/tfjs';
-import type { WasmKernelArgs } from './wasm-scope.js';
+import type { WasmKernelArgs } from './builtins.js';
 
 /** Kernel function for `UnsortedSegmentSum` (inputs x, segmentIds; attr numSegments). */
 export function unsortedSegmentSumKernel(args: WasmKernelArgs): tf.TensorInfo {

@@ -2,43 +2,12 @@
  * Plumbing for kernels that are compositions of other wasm kernels: calls kernel functions
  * directly on `TensorInfo`s (no engine, no tape, no tidy) and frees every intermediate.
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { builtinKernel } from './builtins.js';
+import { sliceKernel } from './slice.js';
 
-/** The argument every kernel function receives. */
-export interface WasmKernelArgs {
-  inputs: tf.NamedTensorInfoMap;
-  backend: BackendWasm;
-  attrs?: tf.NamedAttrMap;
-}
-
-/** A wasm kernel function, typed with the wasm backend. */
-export type WasmKernelFunc = (args: WasmKernelArgs) => tf.TensorInfo;
-
-/**
- * The kernel functions the wasm package registered before we replaced some of them: replacements
- * fall back to them for cases they do not handle (other dtypes, NCHW, unequal strides, ...).
- */
-const builtins = new Map<string, WasmKernelFunc | null>();
-
-/**
- * Remembers, the first time it is asked about `name`, the package's own kernel (or that there is
- * none), so a replacement can delegate to it and an unregistration can restore it.
- */
-export function rememberBuiltin(name: string): WasmKernelFunc | undefined {
-  if (!builtins.has(name)) {
-    const config = tf.getKernel(name, 'wasm') as tf.KernelConfig | undefined;
-    builtins.set(name, config === undefined ? null : (config.kernelFunc as unknown as WasmKernelFunc));
-  }
-  return builtins.get(name) ?? undefined;
-}
-
-/** The package's own kernel for `name`, as it was before any replacement. */
-export function builtinKernel(name: string): WasmKernelFunc {
-  const fn = rememberBuiltin(name);
-  if (fn === undefined) throw new Error(`wasm kernel ${name} is not registered`);
-  return fn;
-}
+export { builtinKernel, rememberBuiltin, type WasmKernelArgs, type WasmKernelFunc } from './builtins.js';
 
 /**
  * Tracks the intermediates of one kernel invocation. Outputs of `run` and the helpers are
@@ -52,9 +21,9 @@ export class WasmScope {
 
   constructor(readonly backend: BackendWasm) {}
 
-  /** Runs the wasm kernel `name` (the package's version unless `fn` is given). */
-  run(name: string, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap = {}, fn?: WasmKernelFunc): tf.TensorInfo {
-    const out = (fn ?? builtinKernel(name))({ inputs, backend: this.backend, attrs });
+  /** Runs the package's own wasm kernel `name` on tensors of this backend. */
+  run(name: string, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap = {}): tf.TensorInfo {
+    const out = builtinKernel(name)({ inputs, backend: this.backend, attrs });
     this.temps.add(out);
     return out;
   }
@@ -79,9 +48,13 @@ export class WasmScope {
     return this.run('Transpose', { x }, { perm });
   }
 
+  /** A copy of part of `x` (or `x` itself when the slice is all of it). */
   slice(x: tf.TensorInfo, begin: number[], size: number[]): tf.TensorInfo {
     if (begin.every((b) => b === 0) && size.every((n, i) => n === x.shape[i])) return x;
-    return this.run('Slice', { x }, { begin, size });
+    // Our Slice, not the package's: see slice.ts.
+    const out = sliceKernel({ inputs: { x }, backend: this.backend, attrs: { begin, size } });
+    this.temps.add(out);
+    return out;
   }
 
   /** NHWC conv with explicit non-negative padding `[[top, bottom], [left, right]]`. */
@@ -94,10 +67,6 @@ export class WasmScope {
   ): tf.TensorInfo {
     const pad = [[0, 0], pads[0], pads[1], [0, 0]] as unknown as tf.NamedAttrMap['pad'];
     return this.run('Conv2D', { x, filter }, { strides, pad, dilations, dataFormat: 'NHWC', dimRoundingMode: null } as unknown as tf.NamedAttrMap);
-  }
-
-  depthToSpace(x: tf.TensorInfo, blockSize: number): tf.TensorInfo {
-    return this.run('DepthToSpace', { x }, { blockSize, dataFormat: 'NHWC' });
   }
 
   /** Excludes `t` from disposal and returns it (the kernel's result). */

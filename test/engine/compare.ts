@@ -1,0 +1,63 @@
+/** Test helpers: run the same computation on the cpu and wasm backends and compare. */
+import * as tf from '@tensorflow/tfjs';
+import { expect } from 'vitest';
+
+/** Max |a - b| and max |a| (the reference magnitude). */
+export function maxAbsError(ref: ArrayLike<number>, got: ArrayLike<number>): { err: number; mag: number } {
+  expect(got.length).toBe(ref.length);
+  let err = 0;
+  let mag = 0;
+  for (let i = 0; i < ref.length; i++) {
+    err = Math.max(err, Math.abs(ref[i]! - got[i]!));
+    mag = Math.max(mag, Math.abs(ref[i]!));
+  }
+  return { err, mag };
+}
+
+/**
+ * Runs `fn` on cpu and then on wasm (fresh tensors each time, made inside `fn`), and returns each
+ * output's values per backend. Leaves wasm active.
+ */
+export async function onCpuAndWasm(fn: () => tf.Tensor[]): Promise<{ cpu: Float32Array[]; wasm: Float32Array[] }> {
+  const run = async (backend: string) => {
+    await tf.setBackend(backend);
+    return tf.tidy(() => fn()).map((t) => {
+      const v = Float32Array.from(t.dataSync());
+      t.dispose();
+      return v;
+    });
+  };
+  const cpu = await run('cpu');
+  const wasm = await run('wasm');
+  return { cpu, wasm };
+}
+
+/**
+ * Asserts every wasm output matches cpu to `relTol` of the output's magnitude, and logs the max
+ * abs error per output so the test output reports it.
+ */
+export function expectClose(label: string, names: string[], r: { cpu: Float32Array[]; wasm: Float32Array[] }, relTol = 1e-4): void {
+  const parts = names.map((name, i) => {
+    const { err, mag } = maxAbsError(r.cpu[i]!, r.wasm[i]!);
+    expect(err, `${label} ${name}: max abs err ${err} vs magnitude ${mag}`).toBeLessThanOrEqual(relTol * Math.max(mag, 1e-6));
+    return `${name} maxAbsErr=${err.toExponential(2)} (|ref|max=${mag.toPrecision(3)})`;
+  });
+  console.log(`${label}: ${parts.join(', ')}`);
+}
+
+/** Deterministic normal-ish values (sum of uniforms), so cpu and wasm see the same inputs. */
+export function seededTensor(shape: number[], seed: number): tf.Tensor {
+  let s = seed >>> 0 || 1;
+  const next = () => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return s / 4294967296;
+  };
+  const n = shape.reduce((a, b) => a * b, 1);
+  const v = new Float32Array(n);
+  for (let i = 0; i < n; i++) v[i] = next() + next() + next() - 1.5;
+  return tf.tensor(v, shape);
+}
