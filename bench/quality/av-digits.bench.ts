@@ -2,7 +2,7 @@
  * Quality on AV digits (N=2000, seed 1): SeLaVi fused, video-only and audio-only, next to k-means
  * baselines on raw pixels, on the spectrogram's mean over time, and on both, all in one run.
  * Targets (issue): fused NMI ≥ 0.90 and ≥ 0.10 above the best single modality.
- * Env: QUALITY_N (2000), QUALITY_EPOCHS (15).
+ * Env: QUALITY_N (2000), QUALITY_EPOCHS (10).
  */
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -16,7 +16,7 @@ import type { Modality } from '../../src/models/selavi-model.js';
 import { concatColumns, kmeansScore, round, standardise } from './baselines.js';
 
 const n = Number(process.env.QUALITY_N ?? 2000);
-const epochs = Number(process.env.QUALITY_EPOCHS ?? 15);
+const epochs = Number(process.env.QUALITY_EPOCHS ?? 10);
 const root = path.resolve('.cache/quality');
 const data = path.join(root, `av-digits-${n}`);
 const decode = { frames: 4, size: 32, clipSeconds: 2, melBins: 40, hopMs: 20 };

@@ -20,7 +20,7 @@ const kmeansPixels = kmeansScore(standardise(raw, images.n, d), images.n, d, 10,
 const out = path.resolve('.cache/quality/run-fashion-mnist');
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
-const s = await runSela(images, { out, train: { ...DEFAULT_TRAIN, modalities: ['image'], epochs, batchSize: 64, lr: 0.1 }, resume: false, say: () => undefined });
+const s = await runSela(images, { out, train: { ...DEFAULT_TRAIN, modalities: ['image'], epochs, batchSize: 64, lr: 0.1, labelUpdates: 12 }, resume: false, say: () => undefined });
 const m = s.metrics as Record<string, number>;
 console.log(
   JSON.stringify({
