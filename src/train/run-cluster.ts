@@ -149,7 +149,7 @@ export async function runCluster(job: ClusterJob): Promise<RunSummary> {
   const say = job.say ?? ((line: string) => process.stderr.write(`${line}\n`));
   for (const s of summary.skipped) say(`skipped ${s.path}: ${s.reason}`);
   const cache = await openCache(cacheDir);
-  if (cache.size === 0) throw new InputError(job.videos, 'no usable clip (see skipped.csv)');
+  if (cache.size === 0) throw new InputError(job.videos, `no usable clip (reasons in ${path.join(cacheDir, 'skipped.csv')})`);
   say(`${cache.size} clips decoded (${summary.skipped.length} skipped, listed in ${path.join(cacheDir, 'skipped.csv')})`);
   try {
     return await runOn(clipCacheTrainSet(cache, job.train.modalities), job, summary.skipped.length, t0);
