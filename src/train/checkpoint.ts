@@ -49,7 +49,6 @@ export async function saveCheckpoint(
 ): Promise<void> {
   const final = path.join(dir, 'checkpoint');
   const tmp = path.join(dir, 'checkpoint.tmp');
-  const old = path.join(dir, 'checkpoint.old');
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   const p = await params.save();
@@ -72,8 +71,15 @@ export async function saveCheckpoint(
     optimizer: { names: optWeights.map((w) => w.name), shapes: optWeights.map((w) => w.tensor.shape) },
   };
   writeFileSync(path.join(tmp, 'state.json'), JSON.stringify(full));
-  // Swap: old checkpoint aside, new one in, old one removed. A crash between renames leaves
-  // `checkpoint.old` whole, which loadCheckpoint falls back to.
+  swapDir(tmp, final);
+}
+
+/**
+ * Puts the folder `tmp` in place of `final`: old one aside, new one in, old one removed. A crash
+ * between the renames leaves `<final>.old` whole, which the readers fall back to.
+ */
+function swapDir(tmp: string, final: string): void {
+  const old = `${final}.old`;
   rmSync(old, { recursive: true, force: true });
   if (existsSync(final)) renameSync(final, old);
   renameSync(tmp, final);
@@ -122,14 +128,13 @@ export async function saveModel(dir: string, modelConfig: unknown, extra: Record
   const p = await params.save();
   writeBlob(path.join(tmp, 'params.bin'), p.data);
   writeFileSync(path.join(tmp, 'model.json'), JSON.stringify({ model: modelConfig, params: p.manifest, ...extra }, null, 1));
-  rmSync(final, { recursive: true, force: true });
-  renameSync(tmp, final);
+  swapDir(tmp, final);
 }
 
 /** Reads a saved model directory. */
 export function readModel(dir: string): { json: { model: unknown; params: ParamManifest } & Record<string, unknown>; data: Float32Array } {
-  const file = path.join(dir, 'model', 'model.json');
-  if (!existsSync(file)) throw new CheckpointError(dir, 'no trained model here (expected model/model.json; run `selavi cluster` first)');
-  const json = JSON.parse(readFileSync(file, 'utf8'));
-  return { json, data: readBlob(path.join(dir, 'model', 'params.bin')) };
+  const folder = ['model', 'model.old'].map((name) => path.join(dir, name)).find((d) => existsSync(path.join(d, 'model.json')));
+  if (!folder) throw new CheckpointError(dir, 'no trained model here (expected model/model.json; run `selavi cluster` first)');
+  const json = JSON.parse(readFileSync(path.join(folder, 'model.json'), 'utf8'));
+  return { json, data: readBlob(path.join(folder, 'params.bin')) };
 }

@@ -82,7 +82,7 @@ let videoOnlySignal: { dir: string; truth: string };
 let audioOnlySignal: { dir: string; truth: string };
 
 beforeAll(async () => {
-  [av, videoOnlySignal, audioOnlySignal] = await Promise.all([makeSet('av', 12, 'both'), makeSet('video-signal', 12, 'video'), makeSet('audio-signal', 12, 'audio')]);
+  [av, videoOnlySignal, audioOnlySignal] = await Promise.all([makeSet('av', 12, 'both'), makeSet('video-signal', 12, 'video'), makeSet('audio-signal', 20, 'audio')]);
 });
 
 describe('selavi cluster (end to end, tiny)', () => {
@@ -116,7 +116,8 @@ describe('selavi cluster (end to end, tiny)', () => {
   });
 
   it('still clusters when the video carries no class signal', async () => {
-    const summary = await runCluster(job(audioOnlySignal.dir, path.join(root, 'run-as'), { truth: audioOnlySignal.truth }));
+    // Audio alone is the harder case at this size (24 clips failed for some seeds): 40 clips, 12 epochs.
+    const summary = await runCluster(job(audioOnlySignal.dir, path.join(root, 'run-as'), { truth: audioOnlySignal.truth, train: tinyTrain(2, { epochs: 12, labelUpdates: 8 }) }));
     expect(summary.metrics?.nmi).toBeGreaterThanOrEqual(0.9);
   });
 
