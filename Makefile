@@ -28,8 +28,12 @@ typecheck: install
 	node_modules/.bin/tsc -p tsconfig.json --noEmit
 	node_modules/.bin/tsc -p tsconfig.test.json --noEmit
 
+# Ends with the plain `N passed, N failed` line that CI reads, from vitest's JSON report.
 test: install typecheck
-	node_modules/.bin/vitest run
+	@rm -f .vitest-results.json
+	node_modules/.bin/vitest run --reporter=default --reporter=json --outputFile.json=.vitest-results.json; status=$$?; \
+	node -e 'const r=require("./.vitest-results.json"); console.log(`$${r.numPassedTests} passed, $${r.numFailedTests} failed, $${r.numPendingTests} skipped`)' || true; \
+	exit $$status
 
 # Every benchmark, or one: `make bench ONLY=sinkhorn-vggsound`. Each prints one JSON line.
 # Speed benchmarks live in bench/, quality ones (long: they train on real data) in bench/quality/.
