@@ -51,17 +51,21 @@ export interface CachedClipMeta {
   padded: boolean;
 }
 
-/** `shard-IIII-of-NNNN.json`. */
-export interface ShardIndex {
+/** What every index of one cache shares: format, decode options and the record layout. */
+export interface CacheContent {
   format: typeof CACHE_FORMAT;
   version: number;
-  complete: true;
-  shard: ShardSpec;
-  createdAt: string;
   options: CacheContentOptions;
   frameShape: [number, number, number, 3];
   specShape: [number, number];
   layout: RecordLayout;
+}
+
+/** `shard-IIII-of-NNNN.json`. */
+export interface ShardIndex extends CacheContent {
+  complete: true;
+  shard: ShardSpec;
+  createdAt: string;
   /** Base name of the shard's record file. */
   bin: string;
   /** Files this shard was given (before skipping). */
@@ -72,13 +76,7 @@ export interface ShardIndex {
 }
 
 /** The merged view of all shards (also written as `index.json`). */
-export interface CacheIndex {
-  format: typeof CACHE_FORMAT;
-  version: number;
-  options: CacheContentOptions;
-  frameShape: [number, number, number, 3];
-  specShape: [number, number];
-  layout: RecordLayout;
+export interface CacheIndex extends CacheContent {
   shardCount: number;
   /** Complete shards, in shard order. */
   shards: { index: number; bin: string; clips: number }[];
