@@ -3,10 +3,7 @@ import { ConfigError } from '../errors.js';
 import { readNpyMatrix, writeNpy } from '../data/npy.js';
 import { createRng } from '../util/rng.js';
 import { resolvePrior, type PriorKind } from './prior.js';
-import { sinkhorn } from './sinkhorn.js';
-
-/** Score matrices above this size (bytes) are solved in place. */
-const IN_PLACE_BYTES = 2 ** 30;
+import { sinkhorn, solveInPlaceByDefault } from './sinkhorn.js';
 
 export interface SinkhornJob {
   logits: string;
@@ -36,7 +33,7 @@ export function runSinkhornCommand(job: SinkhornJob): SinkhornSummary {
   const prior = resolvePrior(job.prior, data, rows, cols, job.sd, createRng(job.seed));
   // Big inputs are solved in place (one N x K array in memory, exps on the fly); smaller ones keep a
   // separate float32 kernel, which makes each iteration a plain multiply-add pass.
-  const inPlace = rows * cols * 4 > IN_PLACE_BYTES;
+  const inPlace = solveInPlaceByDefault(rows, cols);
   const result = sinkhorn(data, rows, cols, { lambda: job.lambda, tol: job.tol, maxIters: job.maxIters, prior, inPlace });
   const seconds = (performance.now() - t0) / 1000;
   writeNpy(job.out, result.labels);

@@ -13,7 +13,7 @@ import { applyBnUpdates } from '../models/layers.js';
 import { SelaviModel, type ModelConfig, type Modality } from '../models/selavi-model.js';
 import { combineLogProbs } from '../sinkhorn/combine.js';
 import { resolvePrior, type PriorKind } from '../sinkhorn/prior.js';
-import { sinkhorn } from '../sinkhorn/sinkhorn.js';
+import { sinkhorn, solveInPlaceByDefault } from '../sinkhorn/sinkhorn.js';
 import { createRng, permutation, type Rng } from '../util/rng.js';
 import { ConfigError } from '../errors.js';
 import { findCheckpoint, loadCheckpoint, saveCheckpoint, saveModel } from './checkpoint.js';
@@ -157,7 +157,7 @@ async function relabel(model: SelaviModel, data: TrainSet, cfg: TrainConfig, rng
     const fused = combineLogProbs(present.map((m) => perMod[m]![h]), n, k, 'sum');
     const conf = combineLogProbs([fused], n, k); // renormalised: log p(cluster | all modalities)
     const prior = resolvePrior(cfg.prior, fused, n, k, cfg.priorSd, rng);
-    const r = sinkhorn(fused, n, k, { lambda: cfg.lambda, prior, tol: 1e-3, maxIters: 500, inPlace: true });
+    const r = sinkhorn(fused, n, k, { lambda: cfg.lambda, prior, tol: 1e-3, maxIters: 500, inPlace: solveInPlaceByDefault(n, k) });
     labels.push(r.labels);
     confidence.push(Float32Array.from(r.labels, (l, i) => Math.exp(conf[i * k + l])));
     stats.push({ iters: r.iterations, err: Number(r.error.toPrecision(3)) });
