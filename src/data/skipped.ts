@@ -4,6 +4,7 @@
  */
 import type { SkippedItem } from './types.js';
 import { writeFileAtomicAsync } from '../util/atomic-write.js';
+import { csvField } from '../util/csv-field.js';
 
 /** Collects skipped files; the first reason for a path wins, later ones are dropped. */
 export class SkipLog {
@@ -32,9 +33,6 @@ export class SkipLog {
   }
 }
 
-function csvField(s: string): string {
-  return /[",\r\n]/.test(s) || s !== s.trim() ? `"${s.replace(/"/g, '""')}"` : s;
-}
 
 /** `path,reason` CSV text with a header line. */
 export function skippedToCsv(items: readonly SkippedItem[]): string {

@@ -12,7 +12,9 @@ import { openCache } from '../data/cache-reader.js';
 import { initBackend } from '../engine/backend.js';
 import { SelaviModel, type ModelConfig, type Modality } from '../models/selavi-model.js';
 import { combineLogProbs } from '../sinkhorn/combine.js';
+import { argmaxRows } from '../util/argmax-rows.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { csvField } from '../util/csv-field.js';
 import { createRng } from '../util/rng.js';
 import { readModel } from './checkpoint.js';
 import { scorePass } from './selavi.js';
@@ -43,20 +45,19 @@ export async function runAssign(job: AssignJob): Promise<{ out: string; clips: n
     const summary = await buildCache({ ...decodeOptions, videos: job.videos, out: tmp });
     for (const s of summary.skipped) say(`skipped ${s.path}: ${s.reason}`);
     const cache = await openCache(tmp);
-    if (cache.size === 0) throw new InputError(job.videos, 'no usable clip to assign');
-    const set = clipCacheTrainSet(cache, model.config.modalities);
-    const { perMod, present, k } = await scorePass(model, set, 32, createRng(0));
-    const fused = combineLogProbs(present.map((m) => perMod[m]![head]), set.n, k);
-    const conf = combineLogProbs([fused], set.n, k);
-    const lines = set.names.map((name, i) => {
-      let best = 0;
-      for (let j = 1; j < k; j++) if (fused[i * k + j] > fused[i * k + best]) best = j;
-      const quoted = /[",\n\r]/.test(name) ? `"${name.replace(/"/g, '""')}"` : name;
-      return `${quoted},${best},${Math.exp(conf[i * k + best]).toFixed(4)}`;
-    });
-    writeFileAtomic(job.out, `path,cluster,confidence\n${lines.join('\n')}\n`);
-    cache.close();
-    return { out: job.out, clips: set.n, skipped: summary.skipped.length, head };
+    try {
+      if (cache.size === 0) throw new InputError(job.videos, 'no usable clip to assign');
+      const set = clipCacheTrainSet(cache, model.config.modalities);
+      const { perMod, present, k } = await scorePass(model, set, 32, createRng(0));
+      const fused = combineLogProbs(present.map((m) => perMod[m]![head]), set.n, k);
+      const conf = combineLogProbs([fused], set.n, k); // log p(cluster | all modalities)
+      const clusters = argmaxRows(fused, set.n, k);
+      const lines = set.names.map((name, i) => `${csvField(name)},${clusters[i]},${Math.exp(conf[i * k + clusters[i]]).toFixed(4)}`);
+      writeFileAtomic(job.out, `path,cluster,confidence\n${lines.join('\n')}\n`);
+      return { out: job.out, clips: set.n, skipped: summary.skipped.length, head };
+    } finally {
+      cache.close();
+    }
   } finally {
     model.dispose();
     rmSync(tmp, { recursive: true, force: true });

@@ -49,10 +49,7 @@ export async function saveCheckpoint(
 ): Promise<void> {
   const final = path.join(dir, 'checkpoint');
   const tmp = path.join(dir, 'checkpoint.tmp');
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
-  const p = await params.save();
-  writeBlob(path.join(tmp, 'params.bin'), p.data);
+  const manifest = await startDirWithParams(tmp, params);
   const optWeights = await optimizer.getWeights();
   const total = optWeights.reduce((s, w) => s + w.tensor.size, 0);
   const optData = new Float32Array(total);
@@ -67,11 +64,20 @@ export async function saveCheckpoint(
   const full: CheckpointState = {
     version: 1,
     ...state,
-    params: p.manifest,
+    params: manifest,
     optimizer: { names: optWeights.map((w) => w.name), shapes: optWeights.map((w) => w.tensor.shape) },
   };
   writeFileSync(path.join(tmp, 'state.json'), JSON.stringify(full));
   swapDir(tmp, final);
+}
+
+/** A fresh folder `tmp` holding params.bin; returns the manifest to record beside it. */
+async function startDirWithParams(tmp: string, params: ParamStore): Promise<ParamManifest> {
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  const p = await params.save();
+  writeBlob(path.join(tmp, 'params.bin'), p.data);
+  return p.manifest;
 }
 
 /**
@@ -123,11 +129,8 @@ export async function loadCheckpoint(ckpt: string, params: ParamStore, optimizer
 export async function saveModel(dir: string, modelConfig: unknown, extra: Record<string, unknown>, params: ParamStore): Promise<void> {
   const tmp = path.join(dir, 'model.tmp');
   const final = path.join(dir, 'model');
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
-  const p = await params.save();
-  writeBlob(path.join(tmp, 'params.bin'), p.data);
-  writeFileSync(path.join(tmp, 'model.json'), JSON.stringify({ model: modelConfig, params: p.manifest, ...extra }, null, 1));
+  const manifest = await startDirWithParams(tmp, params);
+  writeFileSync(path.join(tmp, 'model.json'), JSON.stringify({ model: modelConfig, params: manifest, ...extra }, null, 1));
   swapDir(tmp, final);
 }
 

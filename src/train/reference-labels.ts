@@ -8,10 +8,14 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../errors.js';
 import { matchClusters } from '../eval/match-clusters.js';
-import { readTruth } from '../eval/read-truth.js';
+import { readTruth, type TruthTable } from '../eval/read-truth.js';
 
 /** Truth per item (-1 where unknown) and the class names. */
-export async function truthForItems(file: string, names: readonly string[], format = 'auto'): Promise<{ truth: Int32Array; classes: string[]; matched: number }> {
+export async function truthForItems(
+  file: string,
+  names: readonly string[],
+  format = 'auto',
+): Promise<{ truth: Int32Array; classes: string[]; matched: number; table: TruthTable }> {
   const table = await readTruth(file, { format });
   const match = matchClusters({ file: '(training items)', paths: [...names], clusters: new Int32Array(names.length) }, table);
   const classes: string[] = [];
@@ -29,7 +33,7 @@ export async function truthForItems(file: string, names: readonly string[], form
     truth[i] = id;
   });
   if (match.matched === 0) throw new InputError(file, `no training item matched a row of this truth file (first item: ${names[0] ?? 'none'})`);
-  return { truth, classes, matched: match.matched };
+  return { truth, classes, matched: match.matched, table };
 }
 
 /**

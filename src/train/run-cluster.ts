@@ -13,9 +13,9 @@ import type { ImageSet } from '../data/types.js';
 import { createProgress } from '../report/progress.js';
 import { initBackend } from '../engine/backend.js';
 import { evaluate } from '../eval/evaluate.js';
-import { readTruth } from '../eval/read-truth.js';
 import { scoreLabels } from '../eval/score-labels.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { csvField } from '../util/csv-field.js';
 import { nuisancesForItems, truthForItems } from './reference-labels.js';
 import { train, type TrainConfig, type TrainResult } from './selavi.js';
 import { clipCacheTrainSet, imageTrainSet, type TrainSet } from './train-set.js';
@@ -51,10 +51,6 @@ export interface RunSummary {
   seconds: number;
 }
 
-/** Quotes a CSV field when it holds a comma, quote or newline. */
-function csvField(s: string): string {
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
 
 function writeClustersCsv(file: string, names: readonly string[], result: TrainResult): void {
   const h = result.choice.head;
@@ -68,9 +64,11 @@ function writeClustersCsv(file: string, names: readonly string[], result: TrainR
 /** Trains on `data`, writes every output. Shared by both modes. */
 async function runOn(data: TrainSet, opts: RunOptions, skipped: number, t0: number): Promise<RunSummary> {
   const say = opts.say ?? ((line: string) => process.stderr.write(`${line}\n`));
+  let truthTable: Awaited<ReturnType<typeof truthForItems>>['table'] | undefined;
   if (opts.truth) {
     const t = await truthForItems(opts.truth, data.names, opts.truthFormat);
     data.truth = t.truth;
+    truthTable = t.table;
     say(`truth: ${t.matched}/${data.n} items matched in ${opts.truth} (${t.classes.length} classes; reporting only)`);
   }
   if (opts.nuisance) data.nuisances = nuisancesForItems(opts.nuisance, data.names);
@@ -119,11 +117,8 @@ async function runOn(data: TrainSet, opts: RunOptions, skipped: number, t0: numb
     const scores = scoreLabels(data.truth, result.labels[result.choice.head]);
     writeFileAtomic(path.join(opts.out, 'metrics.json'), JSON.stringify({ n: data.n, matched: data.n, ...scores, head: result.choice.head, head_rule: result.choice.rule }, null, 1));
     summary.metrics = { n: data.n, matched: data.n, ...scores };
-  } else if (opts.truth) {
-    const report = evaluate(
-      { file: clustersFile, paths: [...data.names], clusters: result.labels[result.choice.head] },
-      await readTruth(opts.truth, { format: opts.truthFormat ?? 'auto' }),
-    );
+  } else if (truthTable) {
+    const report = evaluate({ file: clustersFile, paths: [...data.names], clusters: result.labels[result.choice.head] }, truthTable);
     writeFileAtomic(path.join(opts.out, 'metrics.json'), JSON.stringify({ ...report, head: result.choice.head, head_rule: result.choice.rule }, null, 1));
     summary.metrics = { ...report };
   }

@@ -14,6 +14,7 @@ import { SelaviModel, type ModelConfig, type Modality } from '../models/selavi-m
 import { combineLogProbs } from '../sinkhorn/combine.js';
 import { resolvePrior, type PriorKind } from '../sinkhorn/prior.js';
 import { sinkhorn, solveInPlaceByDefault } from '../sinkhorn/sinkhorn.js';
+import { argmaxRows } from '../util/argmax-rows.js';
 import { createRng, permutation, type Rng } from '../util/rng.js';
 import { ConfigError } from '../errors.js';
 import { findCheckpoint, loadCheckpoint, saveCheckpoint, saveModel } from './checkpoint.js';
@@ -130,16 +131,6 @@ export async function scorePass(model: SelaviModel, data: TrainSet, batchSize: n
     }
   }
   return { perMod, present, k };
-}
-
-function argmaxRows(x: Float32Array, n: number, k: number): Int32Array {
-  const out = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    let best = 0;
-    for (let j = 1; j < k; j++) if (x[i * k + j] > x[i * k + best]) best = j;
-    out[i] = best;
-  }
-  return out;
 }
 
 /**
