@@ -18,6 +18,8 @@ export interface TrainFlags {
   lambda: number;
   prior: 'uniform' | 'gauss';
   sd: number;
+  align: number;
+  'align-temperature': number;
   width: number;
   augment: boolean;
   seed: number;
@@ -44,6 +46,8 @@ export function withTrainFlags<T>(y: Argv<T>): Argv<T & TrainFlags> {
     .option('lambda', { type: 'number', default: d.lambda, describe: 'λ of the Sinkhorn solve (P^λ)' })
     .option('prior', { choices: ['uniform', 'gauss'] as const, default: d.prior, describe: 'cluster-size prior' })
     .option('sd', { type: 'number', default: d.priorSd, describe: 'relative sd of the Gaussian cluster-size prior' })
+    .option('align', { type: 'number', default: d.align, describe: 'weight of the audio-visual alignment (InfoNCE) term beside the self-labelling loss; 0 for pure SeLaVi (video+audio only)' })
+    .option('align-temperature', { type: 'number', default: d.alignTemperature, describe: 'temperature of that alignment term' })
     .option('width', { type: 'number', default: d.width, describe: 'encoder base width (channels); larger is slower and stronger' })
     .option('augment', { type: 'boolean', default: d.augment, describe: 'augment training batches (--no-augment to turn off)' })
     .option('seed', { type: 'number', default: d.seed, describe: 'seed of every random draw' })
@@ -64,9 +68,14 @@ function positive(flag: string, v: number): number {
   return v;
 }
 
+function nonNegative(flag: string, v: number): number {
+  if (!(v >= 0) || !Number.isFinite(v)) throw new ConfigError(`--${flag} must be >= 0, got ${v}`);
+  return v;
+}
+
 export function trainConfigFrom(a: TrainFlags, modalities: Modality[]): TrainConfig {
   if (a.k < 2 || !Number.isInteger(a.k)) throw new ConfigError(`--k must be a whole number >= 2, got ${a.k}`);
-  return Object.freeze({
+  const cfg: TrainConfig = {
     modalities,
     width: positiveInt('width', a.width),
     projection: DEFAULT_TRAIN.projection,
@@ -76,6 +85,8 @@ export function trainConfigFrom(a: TrainFlags, modalities: Modality[]): TrainCon
     lambda: positive('lambda', a.lambda),
     prior: a.prior,
     priorSd: a.sd,
+    align: nonNegative('align', a.align),
+    alignTemperature: positive('align-temperature', a['align-temperature']),
     epochs: positiveInt('epochs', a.epochs),
     batchSize: positiveInt('batch-size', a['batch-size']),
     optimizer: a.optimizer,
@@ -84,7 +95,8 @@ export function trainConfigFrom(a: TrainFlags, modalities: Modality[]): TrainCon
     warmupEpochs: a['warmup-epochs'],
     augment: a.augment,
     seed: a.seed,
-  }) as TrainConfig;
+  };
+  return Object.freeze(cfg);
 }
 
 /** Parses `--modalities video,audio`. */

@@ -24,6 +24,14 @@ export interface ModelConfig {
   heads: number[];
   /** Width of the projection before the heads. Default 128. */
   projection: number;
+  /** Width of the alignment embedding (unit length, from the projection); absent or 0: none. */
+  alignDim?: number;
+}
+
+/** Head logits and, when the model has them, the alignment embeddings (unit length). */
+export interface ModelOutput {
+  heads: HeadLogits;
+  embeddings: Partial<Record<Modality, tf.Tensor2D>>;
 }
 
 /** Logits per modality, one [B, K_h] tensor per head. Caller disposes (or runs inside tf.tidy). */
@@ -107,8 +115,15 @@ export class SelaviModel {
    * Returns head logits per modality present in both `inputs` and the config.
    */
   forward(inputs: Partial<Record<Modality, tf.Tensor>>, ctx: Omit<Ctx, 'params'>): HeadLogits {
+    return this.forwardAll(inputs, ctx).heads;
+  }
+
+  /** As {@link forward}, plus the alignment embeddings when `alignDim` > 0. */
+  forwardAll(inputs: Partial<Record<Modality, tf.Tensor>>, ctx: Omit<Ctx, 'params'>): ModelOutput {
     const full: Ctx = { ...ctx, params: this.params };
     const out: HeadLogits = {};
+    const embeddings: Partial<Record<Modality, tf.Tensor2D>> = {};
+    const alignDim = this.config.alignDim ?? 0;
     for (const m of this.config.modalities) {
       const x = inputs[m];
       if (!x) continue;
@@ -120,8 +135,12 @@ export class SelaviModel {
             : imageEncoder(full, x as tf.Tensor4D, this.config.width);
       const proj = tf.relu(batchNorm(full, `${m}/proj/bn`, dense(full, `${m}/proj`, feat, this.config.projection))) as tf.Tensor2D;
       out[m] = this.config.heads.map((k, h) => dense(full, `${m}/head${h}`, proj, k));
+      if (alignDim > 0) {
+        const z = dense(full, `${m}/align`, proj, alignDim);
+        embeddings[m] = tf.div(z, tf.add(tf.norm(z, 2, 1, true), 1e-8)) as tf.Tensor2D;
+      }
     }
-    return out;
+    return { heads: out, embeddings };
   }
 
   /** Builds every parameter by running one tiny batch (so checkpoints can be loaded into it). */
@@ -132,7 +151,7 @@ export class SelaviModel {
         const s = shapes[m];
         if (s) inputs[m] = tf.zeros([2, ...s]);
       }
-      this.forward(inputs, { training: false, bnUpdates: [] });
+      this.forwardAll(inputs, { training: false, bnUpdates: [] });
     });
   }
 

@@ -19,6 +19,7 @@ import { createRng, permutation, type Rng } from '../util/rng.js';
 import { ConfigError } from '../errors.js';
 import { findCheckpoint, loadCheckpoint, saveCheckpoint, saveModel } from './checkpoint.js';
 import { chooseHead, type HeadChoice } from './choose-head.js';
+import { infoNce } from './align-loss.js';
 import { labelUpdateSteps, learningRate } from './schedule.js';
 import type { TrainSet } from './train-set.js';
 
@@ -35,6 +36,9 @@ export interface TrainConfig {
   lambda: number; // λ of P^λ
   prior: PriorKind; // cluster-size prior: uniform or gauss
   priorSd: number; // relative sd of the Gaussian prior
+  // ----- cross-modal alignment (video + audio only) -----
+  align: number; // weight of the audio-visual InfoNCE term (0: pure SeLaVi)
+  alignTemperature: number; // τ of that InfoNCE
   // ----- optimisation -----
   epochs: number;
   batchSize: number;
@@ -57,6 +61,8 @@ export const DEFAULT_TRAIN: Readonly<TrainConfig> = Object.freeze({
   lambda: 20,
   prior: 'uniform' as PriorKind,
   priorSd: 0.1,
+  align: 0,
+  alignTemperature: 0.1,
   epochs: 20,
   batchSize: 32,
   optimizer: 'sgd' as const,
@@ -67,12 +73,16 @@ export const DEFAULT_TRAIN: Readonly<TrainConfig> = Object.freeze({
   seed: 0,
 });
 
+/** Width of the alignment embedding. */
+const ALIGN_DIM = 64;
+
 /** One line of `log.jsonl` per label update (and one at the end). */
 export interface LabelUpdateLog {
   event: 'labels' | 'final';
   step: number;
   epoch: number;
   loss: number | null; // mean training loss since the previous update
+  align_loss?: number; // its alignment (InfoNCE) part, when on: ln(batch) means nothing is aligned
   changed: number[]; // per head: fraction of items whose label changed since the last update
   sizes: number[][]; // per head: cluster sizes
   sinkhorn: { iters: number; err: number }[];
@@ -200,7 +210,17 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
   const t0 = performance.now();
   const rng = createRng(cfg.seed);
   // ===== model and optimizer =====
-  const modelConfig: ModelConfig = { modalities: present, width: cfg.width, heads: new Array(cfg.heads).fill(cfg.k), projection: cfg.projection };
+  // Alignment pairs: a clip's video and audio; with one modality, two augmented views of each item.
+  const alignKind: 'none' | 'cross-modal' | 'two-view' =
+    cfg.align <= 0 ? 'none' : present.length === 2 ? 'cross-modal' : cfg.augment ? 'two-view' : 'none';
+  const aligned = alignKind !== 'none';
+  const modelConfig: ModelConfig = {
+    modalities: present,
+    width: cfg.width,
+    heads: new Array(cfg.heads).fill(cfg.k),
+    projection: cfg.projection,
+    ...(aligned ? { alignDim: ALIGN_DIM } : {}),
+  };
   const model = new SelaviModel(modelConfig, rng);
   model.build(data.shapes);
   const optimizer = cfg.optimizer === 'adam' ? tf.train.adam(cfg.lr) : tf.train.momentum(cfg.lr, cfg.momentum);
@@ -231,7 +251,8 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
   const checkpoint = () =>
     saveCheckpoint(deps.runDir, { config: cfg, step, updatesDone, rng: rng.state(), order: Array.from(order), labels: labels.map((l) => Array.from(l)) }, model.params, optimizer);
 
-  const logUpdate = (event: 'labels' | 'final', r: Awaited<ReturnType<typeof relabel>>, previous: Int32Array[], loss: number | null, t: number) => {
+  const logUpdate = (event: 'labels' | 'final', r: Awaited<ReturnType<typeof relabel>>, previous: Int32Array[], t: number) => {
+    const loss = lossCount ? lossSum / lossCount : null;
     const entry: LabelUpdateLog = {
       event,
       step,
@@ -242,6 +263,7 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
       sinkhorn: r.stats,
       seconds: round((performance.now() - t) / 1000, 2),
     };
+    if (aligned && lossCount) entry.align_loss = round(alignSum / lossCount);
     if (data.truth) {
       entry.nmi_truth = r.labels.map((l) => round(nmiKnown(data.truth!, l)));
       entry.nmi_modality_truth = Object.fromEntries(Object.entries(r.modalityArgmax).map(([m, a]) => [m, round(nmiKnown(data.truth!, a))]));
@@ -256,6 +278,7 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
 
   // ===== training =====
   let lossSum = 0;
+  let alignSum = 0;
   let lossCount = 0;
   let interrupted = false;
   const trainable = model.params.trainable();
@@ -264,9 +287,10 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
     if (updatesDone < updateAt.length && step >= updateAt[updatesDone]) {
       const t = performance.now();
       const r = await relabel(model, data, cfg, rng);
-      logUpdate('labels', r, labels, lossCount ? lossSum / lossCount : null, t);
+      logUpdate('labels', r, labels, t);
       labels = r.labels;
       lossSum = 0;
+      alignSum = 0;
       lossCount = 0;
       updatesDone++;
     }
@@ -274,18 +298,33 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
     const posInEpoch = step % stepsPerEpoch;
     const idx = order.subarray(posInEpoch * batchSize, (posInEpoch + 1) * batchSize);
     const batch = data.batch(idx, cfg.augment, rng);
+    const second = alignKind === 'two-view' ? data.batch(idx, true, rng) : undefined;
     const lr = learningRate(step, totalSteps, cfg.lr, cfg.warmupEpochs * stepsPerEpoch);
     setLearningRate(optimizer, lr);
     const ctx = { params: model.params, training: true, bnUpdates: [] as Parameters<typeof applyBnUpdates>[0]['bnUpdates'] };
+    let alignTerm: tf.Scalar | undefined;
     const loss = tf.tidy(() => {
       const inputs: Partial<Record<Modality, tf.Tensor>> = {};
-      for (const m of present) inputs[m] = tf.tensor(batch[m]!.data, batch[m]!.shape);
-      const targets = labels.map((l) => tf.oneHot(tf.tensor1d(Array.from(idx, (i) => l[i]), 'int32'), cfg.k));
+      for (const m of present) {
+        const first = tf.tensor(batch[m]!.data, batch[m]!.shape);
+        // Two views ride in one batch of 2B (first views, then second views): one forward pass.
+        inputs[m] = second ? tf.concat([first, tf.tensor(second[m]!.data, second[m]!.shape)]) : first;
+      }
+      const targetIds = Array.from(idx, (i) => i);
+      if (second) targetIds.push(...targetIds);
+      const targets = labels.map((l) => tf.oneHot(tf.tensor1d(targetIds.map((i) => l[i]), 'int32'), cfg.k));
       const { value, grads } = tf.variableGrads(() => {
-        const out = model.forward(inputs, ctx);
+        const { heads: out, embeddings } = model.forwardAll(inputs, ctx);
         const terms: tf.Scalar[] = [];
         for (const m of present) out[m]!.forEach((logits, h) => terms.push(tf.losses.softmaxCrossEntropy(targets[h], logits) as tf.Scalar));
-        return tf.div(tf.addN(terms), terms.length) as tf.Scalar;
+        const selfLabel = tf.div(tf.addN(terms), terms.length) as tf.Scalar;
+        if (!aligned) return selfLabel;
+        let a: tf.Tensor2D, b: tf.Tensor2D;
+        if (alignKind === 'cross-modal') [a, b] = [embeddings.video!, embeddings.audio!];
+        else [a, b] = tf.split(embeddings[present[0]]!, 2) as [tf.Tensor2D, tf.Tensor2D];
+        const nce = infoNce(a, b, cfg.alignTemperature);
+        alignTerm = tf.keep(nce);
+        return tf.add(selfLabel, tf.mul(nce, cfg.align)) as tf.Scalar;
       }, trainable);
       // variableGrads keys grads by variable name, which applyGradients looks up (its typing wants Variables).
       // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -294,6 +333,10 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
     });
     applyBnUpdates(ctx);
     lossSum += (await loss.data())[0];
+    if (alignTerm) {
+      alignSum += (await alignTerm.data())[0];
+      alignTerm.dispose();
+    }
     loss.dispose();
     lossCount++;
     step++;
@@ -317,7 +360,7 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
     // ===== final labels from the trained network =====
     const t = performance.now();
     const r = await relabel(model, data, cfg, rng);
-    logUpdate('final', r, labels, lossCount ? lossSum / lossCount : null, t);
+    logUpdate('final', r, labels, t);
     const choice = chooseHead(r.labels);
     deps.say(`head ${choice.head} answers (mean NMI to the other heads ${choice.meanAgreement.map((x) => x.toFixed(3)).join('/')}); ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     await saveModel(deps.runDir, modelConfig, { train: cfg, shapes: data.shapes, head: choice.head }, model.params);

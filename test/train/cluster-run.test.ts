@@ -110,6 +110,16 @@ describe('selavi cluster (end to end, tiny)', () => {
     expect(normalizedMutualInfo(truth, clusters)).toBe(1);
   });
 
+  it('with the audio-visual alignment term, finds the classes too, and assign reloads that model', async () => {
+    const out = path.join(root, 'run-align');
+    const summary = await runCluster(job(av.dir, out, { truth: av.truth, train: tinyTrain(2, { align: 1 }) }));
+    expect(summary.metrics?.nmi).toBe(1);
+    const r = await runAssign({ run: out, videos: av.dir, out: path.join(root, 'assigned-align.csv'), say: () => undefined });
+    expect(r.clips).toBe(24);
+    const truth = readFileSync(av.truth, 'utf8').trim().split('\n').slice(1).map((l) => Number(l.split(',')[1]));
+    expect(normalizedMutualInfo(truth, readColumn(path.join(root, 'assigned-align.csv'), 'cluster'))).toBe(1);
+  });
+
   it('still clusters when the audio carries no class signal', async () => {
     const summary = await runCluster(job(videoOnlySignal.dir, path.join(root, 'run-vs'), { truth: videoOnlySignal.truth }));
     expect(summary.metrics?.nmi).toBeGreaterThanOrEqual(0.9);

@@ -24,11 +24,14 @@ function randomImages(n: number): TrainSet {
 }
 
 describe('training memory', () => {
-  it('keeps the tensor count constant from step to step and frees everything at the end', async () => {
+  it.each([
+    ['self-labelling alone', 0],
+    ['with the two-view alignment term', 1],
+  ])('keeps the tensor count constant from step to step and frees everything at the end (%s)', async (_name, align) => {
     await tf.setBackend('cpu');
     const before = tf.memory().numTensors;
     const counts: number[] = [];
-    const cfg = { ...DEFAULT_TRAIN, modalities: ['image' as const], k: 2, heads: 2, width: 4, projection: 8, epochs: 4, batchSize: 4, labelUpdates: 3 };
+    const cfg = { ...DEFAULT_TRAIN, modalities: ['image' as const], k: 2, heads: 2, width: 4, projection: 8, epochs: 4, batchSize: 4, labelUpdates: 3, align };
     await train(cfg, randomImages(16), {
       runDir: mkdtempSync(path.join(os.tmpdir(), 'selavi-mem-')),
       resume: false,
