@@ -13,6 +13,7 @@ export interface TrainFlags {
   lr: number;
   optimizer: 'sgd' | 'adam';
   momentum: number;
+  'weight-decay': number;
   'warmup-epochs': number;
   'label-updates': number;
   lambda: number;
@@ -41,6 +42,7 @@ export function withTrainFlags<T>(y: Argv<T>): Argv<T & TrainFlags> {
     .option('lr', { type: 'number', default: d.lr, describe: 'peak learning rate (warm-up, then cosine decay)' })
     .option('optimizer', { choices: ['sgd', 'adam'] as const, default: d.optimizer, describe: 'SGD with momentum, or Adam' })
     .option('momentum', { type: 'number', default: d.momentum, describe: 'SGD momentum' })
+    .option('weight-decay', { type: 'number', default: d.weightDecay, describe: 'L2 weight decay on the conv and dense kernels' })
     .option('warmup-epochs', { type: 'number', default: d.warmupEpochs, describe: 'linear learning-rate warm-up' })
     .option('label-updates', { type: 'number', default: d.labelUpdates, describe: 'Sinkhorn label re-solves over the run, dense early ((i/U)^1.5)' })
     .option('lambda', { type: 'number', default: d.lambda, describe: 'λ of the Sinkhorn solve (P^λ)' })
@@ -92,6 +94,7 @@ export function trainConfigFrom(a: TrainFlags, modalities: Modality[]): TrainCon
     optimizer: a.optimizer,
     lr: positive('lr', a.lr),
     momentum: a.momentum,
+    weightDecay: nonNegative('weight-decay', a['weight-decay']),
     warmupEpochs: a['warmup-epochs'],
     augment: a.augment,
     seed: a.seed,

@@ -18,18 +18,27 @@ export interface ParamManifest {
 /** Named variables of one model. Owns them: call `dispose()` when done. */
 export class ParamStore {
   private readonly vars = new Map<string, { v: tf.Variable; trainable: boolean }>();
+  /** Variables made by weight(): the conv and dense kernels, which weight decay applies to (not biases or BN). */
+  private readonly kernels = new Set<tf.Variable>();
 
   constructor(private readonly rng: Rng) {}
 
   /** He-normal weights (for ReLU nets): N(0, 2/fanIn). Created once, then returned by name. */
   weight(name: string, shape: number[], fanIn: number): tf.Variable {
-    return this.getOrCreate(name, shape, true, () => {
+    const v = this.getOrCreate(name, shape, true, () => {
       const sd = Math.sqrt(2 / fanIn);
       const size = shape.reduce((a, b) => a * b, 1);
       const data = new Float32Array(size);
       for (let i = 0; i < size; i++) data[i] = sd * this.rng.normal();
       return data;
     });
+    this.kernels.add(v);
+    return v;
+  }
+
+  /** Whether `v` is a kernel made by weight() (the ones weight decay shrinks). */
+  isKernel(v: tf.Variable): boolean {
+    return this.kernels.has(v);
   }
 
   /** A trainable tensor filled with a constant (biases 0, BN gamma 1). */
@@ -93,6 +102,7 @@ export class ParamStore {
 
   dispose(): void {
     for (const e of this.vars.values()) e.v.dispose();
+    this.kernels.clear();
     this.vars.clear();
   }
 }

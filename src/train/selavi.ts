@@ -20,6 +20,7 @@ import { ConfigError } from '../errors.js';
 import { findCheckpoint, loadCheckpoint, saveCheckpoint, saveModel } from './checkpoint.js';
 import { chooseHead, type HeadChoice } from './choose-head.js';
 import { infoNce } from './align-loss.js';
+import { withWeightDecay } from './weight-decay.js';
 import { labelUpdateSteps, learningRate } from './schedule.js';
 import type { TrainSet } from './train-set.js';
 
@@ -45,6 +46,7 @@ export interface TrainConfig {
   optimizer: 'sgd' | 'adam';
   lr: number; // peak learning rate
   momentum: number; // SGD momentum
+  weightDecay: number; // L2 weight decay on conv/dense kernels
   warmupEpochs: number;
   augment: boolean; // augment training batches (never the relabel pass)
   seed: number;
@@ -68,6 +70,7 @@ export const DEFAULT_TRAIN: Readonly<TrainConfig> = Object.freeze({
   optimizer: 'sgd' as const,
   lr: 0.05,
   momentum: 0.9,
+  weightDecay: 0,
   warmupEpochs: 1,
   augment: true,
   seed: 0,
@@ -282,6 +285,7 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
   let lossCount = 0;
   let interrupted = false;
   const trainable = model.params.trainable();
+  const decayed = trainable.filter((v) => model.params.isKernel(v));
   while (step < totalSteps) {
     // ----- relabel when due -----
     if (updatesDone < updateAt.length && step >= updateAt[updatesDone]) {
@@ -313,7 +317,7 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
       const targetIds = Array.from(idx, (i) => i);
       if (second) targetIds.push(...targetIds);
       const targets = labels.map((l) => tf.oneHot(tf.tensor1d(targetIds.map((i) => l[i]), 'int32'), cfg.k));
-      const { value, grads } = tf.variableGrads(() => {
+      const { value, grads: raw } = tf.variableGrads(() => {
         const { heads: out, embeddings } = model.forwardAll(inputs, ctx);
         const terms: tf.Scalar[] = [];
         for (const m of present) out[m]!.forEach((logits, h) => terms.push(tf.losses.softmaxCrossEntropy(targets[h], logits) as tf.Scalar));
@@ -326,6 +330,7 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
         alignTerm = tf.keep(nce);
         return tf.add(selfLabel, tf.mul(nce, cfg.align)) as tf.Scalar;
       }, trainable);
+      const grads = withWeightDecay(raw, decayed, cfg.weightDecay); // kernels only, not biases or batch-norm
       // variableGrads keys grads by variable name, which applyGradients looks up (its typing wants Variables).
       // eslint-disable-next-line @typescript-eslint/no-explicit-any
       optimizer.applyGradients(grads as any);

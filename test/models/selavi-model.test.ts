@@ -39,4 +39,15 @@ describe('SelaviModel alignment embeddings', () => {
     expect(count(6) - count(undefined)).toBe(4);
     expect(count(0)).toBe(count(undefined));
   });
+
+  it('marks the conv and dense kernels (the weight-decay targets), not biases or batch-norm', () => {
+    const model = new SelaviModel({ modalities: ['video', 'audio'], width: 4, heads: [3], projection: 8 }, createRng(0));
+    model.build(shapes);
+    const vars = model.params.trainable();
+    const kernels = vars.filter((v) => model.params.isKernel(v));
+    expect(kernels.length).toBeGreaterThan(0);
+    expect(kernels.every((v) => v.rank >= 2)).toBe(true); // conv [kh, kw, cin, cout], dense [din, dout]
+    expect(vars.filter((v) => !model.params.isKernel(v)).every((v) => v.rank === 1)).toBe(true); // biases, BN gamma/beta
+    model.dispose();
+  });
 });
