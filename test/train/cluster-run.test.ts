@@ -111,8 +111,10 @@ describe('selavi cluster (end to end, tiny)', () => {
   });
 
   it('with the audio-visual alignment term, finds the classes too, and assign reloads that model', async () => {
+    // A light weight: at 24 clips, weight 1 lets the InfoNCE term tell clips apart one by one
+    // (instance discrimination) and the run ended at NMI 0.19; 0.1 keeps the classes.
     const out = path.join(root, 'run-align');
-    const summary = await runCluster(job(av.dir, out, { truth: av.truth, train: tinyTrain(2, { align: 1 }) }));
+    const summary = await runCluster(job(av.dir, out, { truth: av.truth, train: tinyTrain(2, { align: 0.1 }) }));
     expect(summary.metrics?.nmi).toBe(1);
     const r = await runAssign({ run: out, videos: av.dir, out: path.join(root, 'assigned-align.csv'), say: () => undefined });
     expect(r.clips).toBe(24);
