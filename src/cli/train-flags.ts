@@ -48,7 +48,7 @@ export function withTrainFlags<T>(y: Argv<T>): Argv<T & TrainFlags> {
     .option('lambda', { type: 'number', default: d.lambda, describe: 'λ of the Sinkhorn solve (P^λ)' })
     .option('prior', { choices: ['uniform', 'gauss'] as const, default: d.prior, describe: 'cluster-size prior' })
     .option('sd', { type: 'number', default: d.priorSd, describe: 'relative sd of the Gaussian cluster-size prior' })
-    .option('align', { type: 'number', default: d.align, describe: 'weight of the audio-visual alignment (InfoNCE) term beside the self-labelling loss; 0 for pure SeLaVi (video+audio only)' })
+    .option('align', { type: 'number', default: d.align, describe: 'weight of an alignment (InfoNCE) term beside the self-labelling loss: audio vs video of each clip, or two augmented views with one modality; 0: off' })
     .option('align-temperature', { type: 'number', default: d.alignTemperature, describe: 'temperature of that alignment term' })
     .option('width', { type: 'number', default: d.width, describe: 'encoder base width (channels); larger is slower and stronger' })
     .option('augment', { type: 'boolean', default: d.augment, describe: 'augment training batches (--no-augment to turn off)' })

@@ -1,0 +1,26 @@
+/**
+ * `selavi COMMAND --help` as text at a fixed width, so README.md's flag reference can be
+ * regenerated (scripts/readme-help.ts) and checked against the parser (test/cli/readme-help.test.ts).
+ */
+import { buildParser } from './main.js';
+
+/** The help of `command`, wrapped at 100 columns, without the trailing newline. */
+export async function helpText(command: string): Promise<string> {
+  const columns = Object.getOwnPropertyDescriptor(process.stdout, 'columns');
+  Object.defineProperty(process.stdout, 'columns', { value: 100, configurable: true });
+  try {
+    return (await buildParser([command]).exitProcess(false).getHelp()).trimEnd();
+  } finally {
+    if (columns) Object.defineProperty(process.stdout, 'columns', columns);
+    else delete (process.stdout as { columns?: number }).columns;
+  }
+}
+
+/** Replaces the text block under each `### selavi COMMAND` heading of `readme` with that command's help. */
+export async function withHelpBlocks(readme: string): Promise<string> {
+  const heading = /^### selavi (\w+)\n\n```text\n[\s\S]*?\n```/gm;
+  const commands = [...readme.matchAll(heading)].map((m) => m[1]);
+  const helps = new Map<string, string>();
+  for (const c of commands) helps.set(c, await helpText(c));
+  return readme.replace(heading, (_all, c: string) => `### selavi ${c}\n\n\`\`\`text\n${helps.get(c)}\n\`\`\``);
+}
