@@ -210,12 +210,15 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
   const present = cfg.modalities.filter((m) => data.shapes[m]);
   if (present.length === 0) throw new ConfigError(`--modalities ${cfg.modalities.join(',')}: the data has none of these`);
   if (data.n < cfg.k) throw new ConfigError(`${data.n} items cannot fill --k ${cfg.k} clusters`);
+  if (cfg.align > 0 && present.length === 1 && !cfg.augment) {
+    throw new ConfigError(`--align with one modality (${present[0]}) compares two augmented views of each item: drop --no-augment or --align`);
+  }
   const t0 = performance.now();
   const rng = createRng(cfg.seed);
   // ===== model and optimizer =====
   // Alignment pairs: a clip's video and audio; with one modality, two augmented views of each item.
   const alignKind: 'none' | 'cross-modal' | 'two-view' =
-    cfg.align <= 0 ? 'none' : present.length === 2 ? 'cross-modal' : cfg.augment ? 'two-view' : 'none';
+    cfg.align <= 0 ? 'none' : present.length === 2 ? 'cross-modal' : 'two-view';
   const aligned = alignKind !== 'none';
   const modelConfig: ModelConfig = {
     modalities: present,

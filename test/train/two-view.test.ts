@@ -49,3 +49,12 @@ describe('two-view alignment (one modality)', () => {
     else expect(last).not.toHaveProperty('align_loss');
   });
 });
+
+describe('two-view alignment without augmentation', () => {
+  it('is refused with a message naming the flags (two identical views would align trivially)', async () => {
+    await tf.setBackend('cpu');
+    const cfg = { ...DEFAULT_TRAIN, modalities: ['image' as const], k: 2, heads: 1, width: 4, projection: 8, epochs: 1, batchSize: 4, align: 1, augment: false };
+    const deps = { runDir: mkdtempSync(path.join(os.tmpdir(), 'selavi-views-')), resume: false, logJson: () => undefined, say: () => undefined };
+    await expect(train(cfg, countingImages(8, { augmented: 0, plain: 0 }), deps)).rejects.toThrow(/--align .*--no-augment/);
+  });
+});
