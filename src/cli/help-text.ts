@@ -6,14 +6,7 @@ import { buildParser } from './main.js';
 
 /** The help of `command`, wrapped at 100 columns, without the trailing newline. */
 export async function helpText(command: string): Promise<string> {
-  const columns = Object.getOwnPropertyDescriptor(process.stdout, 'columns');
-  Object.defineProperty(process.stdout, 'columns', { value: 100, configurable: true });
-  try {
-    return (await buildParser([command]).exitProcess(false).getHelp()).trimEnd();
-  } finally {
-    if (columns) Object.defineProperty(process.stdout, 'columns', columns);
-    else delete (process.stdout as { columns?: number }).columns;
-  }
+  return (await buildParser([command], 100).exitProcess(false).getHelp()).trimEnd();
 }
 
 /** Replaces the text block under each `### selavi COMMAND` heading of `readme` with that command's help. */

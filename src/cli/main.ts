@@ -8,8 +8,11 @@ import { hideBin } from 'yargs/helpers';
 import { UserError } from '../errors.js';
 import { commands } from './commands/index.js';
 
-/** Builds the parser without running it, so tests can parse argv in-process. */
-export function buildParser(argv: readonly string[]): Argv {
+/**
+ * Builds the parser without running it, so tests can parse argv in-process. Help wraps at
+ * `wrap` columns (default: the terminal's width, at most 110, else 100).
+ */
+export function buildParser(argv: readonly string[], wrap = Math.min(110, process.stdout.columns || 100)): Argv {
   let parser = yargs([...argv])
     .scriptName('selavi')
     .usage('$0 <command> [options]\n\nLabel unlabelled video collections by self-labelling (SeLa / SeLaVi).')
@@ -19,7 +22,7 @@ export function buildParser(argv: readonly string[]): Argv {
     .help()
     .alias('h', 'help')
     .version()
-    .wrap(Math.min(110, process.stdout.columns || 100))
+    .wrap(wrap)
     .fail((msg, err) => {
       if (err) throw err;
       throw new UserError(msg);
