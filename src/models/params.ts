@@ -17,47 +17,44 @@ export interface ParamManifest {
 
 /** Named variables of one model. Owns them: call `dispose()` when done. */
 export class ParamStore {
-  private readonly vars = new Map<string, { v: tf.Variable; trainable: boolean }>();
-  /** Variables made by weight(): the conv and dense kernels, which weight decay applies to (not biases or BN). */
-  private readonly kernels = new Set<tf.Variable>();
+  /** `kernel`: made by weight() (a conv or dense kernel, which weight decay shrinks; not biases or BN). */
+  private readonly vars = new Map<string, { v: tf.Variable; trainable: boolean; kernel: boolean }>();
 
   constructor(private readonly rng: Rng) {}
 
   /** He-normal weights (for ReLU nets): N(0, 2/fanIn). Created once, then returned by name. */
   weight(name: string, shape: number[], fanIn: number): tf.Variable {
-    const v = this.getOrCreate(name, shape, true, () => {
+    return this.getOrCreate(name, shape, true, true, () => {
       const sd = Math.sqrt(2 / fanIn);
       const size = shape.reduce((a, b) => a * b, 1);
       const data = new Float32Array(size);
       for (let i = 0; i < size; i++) data[i] = sd * this.rng.normal();
       return data;
     });
-    this.kernels.add(v);
-    return v;
-  }
-
-  /** Whether `v` is a kernel made by weight() (the ones weight decay shrinks). */
-  isKernel(v: tf.Variable): boolean {
-    return this.kernels.has(v);
   }
 
   /** A trainable tensor filled with a constant (biases 0, BN gamma 1). */
   constant(name: string, shape: number[], value: number, trainable = true): tf.Variable {
-    return this.getOrCreate(name, shape, trainable, () => new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(value));
+    return this.getOrCreate(name, shape, trainable, false, () => new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(value));
   }
 
-  private getOrCreate(name: string, shape: number[], trainable: boolean, init: () => Float32Array): tf.Variable {
+  private getOrCreate(name: string, shape: number[], trainable: boolean, kernel: boolean, init: () => Float32Array): tf.Variable {
     const found = this.vars.get(name);
     if (found) return found.v;
     // tf's own variable names must be unique per process: let tf name them; ours key the map.
     const v = tf.tidy(() => tf.variable(tf.tensor(init(), shape), trainable));
-    this.vars.set(name, { v, trainable });
+    this.vars.set(name, { v, trainable, kernel });
     return v;
   }
 
   /** Trainable variables, in creation order (stable: the optimizer state is saved in this order). */
   trainable(): tf.Variable[] {
     return [...this.vars.values()].filter((e) => e.trainable).map((e) => e.v);
+  }
+
+  /** The conv and dense kernels (weight-decay targets), in creation order. */
+  kernels(): tf.Variable[] {
+    return [...this.vars.values()].filter((e) => e.kernel).map((e) => e.v);
   }
 
   /** Number of trainable scalars. */
@@ -102,7 +99,6 @@ export class ParamStore {
 
   dispose(): void {
     for (const e of this.vars.values()) e.v.dispose();
-    this.kernels.clear();
     this.vars.clear();
   }
 }

@@ -288,7 +288,7 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
   let lossCount = 0;
   let interrupted = false;
   const trainable = model.params.trainable();
-  const decayed = trainable.filter((v) => model.params.isKernel(v));
+  const decayed = model.params.kernels();
   while (step < totalSteps) {
     // ----- relabel when due -----
     if (updatesDone < updateAt.length && step >= updateAt[updatesDone]) {

@@ -44,10 +44,10 @@ describe('SelaviModel alignment embeddings', () => {
     const model = new SelaviModel({ modalities: ['video', 'audio'], width: 4, heads: [3], projection: 8 }, createRng(0));
     model.build(shapes);
     const vars = model.params.trainable();
-    const kernels = vars.filter((v) => model.params.isKernel(v));
+    const kernels = model.params.kernels();
     expect(kernels.length).toBeGreaterThan(0);
     expect(kernels.every((v) => v.rank >= 2)).toBe(true); // conv [kh, kw, cin, cout], dense [din, dout]
-    expect(vars.filter((v) => !model.params.isKernel(v)).every((v) => v.rank === 1)).toBe(true); // biases, BN gamma/beta
+    expect(vars.filter((v) => !kernels.includes(v)).every((v) => v.rank === 1)).toBe(true); // biases, BN gamma/beta
     model.dispose();
   });
 });
