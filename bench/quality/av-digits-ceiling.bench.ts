@@ -20,6 +20,8 @@ import { buildCache } from '../../src/data/cache.js';
 import { openCache } from '../../src/data/cache-reader.js';
 import { applyBnUpdates, type Ctx } from '../../src/models/layers.js';
 import { SelaviModel, type Modality } from '../../src/models/selavi-model.js';
+import { combineLogProbs } from '../../src/sinkhorn/combine.js';
+import { argmaxRows } from '../../src/util/argmax-rows.js';
 import { infoNce } from '../../src/train/align-loss.js';
 import { truthForItems } from '../../src/train/reference-labels.js';
 import { learningRate } from '../../src/train/schedule.js';
@@ -35,6 +37,8 @@ const dataDir = path.join(root, `av-digits-${n}`);
 const decode = { frames: 4, size: 32, clipSeconds: 2, melBins: 40, hopMs: 20 };
 const BATCH = 32;
 const MODS: Modality[] = ['video', 'audio'];
+const K = 10; // digits
+const ALIGN_DIM = 64;
 const t0 = performance.now();
 
 await initBackend({ log: () => undefined });
@@ -87,65 +91,66 @@ async function fit(model: SelaviModel, lossOf: (out: ReturnType<SelaviModel['for
 }
 
 /** Held-out outputs: per modality, log-probabilities of head 0 and the alignment embeddings. */
+/** Held-out outputs, row-major per modality: log-probabilities of head 0 [nTest, K] and alignment embeddings [nTest, ALIGN_DIM]. */
 async function heldOut(model: SelaviModel) {
-  const logp: Record<string, number[][]> = { video: [], audio: [] };
-  const emb: Record<string, number[][]> = { video: [], audio: [] };
-  for (let s = 0; s < testIdx.length; s += 64) {
+  const logp = Object.fromEntries(MODS.map((m) => [m, new Float32Array(nTest * K)])) as Record<Modality, Float32Array>;
+  const emb = Object.fromEntries(MODS.map((m) => [m, new Float32Array(nTest * ALIGN_DIM)])) as Record<Modality, Float32Array>;
+  for (let s = 0; s < nTest; s += 64) {
     const batch = data.batch(testIdx.slice(s, s + 64), false, rng);
-    const got = tf.tidy(() => {
+    const outs = tf.tidy(() => {
       const o = model.forwardAll(inputsOf(batch), { training: false, bnUpdates: [] });
-      return MODS.map((m) => [tf.logSoftmax(o.heads[m]![0]).arraySync() as number[][], (o.embeddings[m]?.arraySync() ?? []) as number[][]] as const);
+      return MODS.map((m) => ({ lp: tf.logSoftmax(o.heads[m]![0]), e: o.embeddings[m] }));
     });
-    MODS.forEach((m, i) => {
-      logp[m].push(...got[i][0]);
-      emb[m].push(...got[i][1]);
-    });
+    for (const [i, m] of MODS.entries()) {
+      logp[m].set(await outs[i].lp.data<'float32'>(), s * K);
+      if (outs[i].e) emb[m].set(await outs[i].e!.data<'float32'>(), s * ALIGN_DIM);
+    }
+    tf.dispose(outs.flatMap((x) => (x.e ? [x.lp, x.e] : [x.lp])));
   }
   return { logp, emb };
 }
 
-const argmax = (row: number[]) => row.reduce((best, v, i) => (v > row[best] ? i : best), 0);
-const accuracy = (pred: number[]) => round(pred.filter((p, i) => p === truth[testIdx[i]]).length / testIdx.length, 3);
+const accuracy = (pred: Int32Array) => round(pred.filter((p, i) => p === truth[testIdx[i]]).length / nTest, 3);
 
 // ===== 1. supervised ceiling =====
-const supervised = new SelaviModel({ modalities: MODS, width: DEFAULT_TRAIN.width, heads: [10], projection: DEFAULT_TRAIN.projection }, createRng(2));
+const supervised = new SelaviModel({ modalities: MODS, width: DEFAULT_TRAIN.width, heads: [K], projection: DEFAULT_TRAIN.projection }, createRng(2));
 supervised.build(data.shapes);
 const supervisedLoss = await fit(supervised, (out, idx) => {
-  const y = tf.oneHot(tf.tensor1d(idx.map((i) => truth[i]), 'int32'), 10);
+  const y = tf.oneHot(tf.tensor1d(idx.map((i) => truth[i]), 'int32'), K);
   return tf.div(tf.addN(MODS.map((m) => tf.losses.softmaxCrossEntropy(y, out.heads[m]![0]))), MODS.length) as tf.Scalar;
 });
 const s = await heldOut(supervised);
 supervised.dispose();
 const supervisedAcc = {
-  video: accuracy(s.logp.video.map(argmax)),
-  audio: accuracy(s.logp.audio.map(argmax)),
-  fused: accuracy(s.logp.video.map((row, i) => argmax(row.map((v, k) => v + s.logp.audio[i][k])))),
+  video: accuracy(argmaxRows(s.logp.video, nTest, K)),
+  audio: accuracy(argmaxRows(s.logp.audio, nTest, K)),
+  fused: accuracy(argmaxRows(combineLogProbs([s.logp.video, s.logp.audio], nTest, K, 'sum'), nTest, K)),
 };
 
 // ===== 2. alignment alone =====
-const aligned = new SelaviModel({ modalities: MODS, width: DEFAULT_TRAIN.width, heads: [10], projection: DEFAULT_TRAIN.projection, alignDim: 64 }, createRng(3));
+const aligned = new SelaviModel({ modalities: MODS, width: DEFAULT_TRAIN.width, heads: [K], projection: DEFAULT_TRAIN.projection, alignDim: ALIGN_DIM }, createRng(3));
 aligned.build(data.shapes);
 const alignLoss = await fit(aligned, (out) => infoNce(out.embeddings.video!, out.embeddings.audio!, DEFAULT_TRAIN.alignTemperature));
 const a = await heldOut(aligned);
 aligned.dispose();
+// Each held-out audio's nearest held-out video (cosine: the embeddings are unit length).
+const sims = tf.tidy(() => tf.matMul(tf.tensor2d(a.emb.audio, [nTest, ALIGN_DIM]), tf.tensor2d(a.emb.video, [nTest, ALIGN_DIM]), false, true).dataSync());
+const nearest = argmaxRows(sims, nTest, nTest);
 let sameDigit = 0;
-for (let i = 0; i < testIdx.length; i++) {
-  const sims = a.emb.video.map((v) => v.reduce((acc, x, q) => acc + x * a.emb.audio[i][q], 0));
-  if (truth[testIdx[argmax(sims)]] === truth[testIdx[i]]) sameDigit++;
-}
+for (let i = 0; i < nTest; i++) if (truth[testIdx[nearest[i]]] === truth[testIdx[i]]) sameDigit++;
 cache.close();
 
 console.log(
   JSON.stringify({
     bench: 'quality-av-digits-ceiling',
     clips: data.n,
-    held_out: testIdx.length,
+    held_out: nTest,
     epochs,
     supervised_train_loss: round(supervisedLoss, 3),
     supervised_held_out_accuracy: supervisedAcc,
     align_train_loss: round(alignLoss, 3),
     align_train_loss_chance: round(Math.log(BATCH), 3),
-    align_held_out_audio_to_video_same_digit: round(sameDigit / testIdx.length, 3),
+    align_held_out_audio_to_video_same_digit: round(sameDigit / nTest, 3),
     seconds: round((performance.now() - t0) / 1000, 1),
   }),
 );

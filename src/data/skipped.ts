@@ -33,7 +33,6 @@ export class SkipLog {
   }
 }
 
-
 /** `path,reason` CSV text with a header line. */
 export function skippedToCsv(items: readonly SkippedItem[]): string {
   return ['path,reason', ...items.map((it) => `${csvField(it.path)},${csvField(it.reason)}`)].join('\n') + '\n';
