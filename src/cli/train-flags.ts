@@ -8,6 +8,7 @@ export interface TrainFlags {
   out: string;
   k: number;
   heads: number;
+  overcluster: number;
   epochs: number;
   'batch-size': number;
   lr: number;
@@ -37,6 +38,7 @@ export function withTrainFlags<T>(y: Argv<T>): Argv<T & TrainFlags> {
     .option('out', { type: 'string', demandOption: true, describe: 'run folder: clusters.csv, log.jsonl, model/, checkpoint/, metrics.json' })
     .option('k', { type: 'number', default: d.k, describe: 'clusters per head' })
     .option('heads', { type: 'number', default: d.heads, describe: 'heads trained at once (the answer is the head that agrees most with the others)' })
+    .option('overcluster', { type: 'number', default: d.overcluster, describe: 'beside each head, one more head of this many clusters (over-clustering; trained, written to clusters.csv, never the answer); 0: none' })
     .option('epochs', { type: 'number', default: d.epochs, describe: 'passes over the data' })
     .option('batch-size', { type: 'number', default: d.batchSize, describe: 'items per training step' })
     .option('lr', { type: 'number', default: d.lr, describe: 'peak learning rate (warm-up, then cosine decay)' })
@@ -75,6 +77,11 @@ function nonNegative(flag: string, v: number): number {
   return v;
 }
 
+function overclusterK(v: number): number {
+  if (v !== 0 && (!Number.isInteger(v) || v < 2)) throw new ConfigError(`--overcluster must be 0 (off) or a whole number >= 2, got ${v}`);
+  return v;
+}
+
 export function trainConfigFrom(a: TrainFlags, modalities: Modality[]): TrainConfig {
   if (a.k < 2 || !Number.isInteger(a.k)) throw new ConfigError(`--k must be a whole number >= 2, got ${a.k}`);
   const cfg: TrainConfig = {
@@ -83,6 +90,7 @@ export function trainConfigFrom(a: TrainFlags, modalities: Modality[]): TrainCon
     projection: DEFAULT_TRAIN.projection,
     k: a.k,
     heads: positiveInt('heads', a.heads),
+    overcluster: overclusterK(a.overcluster),
     labelUpdates: positiveInt('label-updates', a['label-updates']),
     lambda: positive('lambda', a.lambda),
     prior: a.prior,

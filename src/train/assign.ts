@@ -48,7 +48,8 @@ export async function runAssign(job: AssignJob): Promise<{ out: string; clips: n
     try {
       if (cache.size === 0) throw new InputError(job.videos, 'no usable clip to assign');
       const set = clipCacheTrainSet(cache, model.config.modalities);
-      const { perMod, present, k } = await scorePass(model, set, 32, createRng(0));
+      const { perMod, present, ks } = await scorePass(model, set, 32, createRng(0));
+      const k = ks[head];
       const fused = combineLogProbs(present.map((m) => perMod[m]![head]), set.n, k);
       const conf = combineLogProbs([fused], set.n, k); // log p(cluster | all modalities)
       const clusters = argmaxRows(fused, set.n, k);

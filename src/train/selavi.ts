@@ -32,7 +32,8 @@ export interface TrainConfig {
   projection: number; // width of the layer under the heads
   // ----- self-labelling -----
   k: number; // clusters per head
-  heads: number; // number of heads (same K, different random init)
+  heads: number; // number of heads (same K, different random init); the answer is one of these
+  overcluster: number; // K of one more head beside each of those (over-clustering, SeLa); 0: none
   labelUpdates: number; // Sinkhorn re-solves over the run, dense early ((i/U)^1.5)
   lambda: number; // λ of P^λ
   prior: PriorKind; // cluster-size prior: uniform or gauss
@@ -59,6 +60,7 @@ export const DEFAULT_TRAIN: Readonly<TrainConfig> = Object.freeze({
   projection: 128,
   k: 10,
   heads: 3,
+  overcluster: 0,
   labelUpdates: 20,
   lambda: 20,
   prior: 'uniform' as PriorKind,
@@ -75,6 +77,13 @@ export const DEFAULT_TRAIN: Readonly<TrainConfig> = Object.freeze({
   augment: true,
   seed: 0,
 });
+
+/** K of every head: `heads` heads of K, then as many over-clustering heads of `overcluster`. */
+export function headSizes(cfg: Pick<TrainConfig, 'k' | 'heads' | 'overcluster'>): number[] {
+  const ks = new Array<number>(cfg.heads).fill(cfg.k);
+  if (cfg.overcluster > 0) ks.push(...new Array<number>(cfg.heads).fill(cfg.overcluster));
+  return ks;
+}
 
 /** Width of the alignment embedding. */
 const ALIGN_DIM = 64;
@@ -118,13 +127,12 @@ export interface TrainDeps {
   stopAfterStep?: number;
 }
 
-/** Per head: combined log-probabilities [N, K] (and per modality) from one pass without augmentation. */
+/** Per modality and head: log-probabilities [N, K_h] from one pass without augmentation. */
 export async function scorePass(model: SelaviModel, data: TrainSet, batchSize: number, rng: Rng) {
-  const { heads, modalities } = model.config;
-  const k = heads[0];
+  const { heads: ks, modalities } = model.config;
   const perMod: Partial<Record<Modality, Float32Array[]>> = {};
   const present = modalities.filter((m) => data.shapes[m]);
-  for (const m of present) perMod[m] = heads.map(() => new Float32Array(data.n * k));
+  for (const m of present) perMod[m] = ks.map((k) => new Float32Array(data.n * k));
   for (let start = 0; start < data.n; start += batchSize) {
     const idx = Int32Array.from({ length: Math.min(batchSize, data.n - start) }, (_, i) => start + i);
     const batch = data.batch(idx, false, rng);
@@ -137,13 +145,13 @@ export async function scorePass(model: SelaviModel, data: TrainSet, batchSize: n
       return res;
     });
     for (const m of present) {
-      for (let h = 0; h < heads.length; h++) {
-        perMod[m]![h].set(await outs[m]![h].data<'float32'>(), start * k);
+      for (let h = 0; h < ks.length; h++) {
+        perMod[m]![h].set(await outs[m]![h].data<'float32'>(), start * ks[h]);
         outs[m]![h].dispose();
       }
     }
   }
-  return { perMod, present, k };
+  return { perMod, present, ks };
 }
 
 /**
@@ -151,12 +159,13 @@ export async function scorePass(model: SelaviModel, data: TrainSet, batchSize: n
  * of each label (combined softmax prob) and the diagnostics for the log.
  */
 async function relabel(model: SelaviModel, data: TrainSet, cfg: TrainConfig, rng: Rng) {
-  const { perMod, present, k } = await scorePass(model, data, cfg.batchSize, rng);
+  const { perMod, present, ks } = await scorePass(model, data, cfg.batchSize, rng);
   const n = data.n;
   const labels: Int32Array[] = [];
   const confidence: Float32Array[] = [];
   const stats: { iters: number; err: number }[] = [];
-  for (let h = 0; h < cfg.heads; h++) {
+  for (let h = 0; h < ks.length; h++) {
+    const k = ks[h];
     // The multi-modal assignment: sum of the modalities' log-probabilities (SeLaVi).
     const fused = combineLogProbs(present.map((m) => perMod[m]![h]), n, k, 'sum');
     const conf = combineLogProbs([fused], n, k); // renormalised: log p(cluster | all modalities)
@@ -167,7 +176,7 @@ async function relabel(model: SelaviModel, data: TrainSet, cfg: TrainConfig, rng
     stats.push({ iters: r.iterations, err: Number(r.error.toPrecision(3)) });
   }
   const modalityArgmax: Partial<Record<Modality, Int32Array>> = {};
-  for (const m of present) modalityArgmax[m] = argmaxRows(perMod[m]![0], n, k);
+  for (const m of present) modalityArgmax[m] = argmaxRows(perMod[m]![0], n, ks[0]);
   return { labels, confidence, stats, modalityArgmax };
 }
 
@@ -210,6 +219,7 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
   const present = cfg.modalities.filter((m) => data.shapes[m]);
   if (present.length === 0) throw new ConfigError(`--modalities ${cfg.modalities.join(',')}: the data has none of these`);
   if (data.n < cfg.k) throw new ConfigError(`${data.n} items cannot fill --k ${cfg.k} clusters`);
+  if (data.n < cfg.overcluster) throw new ConfigError(`${data.n} items cannot fill --overcluster ${cfg.overcluster} clusters`);
   if (cfg.align > 0 && present.length === 1 && !cfg.augment) {
     throw new ConfigError(`--align with one modality (${present[0]}) compares two augmented views of each item: drop --no-augment or --align`);
   }
@@ -223,7 +233,7 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
   const modelConfig: ModelConfig = {
     modalities: present,
     width: cfg.width,
-    heads: new Array(cfg.heads).fill(cfg.k),
+    heads: headSizes(cfg),
     projection: cfg.projection,
     ...(aligned ? { alignDim: ALIGN_DIM } : {}),
   };
@@ -234,6 +244,7 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
   const stepsPerEpoch = Math.max(1, Math.floor(data.n / batchSize));
   const totalSteps = cfg.epochs * stepsPerEpoch;
   const updateAt = labelUpdateSteps(totalSteps, cfg.labelUpdates);
+  const ks = modelConfig.heads;
   let step = 0;
   let updatesDone = 0;
   let order = permutation(data.n, rng);
@@ -265,7 +276,7 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
       epoch: round(step / stepsPerEpoch, 3),
       loss: loss === null ? null : round(loss),
       changed: r.labels.map((l, h) => (previous[h] ? round(l.reduce((s, x, i) => s + (x !== previous[h][i] ? 1 : 0), 0) / data.n) : 1)),
-      sizes: r.labels.map((l) => sizes(l, cfg.k)),
+      sizes: r.labels.map((l, h) => sizes(l, ks[h])),
       sinkhorn: r.stats,
       seconds: round((performance.now() - t) / 1000, 2),
     };
@@ -319,7 +330,7 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
       }
       const targetIds = Array.from(idx, (i) => i);
       if (second) targetIds.push(...targetIds);
-      const targets = labels.map((l) => tf.oneHot(tf.tensor1d(targetIds.map((i) => l[i]), 'int32'), cfg.k));
+      const targets = labels.map((l, h) => tf.oneHot(tf.tensor1d(targetIds.map((i) => l[i]), 'int32'), ks[h]));
       const { value, grads: raw } = tf.variableGrads(() => {
         const { heads: out, embeddings } = model.forwardAll(inputs, ctx);
         const terms: tf.Scalar[] = [];
@@ -363,13 +374,13 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
 
   let result: TrainResult;
   if (interrupted) {
-    result = { labels, confidence: [], choice: chooseHead(labels), steps: step, interrupted };
+    result = { labels, confidence: [], choice: chooseHead(labels.slice(0, cfg.heads)), steps: step, interrupted };
   } else {
     // ===== final labels from the trained network =====
     const t = performance.now();
     const r = await relabel(model, data, cfg, rng);
     logUpdate('final', r, labels, t);
-    const choice = chooseHead(r.labels);
+    const choice = chooseHead(r.labels.slice(0, cfg.heads)); // the answer has --k clusters
     deps.say(`head ${choice.head} answers (mean NMI to the other heads ${choice.meanAgreement.map((x) => x.toFixed(3)).join('/')}); ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     await saveModel(deps.runDir, modelConfig, { train: cfg, shapes: data.shapes, head: choice.head }, model.params);
     result = { labels: r.labels, confidence: r.confidence, choice, steps: step, interrupted };

@@ -122,6 +122,22 @@ describe('selavi cluster (end to end, tiny)', () => {
     expect(normalizedMutualInfo(truth, readColumn(path.join(root, 'assigned-align.csv'), 'cluster'))).toBe(1);
   });
 
+  it('with over-clustering heads, answers with a K=2 head and writes the K=4 heads beside it', async () => {
+    const out = path.join(root, 'run-overcluster');
+    const summary = await runCluster(job(av.dir, out, { truth: av.truth, train: tinyTrain(2, { overcluster: 4 }) }));
+    expect(summary.metrics?.nmi).toBe(1);
+    expect(summary.head).toBeLessThan(2); // never an over-clustering head
+    const file = path.join(out, 'clusters.csv');
+    expect(readFileSync(file, 'utf8').split('\n')[0]).toBe('path,cluster,confidence,head0,head1,head2,head3');
+    expect(new Set(readColumn(file, 'cluster')).size).toBe(2);
+    expect(new Set(readColumn(file, 'head3')).size).toBe(4); // equipartition: every one of the 4 clusters used
+    const final = JSON.parse(readFileSync(path.join(out, 'log.jsonl'), 'utf8').trim().split('\n').at(-1)!);
+    expect(final.sizes.map((s: number[]) => s.length)).toEqual([2, 2, 4, 4]);
+    const r = await runAssign({ run: out, videos: av.dir, out: path.join(root, 'assigned-overcluster.csv'), say: () => undefined });
+    expect(r.head).toBe(summary.head);
+    expect(new Set(readColumn(path.join(root, 'assigned-overcluster.csv'), 'cluster')).size).toBe(2);
+  });
+
   it('still clusters when the audio carries no class signal', async () => {
     const summary = await runCluster(job(videoOnlySignal.dir, path.join(root, 'run-vs'), { truth: videoOnlySignal.truth }));
     expect(summary.metrics?.nmi).toBeGreaterThanOrEqual(0.9);
