@@ -31,8 +31,6 @@ export interface ModelConfig {
 /** Head logits and, when the model has them, the alignment embeddings (unit length). */
 export interface ModelOutput {
   heads: HeadLogits;
-  /** The layer under the heads, per modality (what neighbours are found in). */
-  features: Partial<Record<Modality, tf.Tensor2D>>;
   embeddings: Partial<Record<Modality, tf.Tensor2D>>;
 }
 
@@ -125,7 +123,6 @@ export class SelaviModel {
     const full: Ctx = { ...ctx, params: this.params };
     const out: HeadLogits = {};
     const embeddings: Partial<Record<Modality, tf.Tensor2D>> = {};
-    const features: Partial<Record<Modality, tf.Tensor2D>> = {};
     const alignDim = this.config.alignDim ?? 0;
     for (const m of this.config.modalities) {
       const x = inputs[m];
@@ -137,14 +134,13 @@ export class SelaviModel {
             ? audioEncoder(full, x as tf.Tensor3D, this.config.width)
             : imageEncoder(full, x as tf.Tensor4D, this.config.width);
       const proj = tf.relu(batchNorm(full, `${m}/proj/bn`, dense(full, `${m}/proj`, feat, this.config.projection))) as tf.Tensor2D;
-      features[m] = proj;
       out[m] = this.config.heads.map((k, h) => dense(full, `${m}/head${h}`, proj, k));
       if (alignDim > 0) {
         const z = dense(full, `${m}/align`, proj, alignDim);
         embeddings[m] = tf.div(z, tf.add(tf.norm(z, 2, 1, true), 1e-8)) as tf.Tensor2D;
       }
     }
-    return { heads: out, features, embeddings };
+    return { heads: out, embeddings };
   }
 
   /** Builds every parameter by running one tiny batch (so checkpoints can be loaded into it). */
