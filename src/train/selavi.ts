@@ -85,6 +85,16 @@ export function headSizes(cfg: Pick<TrainConfig, 'k' | 'heads' | 'overcluster'>)
   return ks;
 }
 
+/**
+ * Whether a checkpoint's config matches this run's. A field the checkpoint lacks (saved before
+ * the field existed) counts as its default, so runs from older versions still resume.
+ */
+export function sameTrainConfig(saved: Partial<TrainConfig>, cfg: Readonly<TrainConfig>): boolean {
+  const full: TrainConfig = { ...DEFAULT_TRAIN, ...saved };
+  const keys = new Set([...Object.keys(full), ...Object.keys(cfg)]) as Set<keyof TrainConfig>;
+  return [...keys].every((key) => JSON.stringify(full[key]) === JSON.stringify(cfg[key]));
+}
+
 /** Width of the alignment embedding. */
 const ALIGN_DIM = 64;
 
@@ -249,13 +259,12 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
   let updatesDone = 0;
   let order = permutation(data.n, rng);
   let labels: Int32Array[] = [];
-  const configKey = JSON.stringify(cfg);
 
   // ===== resume =====
   const ckpt = deps.resume ? findCheckpoint(deps.runDir) : undefined;
   if (ckpt) {
     const state = await loadCheckpoint(ckpt, model.params, optimizer);
-    if (JSON.stringify(state.config) !== configKey) {
+    if (!sameTrainConfig(state.config as Partial<TrainConfig>, cfg)) {
       throw new ConfigError(`${ckpt}: checkpoint was made with another configuration; rerun with the same flags or without --resume`);
     }
     step = state.step;

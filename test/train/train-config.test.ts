@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_TRAIN, headSizes, sameTrainConfig, type TrainConfig } from '../../src/train/selavi.js';
+
+describe('headSizes', () => {
+  it('gives --heads heads of K, then as many over-clustering heads', () => {
+    expect(headSizes({ k: 10, heads: 3, overcluster: 0 })).toEqual([10, 10, 10]);
+    expect(headSizes({ k: 10, heads: 2, overcluster: 50 })).toEqual([10, 10, 50, 50]);
+    expect(headSizes({ k: 4, heads: 1, overcluster: 2 })).toEqual([4, 2]); // fewer clusters than K is allowed too
+  });
+});
+
+describe('sameTrainConfig (resume check)', () => {
+  it('accepts the same config in any key order', () => {
+    const reordered = Object.fromEntries(Object.entries(DEFAULT_TRAIN).reverse()) as Partial<TrainConfig>;
+    expect(sameTrainConfig(reordered, DEFAULT_TRAIN)).toBe(true);
+  });
+
+  it('reads a field missing from an older checkpoint as its default', () => {
+    const { overcluster: _, ...older } = DEFAULT_TRAIN;
+    expect(sameTrainConfig(older, DEFAULT_TRAIN)).toBe(true);
+    expect(sameTrainConfig(older, { ...DEFAULT_TRAIN, overcluster: 30 })).toBe(false);
+  });
+
+  it('refuses any changed value', () => {
+    expect(sameTrainConfig({ ...DEFAULT_TRAIN, lr: 0.1 }, DEFAULT_TRAIN)).toBe(false);
+    expect(sameTrainConfig({ ...DEFAULT_TRAIN, modalities: ['video'] }, DEFAULT_TRAIN)).toBe(false);
+  });
+});
