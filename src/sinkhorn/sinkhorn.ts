@@ -243,6 +243,7 @@ export function sinkhorn(scores: Float32Array | Float64Array, n: number, k: numb
   // ===== phase 2 (rare): log-domain iterations on L = log K, duals a, b =====
   let logDuals: { a: Float64Array; b: Float64Array } | undefined;
   let reachedLambda = true; // false when ε-scaling stopped at a smaller λ: then not converged
+  let logScale = 1; // the t of the last ε-scaling stage: the duals belong to t·L
   if (stalled && error > tol && iterations < maxIters) {
     if (!inPlaceLog) writeKernel(scores, kernel, n, k, lambda, f, g, true);
     const finite = Number.isFinite(error);
@@ -252,6 +253,8 @@ export function sinkhorn(scores: Float32Array | Float64Array, n: number, k: numb
     // warm-starting each stage with the duals of the last (log duals scale with λ, so with t).
     const range = rowRange(kernel, n, k);
     let t = range > EPS_SCALING_RANGE ? EPS_SCALING_RANGE / range : 1;
+    for (let i = 0; i < n; i++) a[i] *= t; // duals scale with λ: u, v were for t = 1
+    for (let j = 0; j < k; j++) b[j] *= t;
     for (;;) {
       const last = t >= 1;
       const budget = last ? maxIters - iterations : Math.min(EPS_STAGE_ITERS, maxIters - iterations);
@@ -265,11 +268,14 @@ export function sinkhorn(scores: Float32Array | Float64Array, n: number, k: numb
       t = next;
     }
     reachedLambda = t >= 1;
+    logScale = t;
     logDuals = { a, b };
   }
   const isLog = inPlaceLog || logDuals !== undefined;
-  // log of column scaling: labels are argmax_j (log K_ij + colLog_j); the row scaling does not matter.
+  // log of column scaling: labels are argmax_j (t·log K_ij + colLog_j); the row scaling does not
+  // matter. t < 1 only when the iteration cap stopped ε-scaling early: the duals are for t·L then.
   const colLog = logDuals ? logDuals.b : Float64Array.from(v, Math.log);
+  const t = logScale;
 
   // ===== labels: argmax_j Q_ij =====
   const labels = new Int32Array(n);
@@ -279,7 +285,7 @@ export function sinkhorn(scores: Float32Array | Float64Array, n: number, k: numb
     let arg = 0;
     let top = -Infinity;
     for (let j = 0; j < k; j++) {
-      const q = (isLog ? kernel[o + j] : Math.log(kernel[o + j])) + colLog[j];
+      const q = t * (isLog ? kernel[o + j] : Math.log(kernel[o + j])) + colLog[j];
       if (q > top) {
         top = q;
         arg = j;
@@ -295,7 +301,7 @@ export function sinkhorn(scores: Float32Array | Float64Array, n: number, k: numb
       const o = i * k;
       let m = -Infinity;
       for (let j = 0; j < k; j++) {
-        plan[o + j] = (isLog ? kernel[o + j] : Math.log(kernel[o + j])) + colLog[j];
+        plan[o + j] = t * (isLog ? kernel[o + j] : Math.log(kernel[o + j])) + colLog[j];
         if (plan[o + j] > m) m = plan[o + j];
       }
       let d = 0;

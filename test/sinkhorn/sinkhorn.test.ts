@@ -105,6 +105,20 @@ describe('sinkhorn', () => {
     for (const c of r.counts) expect(Math.abs(c - n / k)).toBeLessThanOrEqual(2);
   });
 
+  it('labels by the balanced plan of the last ε-scaling stage when the cap stops it early', () => {
+    // λ·|S| ~ 5e5 forces ε-scaling; 90 iterations end before t reaches 1. The duals then belong
+    // to t·L, so labels must be argmax(t·L + b), not argmax(L + b) (which ignored the balancing:
+    // counts stayed [103, 98, 86, 113] whatever the error).
+    const n = 400;
+    const k = 4;
+    const rng = createRng(4);
+    const s = new Float32Array(n * k).map(() => (rng.next() * 2 - 1) * 1e4);
+    const r = sinkhorn(s, n, k, { lambda: 50, tol: 1e-3, maxIters: 90 });
+    expect(r.converged).toBe(false);
+    expect(r.error).toBeLessThan(0.01);
+    for (const c of r.counts) expect(Math.abs(c - n / k)).toBeLessThanOrEqual(4);
+  });
+
   it('keeps a column whose every entry is far below each row maximum', () => {
     // Column 2 is 1e3 below the best column in every row: exp(λ·Δ) underflows any float type,
     // yet equipartition must still give it a third of the items.
