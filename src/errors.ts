@@ -37,6 +37,29 @@ export class CheckpointError extends InputError {
   override name = 'CheckpointError';
 }
 
+/** What the OS says of a path, in words (the codes a user can fix: permissions, a file where a folder should be, ...). */
+const FS_REASONS: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOENT: 'no such file or folder',
+  EEXIST: 'already exists (a file where a folder was needed?)',
+  ENOTDIR: 'a file stands where a folder is needed',
+  EISDIR: 'is a folder, not a file',
+  ENOSPC: 'no space left on the device',
+  EROFS: 'read-only file system',
+  EMFILE: 'too many open files',
+};
+
+/**
+ * A file-system error on a path the user chose (an unwritable --out, a full disk) as a UserError
+ * naming the path; undefined for anything else, which stays a bug with its stack.
+ */
+export function fileSystemUserError(err: unknown): InputError | undefined {
+  const e = err as (NodeJS.ErrnoException & { dest?: string }) | undefined;
+  if (!e || typeof e.code !== 'string' || typeof e.path !== 'string' || !(e.code in FS_REASONS)) return undefined;
+  return new InputError(e.dest ?? e.path, `${FS_REASONS[e.code]} (${e.code} on ${e.syscall ?? 'access'})`);
+}
+
 /** Internal invariant; failing it is a bug, not bad input. */
 export function assert(cond: unknown, msg: string): asserts cond {
   if (!cond) throw new Error(`assertion failed: ${msg}`);

@@ -5,7 +5,7 @@
  */
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { UserError } from '../errors.js';
+import { fileSystemUserError, UserError } from '../errors.js';
 import { commands } from './commands/index.js';
 
 /**
@@ -37,8 +37,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     await buildParser(argv).parseAsync();
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
-    if (err instanceof UserError) {
-      process.stderr.write(`selavi: ${err.message}\n`);
+    const user = err instanceof UserError ? err : fileSystemUserError(err);
+    if (user) {
+      process.stderr.write(`selavi: ${user.message}\n`);
       return 2;
     }
     process.stderr.write(`selavi: internal error\n${(err as Error)?.stack ?? String(err)}\n`);

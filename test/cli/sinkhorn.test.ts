@@ -65,4 +65,17 @@ describe('selavi sinkhorn', () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/prior/);
   });
+
+  it('exits 2 with one line naming the path when --out cannot be written (a file where its folder should be)', async () => {
+    const { logits } = clusteredLogits(10, 2, { seed: 2 });
+    const input = path.join(dir, 'w.npy');
+    writeNpy(input, logits, [10, 2]);
+    const blocker = path.join(dir, 'a-file');
+    writeFileSync(blocker, 'x');
+    const { code, stderr } = await runCli(['sinkhorn', input, '--out', path.join(blocker, 'labels.npy')]);
+    expect(code).toBe(2);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toContain(blocker);
+    expect(stderr).not.toMatch(/internal error|\n\s+at /);
+  });
 });
