@@ -8,7 +8,7 @@
  * update i of U happens at totalSteps·(i/U)^power, so updates crowd the start, when the
  * representation changes fastest. Step 0 is always included (the first labels
  * come from the random network); duplicates collapse, so short runs get fewer updates.
- * @example labelUpdateSteps(100, 4) // [0, 13, 35, 65]
+ * @example labelUpdateSteps(100, 4) // [0, 12, 35, 64]
  */
 export function labelUpdateSteps(totalSteps: number, updates: number, power = 1.5): number[] {
   const steps = new Set<number>([0]);
