@@ -22,6 +22,7 @@ export interface TrainFlags {
   sd: number;
   align: number;
   'align-temperature': number;
+  agree: number;
   width: number;
   augment: boolean;
   seed: number;
@@ -52,6 +53,7 @@ export function withTrainFlags<T>(y: Argv<T>): Argv<T & TrainFlags> {
     .option('sd', { type: 'number', default: d.priorSd, describe: 'relative sd of the Gaussian cluster-size prior' })
     .option('align', { type: 'number', default: d.align, describe: 'weight of an alignment (InfoNCE) term beside the self-labelling loss: audio vs video of each clip, or two augmented views with one modality; 0: off' })
     .option('align-temperature', { type: 'number', default: d.alignTemperature, describe: 'temperature of that alignment term' })
+    .option('agree', { type: 'number', default: d.agree, describe: 'weight of a cluster-agreement term (IIC: mutual information of the same pairs\' cluster posteriors, every head); 0: off' })
     .option('width', { type: 'number', default: d.width, describe: 'encoder base width (channels); larger is slower and stronger' })
     .option('augment', { type: 'boolean', default: d.augment, describe: 'augment training batches (--no-augment to turn off)' })
     .option('seed', { type: 'number', default: d.seed, describe: 'seed of every random draw' })
@@ -97,6 +99,7 @@ export function trainConfigFrom(a: TrainFlags, modalities: Modality[]): TrainCon
     priorSd: a.sd,
     align: nonNegative('align', a.align),
     alignTemperature: positive('align-temperature', a['align-temperature']),
+    agree: nonNegative('agree', a.agree),
     epochs: positiveInt('epochs', a.epochs),
     batchSize: positiveInt('batch-size', a['batch-size']),
     optimizer: a.optimizer,

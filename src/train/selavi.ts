@@ -20,6 +20,7 @@ import { ConfigError } from '../errors.js';
 import { findCheckpoint, loadCheckpoint, saveCheckpoint, saveModel } from './checkpoint.js';
 import { chooseHead, type HeadChoice } from './choose-head.js';
 import { infoNce } from './align-loss.js';
+import { clusterMutualInfo } from './agreement-loss.js';
 import { withWeightDecay } from './weight-decay.js';
 import { labelUpdateSteps, learningRate } from './schedule.js';
 import type { TrainSet } from './train-set.js';
@@ -38,9 +39,10 @@ export interface TrainConfig {
   lambda: number; // λ of P^λ
   prior: PriorKind; // cluster-size prior: uniform or gauss
   priorSd: number; // relative sd of the Gaussian prior
-  // ----- cross-modal alignment (video + audio only) -----
+  // ----- pairs: a clip's audio and video, or two augmented views with one modality -----
   align: number; // weight of the audio-visual InfoNCE term (0: pure SeLaVi)
   alignTemperature: number; // τ of that InfoNCE
+  agree: number; // weight of the cluster agreement (IIC mutual information) between the same pairs (0: off)
   // ----- optimisation -----
   epochs: number;
   batchSize: number;
@@ -67,6 +69,7 @@ export const DEFAULT_TRAIN: Readonly<TrainConfig> = Object.freeze({
   priorSd: 0.1,
   align: 0,
   alignTemperature: 0.1,
+  agree: 0,
   epochs: 20,
   batchSize: 32,
   optimizer: 'sgd' as const,
@@ -105,6 +108,7 @@ export interface LabelUpdateLog {
   epoch: number;
   loss: number | null; // mean training loss since the previous update
   align_loss?: number; // its alignment (InfoNCE) part, when on: ln(batch) means nothing is aligned
+  agree_mi?: number; // mean over heads of the pairs' cluster mutual information, when on: ln K at best
   changed: number[]; // per head: fraction of items whose label changed since the last update
   sizes: number[][]; // per head: cluster sizes
   sinkhorn: { iters: number; err: number }[];
@@ -230,16 +234,19 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
   if (present.length === 0) throw new ConfigError(`--modalities ${cfg.modalities.join(',')}: the data has none of these`);
   if (data.n < cfg.k) throw new ConfigError(`${data.n} items cannot fill --k ${cfg.k} clusters`);
   if (data.n < cfg.overcluster) throw new ConfigError(`${data.n} items cannot fill --overcluster ${cfg.overcluster} clusters`);
-  if (cfg.align > 0 && present.length === 1 && !cfg.augment) {
-    throw new ConfigError(`--align with one modality (${present[0]}) compares two augmented views of each item: drop --no-augment or --align`);
+  for (const [flag, w] of [['align', cfg.align], ['agree', cfg.agree]] as const) {
+    if (w > 0 && present.length === 1 && !cfg.augment) {
+      throw new ConfigError(`--${flag} with one modality (${present[0]}) compares two augmented views of each item: drop --no-augment or --${flag}`);
+    }
   }
   const t0 = performance.now();
   const rng = createRng(cfg.seed);
   // ===== model and optimizer =====
   // Alignment pairs: a clip's video and audio; with one modality, two augmented views of each item.
-  const alignKind: 'none' | 'cross-modal' | 'two-view' =
-    cfg.align <= 0 ? 'none' : present.length === 2 ? 'cross-modal' : 'two-view';
-  const aligned = alignKind !== 'none';
+  const pairKind: 'cross-modal' | 'two-view' = present.length === 2 ? 'cross-modal' : 'two-view';
+  const aligned = cfg.align > 0;
+  const agreeing = cfg.agree > 0;
+  const twoViews = pairKind === 'two-view' && (aligned || agreeing);
   const modelConfig: ModelConfig = {
     modalities: present,
     width: cfg.width,
@@ -290,6 +297,7 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
       seconds: round((performance.now() - t) / 1000, 2),
     };
     if (aligned && lossCount) entry.align_loss = round(alignSum / lossCount);
+    if (agreeing && lossCount) entry.agree_mi = round(agreeSum / lossCount);
     if (data.truth) {
       entry.nmi_truth = r.labels.map((l) => round(nmiKnown(data.truth!, l)));
       entry.nmi_modality_truth = Object.fromEntries(Object.entries(r.modalityArgmax).map(([m, a]) => [m, round(nmiKnown(data.truth!, a))]));
@@ -305,6 +313,7 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
   // ===== training =====
   let lossSum = 0;
   let alignSum = 0;
+  let agreeSum = 0;
   let lossCount = 0;
   let interrupted = false;
   const trainable = model.params.trainable();
@@ -318,6 +327,7 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
       labels = r.labels;
       lossSum = 0;
       alignSum = 0;
+      agreeSum = 0;
       lossCount = 0;
       updatesDone++;
     }
@@ -325,11 +335,12 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
     const posInEpoch = step % stepsPerEpoch;
     const idx = order.subarray(posInEpoch * batchSize, (posInEpoch + 1) * batchSize);
     const batch = data.batch(idx, cfg.augment, rng);
-    const second = alignKind === 'two-view' ? data.batch(idx, true, rng) : undefined;
+    const second = twoViews ? data.batch(idx, true, rng) : undefined;
     const lr = learningRate(step, totalSteps, cfg.lr, cfg.warmupEpochs * stepsPerEpoch);
     setLearningRate(optimizer, lr);
     const ctx = { params: model.params, training: true, bnUpdates: [] as Parameters<typeof applyBnUpdates>[0]['bnUpdates'] };
     let alignTerm: tf.Scalar | undefined;
+    let agreeTerm: tf.Scalar | undefined;
     const loss = tf.tidy(() => {
       const inputs: Partial<Record<Modality, tf.Tensor>> = {};
       for (const m of present) {
@@ -344,14 +355,25 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
         const { heads: out, embeddings } = model.forwardAll(inputs, ctx);
         const terms: tf.Scalar[] = [];
         for (const m of present) out[m]!.forEach((logits, h) => terms.push(tf.losses.softmaxCrossEntropy(targets[h], logits) as tf.Scalar));
-        const selfLabel = tf.div(tf.addN(terms), terms.length) as tf.Scalar;
-        if (!aligned) return selfLabel;
-        let a: tf.Tensor2D, b: tf.Tensor2D;
-        if (alignKind === 'cross-modal') [a, b] = [embeddings.video!, embeddings.audio!];
-        else [a, b] = tf.split(embeddings[present[0]]!, 2) as [tf.Tensor2D, tf.Tensor2D];
-        const nce = infoNce(a, b, cfg.alignTemperature);
-        alignTerm = tf.keep(nce);
-        return tf.add(selfLabel, tf.mul(nce, cfg.align)) as tf.Scalar;
+        let total = tf.div(tf.addN(terms), terms.length) as tf.Scalar;
+        // The pairs: a clip's video and audio, or the first and second half of the 2B batch.
+        const pair = (per: Partial<Record<Modality, tf.Tensor2D>>): [tf.Tensor2D, tf.Tensor2D] =>
+          pairKind === 'cross-modal' ? [per.video!, per.audio!] : (tf.split(per[present[0]]!, 2) as [tf.Tensor2D, tf.Tensor2D]);
+        if (aligned) {
+          const nce = infoNce(...pair(embeddings), cfg.alignTemperature);
+          alignTerm = tf.keep(nce);
+          total = tf.add(total, tf.mul(nce, cfg.align));
+        }
+        if (agreeing) {
+          const mi = ks.map((_, h) => {
+            const posteriors = Object.fromEntries(present.map((m) => [m, tf.softmax(out[m]![h])]));
+            return clusterMutualInfo(...pair(posteriors));
+          });
+          const meanMi = tf.div(tf.addN(mi), mi.length) as tf.Scalar;
+          agreeTerm = tf.keep(meanMi);
+          total = tf.sub(total, tf.mul(meanMi, cfg.agree)); // maximise the agreement
+        }
+        return total;
       }, trainable);
       const grads = withWeightDecay(raw, decayed, cfg.weightDecay); // kernels only, not biases or batch-norm
       // variableGrads keys grads by variable name, which applyGradients looks up (its typing wants Variables).
@@ -364,6 +386,10 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
     if (alignTerm) {
       alignSum += (await alignTerm.data())[0];
       alignTerm.dispose();
+    }
+    if (agreeTerm) {
+      agreeSum += (await agreeTerm.data())[0];
+      agreeTerm.dispose();
     }
     loss.dispose();
     lossCount++;

@@ -4,34 +4,18 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_TRAIN, train } from '../../src/train/selavi.js';
-import type { TrainSet } from '../../src/train/train-set.js';
-import { createRng } from '../../src/util/rng.js';
-
-/** 16 random 8x8 gray images: enough to run the loop, no media needed. */
-function randomImages(n: number): TrainSet {
-  const rng = createRng(1);
-  const pixels = Float32Array.from({ length: n * 64 }, () => rng.next());
-  return {
-    n,
-    names: Array.from({ length: n }, (_, i) => `img${i}`),
-    shapes: { image: [8, 8, 1] },
-    batch: (idx) => {
-      const data = new Float32Array(idx.length * 64);
-      for (let i = 0; i < idx.length; i++) data.set(pixels.subarray(idx[i] * 64, idx[i] * 64 + 64), i * 64);
-      return { image: { data, shape: [idx.length, 8, 8, 1] } };
-    },
-  };
-}
+import { randomImages } from '../helpers/random-images.js';
 
 describe('training memory', () => {
   it.each([
-    ['self-labelling alone', 0],
-    ['with the two-view alignment term', 1],
-  ])('keeps the tensor count constant from step to step and frees everything at the end (%s)', async (_name, align) => {
+    ['self-labelling alone', 0, 0],
+    ['with the two-view alignment term', 1, 0],
+    ['with the two-view agreement term', 0, 1],
+  ])('keeps the tensor count constant from step to step and frees everything at the end (%s)', async (_name, align, agree) => {
     await tf.setBackend('cpu');
     const before = tf.memory().numTensors;
     const counts: number[] = [];
-    const cfg = { ...DEFAULT_TRAIN, modalities: ['image' as const], k: 2, heads: 2, width: 4, projection: 8, epochs: 4, batchSize: 4, labelUpdates: 3, align };
+    const cfg = { ...DEFAULT_TRAIN, modalities: ['image' as const], k: 2, heads: 2, width: 4, projection: 8, epochs: 4, batchSize: 4, labelUpdates: 3, align, agree };
     await train(cfg, randomImages(16), {
       runDir: mkdtempSync(path.join(os.tmpdir(), 'selavi-mem-')),
       resume: false,

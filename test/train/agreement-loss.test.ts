@@ -1,0 +1,28 @@
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { clusterMutualInfo } from '../../src/train/agreement-loss.js';
+
+describe('clusterMutualInfo', () => {
+  it('is ln K when both views agree on K equally used clusters', () => {
+    const eye = tf.eye(4) as tf.Tensor2D; // 4 items, 4 clusters, one each
+    expect(clusterMutualInfo(eye, eye).dataSync()[0]).toBeCloseTo(Math.log(4), 5);
+  });
+
+  it('is 0 when the views are independent, and when everything lands in one cluster', () => {
+    // View a splits items {0,1} | {2,3}; view b splits {0,2} | {1,3}: every joint cell 1/4.
+    const a = tf.tensor2d([[1, 0], [1, 0], [0, 1], [0, 1]]);
+    const b = tf.tensor2d([[1, 0], [0, 1], [1, 0], [0, 1]]);
+    expect(clusterMutualInfo(a, b).dataSync()[0]).toBeCloseTo(0, 5);
+    const one = tf.tensor2d([[1, 0], [1, 0], [1, 0]]);
+    expect(clusterMutualInfo(one, one).dataSync()[0]).toBeCloseTo(0, 5);
+  });
+
+  it('matches a hand computation with soft posteriors', () => {
+    // Two items: pa = [[0.8, 0.2], [0.2, 0.8]], pb = [[0.6, 0.4], [0.4, 0.6]].
+    // Joint (1/2)Σ pa_i pb_iᵀ = [[0.28, 0.22], [0.22, 0.28]] (already symmetric); marginals 1/2.
+    const a = tf.tensor2d([[0.8, 0.2], [0.2, 0.8]]);
+    const b = tf.tensor2d([[0.6, 0.4], [0.4, 0.6]]);
+    const want = 2 * 0.28 * Math.log(0.28 / 0.25) + 2 * 0.22 * Math.log(0.22 / 0.25);
+    expect(clusterMutualInfo(a, b).dataSync()[0]).toBeCloseTo(want, 6);
+  });
+});
