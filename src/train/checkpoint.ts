@@ -33,8 +33,17 @@ function writeBlob(file: string, data: Float32Array): void {
   writeFileSync(file, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
 }
 
-function readBlob(file: string): Float32Array {
-  const buf = readFileSync(file);
+/** A saved float32 blob; a missing, truncated or padded file is a CheckpointError naming it. */
+function readBlob(file: string, floats: number, source: string): Float32Array {
+  let buf: Buffer;
+  try {
+    buf = readFileSync(file);
+  } catch (err) {
+    throw new CheckpointError(source, `unreadable ${path.basename(file)} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  if (buf.byteLength !== floats * 4) {
+    throw new CheckpointError(source, `${path.basename(file)} has ${buf.byteLength} bytes, its manifest says ${floats * 4} (truncated or from another run)`);
+  }
   const copy = new Uint8Array(buf.byteLength);
   copy.set(buf);
   return new Float32Array(copy.buffer);
@@ -101,8 +110,10 @@ export function findCheckpoint(dir: string): string | undefined {
   return undefined;
 }
 
-/** Reads a checkpoint's state and loads its params and optimizer state into the given objects. */
-export async function loadCheckpoint(ckpt: string, params: ParamStore, optimizer: tf.Optimizer): Promise<CheckpointState> {
+const elements = (shapes: number[][]) => shapes.reduce((s, shape) => s + shape.reduce((a, b) => a * b, 1), 0);
+
+/** Reads a checkpoint's state alone (so a caller can check its config before loading anything). */
+export function readCheckpointState(ckpt: string): CheckpointState {
   let state: CheckpointState;
   try {
     state = JSON.parse(readFileSync(path.join(ckpt, 'state.json'), 'utf8')) as CheckpointState;
@@ -110,8 +121,13 @@ export async function loadCheckpoint(ckpt: string, params: ParamStore, optimizer
     throw new CheckpointError(ckpt, `unreadable state.json (${(err as Error).message})`);
   }
   if (state.version !== 1) throw new CheckpointError(ckpt, `unknown checkpoint version ${String(state.version)}`);
-  params.load(state.params, readBlob(path.join(ckpt, 'params.bin')), ckpt);
-  const optData = readBlob(path.join(ckpt, 'optimizer.bin'));
+  return state;
+}
+
+/** Loads a checkpoint's params and optimizer state (read by {@link readCheckpointState}) into the given objects. */
+export async function loadCheckpoint(ckpt: string, state: CheckpointState, params: ParamStore, optimizer: tf.Optimizer): Promise<void> {
+  params.load(state.params, readBlob(path.join(ckpt, 'params.bin'), elements(state.params.shapes), ckpt), ckpt);
+  const optData = readBlob(path.join(ckpt, 'optimizer.bin'), elements(state.optimizer.shapes), ckpt);
   let offset = 0;
   const named = state.optimizer.names.map((name, i) => {
     const shape = state.optimizer.shapes[i];
@@ -120,9 +136,10 @@ export async function loadCheckpoint(ckpt: string, params: ParamStore, optimizer
     offset += n;
     return { name, tensor };
   });
-  // setWeights turns the tensors into the optimizer's variables and reads the iteration count.
+  // setWeights makes variables that share the tensors' data (and reads the iteration count):
+  // the tensors themselves are ours to free.
   await optimizer.setWeights(named);
-  return state;
+  for (const { tensor } of named) tensor.dispose();
 }
 
 /** Saves the trained model for `selavi assign`: params + the model config. */
@@ -138,6 +155,12 @@ export async function saveModel(dir: string, modelConfig: unknown, extra: Record
 export function readModel(dir: string): { json: { model: unknown; params: ParamManifest } & Record<string, unknown>; data: Float32Array } {
   const folder = ['model', 'model.old'].map((name) => path.join(dir, name)).find((d) => existsSync(path.join(d, 'model.json')));
   if (!folder) throw new CheckpointError(dir, 'no trained model here (expected model/model.json; run `selavi cluster` first)');
-  const json = JSON.parse(readFileSync(path.join(folder, 'model.json'), 'utf8'));
-  return { json, data: readBlob(path.join(folder, 'params.bin')) };
+  let json: { model: unknown; params: ParamManifest } & Record<string, unknown>;
+  try {
+    json = JSON.parse(readFileSync(path.join(folder, 'model.json'), 'utf8'));
+  } catch (err) {
+    throw new CheckpointError(folder, `unreadable model.json (${(err as Error).message})`);
+  }
+  if (!json?.params?.shapes) throw new CheckpointError(folder, 'model.json lists no parameters');
+  return { json, data: readBlob(path.join(folder, 'params.bin'), elements(json.params.shapes), folder) };
 }

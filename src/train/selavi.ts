@@ -17,7 +17,7 @@ import { sinkhorn, solveInPlaceByDefault } from '../sinkhorn/sinkhorn.js';
 import { argmaxRows } from '../util/argmax-rows.js';
 import { createRng, permutation, type Rng } from '../util/rng.js';
 import { ConfigError } from '../errors.js';
-import { findCheckpoint, loadCheckpoint, saveCheckpoint, saveModel } from './checkpoint.js';
+import { findCheckpoint, loadCheckpoint, readCheckpointState, saveCheckpoint, saveModel } from './checkpoint.js';
 import { chooseHead, type HeadChoice } from './choose-head.js';
 import { infoNce } from './align-loss.js';
 import { clusterMutualInfo } from './agreement-loss.js';
@@ -239,6 +239,12 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
       throw new ConfigError(`--${flag} with one modality (${present[0]}) compares two augmented views of each item: drop --no-augment or --${flag}`);
     }
   }
+  // A checkpoint from other flags is refused before anything is built or loaded.
+  const ckpt = deps.resume ? findCheckpoint(deps.runDir) : undefined;
+  const saved = ckpt ? readCheckpointState(ckpt) : undefined;
+  if (ckpt && saved && !sameTrainConfig(saved.config as Partial<TrainConfig>, cfg)) {
+    throw new ConfigError(`${ckpt}: checkpoint was made with another configuration; rerun with the same flags or without --resume`);
+  }
   const t0 = performance.now();
   const rng = createRng(cfg.seed);
   // ===== model and optimizer =====
@@ -268,17 +274,19 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
   let labels: Int32Array[] = [];
 
   // ===== resume =====
-  const ckpt = deps.resume ? findCheckpoint(deps.runDir) : undefined;
-  if (ckpt) {
-    const state = await loadCheckpoint(ckpt, model.params, optimizer);
-    if (!sameTrainConfig(state.config as Partial<TrainConfig>, cfg)) {
-      throw new ConfigError(`${ckpt}: checkpoint was made with another configuration; rerun with the same flags or without --resume`);
+  if (ckpt && saved) {
+    try {
+      await loadCheckpoint(ckpt, saved, model.params, optimizer);
+    } catch (err) {
+      model.dispose(); // a damaged checkpoint: free what was built before saying so
+      disposeOptimizer(optimizer);
+      throw err;
     }
-    step = state.step;
-    updatesDone = state.updatesDone;
-    order = Int32Array.from(state.order);
-    labels = state.labels.map((l) => Int32Array.from(l));
-    rng.restore(state.rng);
+    step = saved.step;
+    updatesDone = saved.updatesDone;
+    order = Int32Array.from(saved.order);
+    labels = saved.labels.map((l) => Int32Array.from(l));
+    rng.restore(saved.rng);
     deps.say(`resumed from ${ckpt} at step ${step}/${totalSteps}`);
   }
   const checkpoint = () =>

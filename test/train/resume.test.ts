@@ -1,0 +1,67 @@
+/**
+ * Resume at the training-loop level: a run stopped mid-epoch or at an epoch end and resumed ends
+ * with the same labels, confidences and parameters as an uninterrupted run, frees every tensor,
+ * and a damaged or foreign checkpoint is refused with one clear error before anything is loaded.
+ */
+import { mkdtempSync, readFileSync, truncateSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { CheckpointError, ConfigError } from '../../src/errors.js';
+import { DEFAULT_TRAIN, train, type TrainConfig, type TrainDeps } from '../../src/train/selavi.js';
+import { randomImages } from '../helpers/random-images.js';
+
+// 16 items, batch 4: 4 steps an epoch, 12 steps in all, label updates dense early.
+const base: TrainConfig = { ...DEFAULT_TRAIN, modalities: ['image'], k: 2, heads: 2, width: 4, projection: 8, epochs: 3, batchSize: 4, labelUpdates: 4, seed: 5 };
+
+const deps = (runDir: string, extra: Partial<TrainDeps> = {}): TrainDeps => ({ runDir, resume: false, logJson: () => undefined, say: () => undefined, ...extra });
+const newDir = () => mkdtempSync(path.join(os.tmpdir(), 'selavi-resume-'));
+const params = (dir: string) => readFileSync(path.join(dir, 'model', 'params.bin'));
+
+describe('resume (training loop)', () => {
+  it.each([
+    ['mid-epoch', 6, {}],
+    ['at an epoch end', 8, {}],
+    ['mid-epoch, with the cluster-agreement term', 6, { agree: 1 }],
+  ])('stopped %s and resumed: same labels, confidences and parameters as one run, no tensor left', async (_when, stopAt, extra) => {
+    await tf.setBackend('cpu');
+    const cfg = { ...base, ...extra };
+    const before = tf.memory().numTensors;
+    const whole = newDir();
+    const a = await train(cfg, randomImages(16), deps(whole));
+    const split = newDir();
+    const first = await train(cfg, randomImages(16), deps(split, { stopAfterStep: stopAt }));
+    expect(first.interrupted).toBe(true);
+    expect(first.steps).toBe(stopAt);
+    const b = await train(cfg, randomImages(16), deps(split, { resume: true }));
+    expect(b.interrupted).toBe(false);
+    expect(b.labels.map((l) => Array.from(l))).toEqual(a.labels.map((l) => Array.from(l)));
+    expect(b.confidence.map((c) => Array.from(c))).toEqual(a.confidence.map((c) => Array.from(c)));
+    expect(params(split).equals(params(whole))).toBe(true);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('refuses a checkpoint of another configuration before loading it (no shape error, no tensor left)', async () => {
+    await tf.setBackend('cpu');
+    const dir = newDir();
+    await train(base, randomImages(16), deps(dir, { stopAfterStep: 2 }));
+    const before = tf.memory().numTensors;
+    const other = { ...base, k: 3, width: 8 };
+    await expect(train(other, randomImages(16), deps(dir, { resume: true }))).rejects.toThrow(ConfigError);
+    await expect(train(other, randomImages(16), deps(dir, { resume: true }))).rejects.toThrow(/another configuration/);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('names a truncated params.bin and frees what it built', async () => {
+    await tf.setBackend('cpu');
+    const dir = newDir();
+    await train(base, randomImages(16), deps(dir, { stopAfterStep: 2 }));
+    truncateSync(path.join(dir, 'checkpoint', 'params.bin'), 100);
+    const before = tf.memory().numTensors;
+    const err = await train(base, randomImages(16), deps(dir, { resume: true })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CheckpointError);
+    expect((err as Error).message).toMatch(/checkpoint: params\.bin has 100 bytes/);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
