@@ -27,6 +27,7 @@ export const selaCommand: CommandModule<object, SelaArgs> = {
       train: trainConfigFrom(a, ['image']),
       truth: truthInData ? undefined : a.truth,
       truthFormat: a['truth-format'],
+      nuisance: a.nuisance,
       resume: a.resume,
       backend: a.backend,
     });

@@ -1,0 +1,45 @@
+/** `selavi sela` on a tiny folder of PNGs: --nuisance reaches the run log (it was accepted and dropped). */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/run-cli.js';
+
+interface PngOut {
+  data: Buffer;
+}
+const { PNG } = createRequire(import.meta.url)('pngjs') as {
+  PNG: { new (o: { width: number; height: number }): PngOut; sync: { write(p: PngOut, o?: object): Buffer } };
+};
+
+const root = mkdtempSync(path.join(tmpdir(), 'selavi-cli-sela-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe('selavi sela --nuisance', () => {
+  it('reports NMI against each nuisance attribute in log.jsonl', async () => {
+    const dir = path.join(root, 'images');
+    const meta: string[] = [];
+    mkdirSync(dir, { recursive: true });
+    for (let i = 0; i < 8; i++) {
+      const png = new PNG({ width: 8, height: 8 });
+      const v = i % 2 ? 220 : 30;
+      for (let p = 0; p < 64; p++) png.data.set([v, v, v, 255], p * 4);
+      const name = `img${i}.png`;
+      meta.push(JSON.stringify({ path: `images/${name}`, shade: i % 2 ? 'light' : 'dark' }));
+      const file = path.join(dir, name);
+      writeFileSync(file, PNG.sync.write(png));
+    }
+    const metaFile = path.join(root, 'meta.jsonl');
+    writeFileSync(metaFile, `${meta.join('\n')}\n`);
+    const out = path.join(root, 'run');
+    const r = await runCli(['sela', dir, '--out', out, '--nuisance', metaFile, '--size', '8', '--k', '2', '--heads', '1', '--width', '4', '--epochs', '1', '--batch-size', '4', '--label-updates', '1', '--backend', 'cpu']);
+    expect(r.code).toBe(0);
+    const log = readFileSync(path.join(out, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    for (const entry of log) {
+      expect(entry.nmi_nuisance).toBeDefined();
+      expect(entry.nmi_nuisance.shade).toBeGreaterThanOrEqual(0);
+      expect(entry.nmi_nuisance.shade).toBeLessThanOrEqual(1);
+    }
+  });
+});
