@@ -25,6 +25,7 @@ export interface TrainFlags {
   agree: number;
   width: number;
   augment: boolean;
+  flip: boolean;
   seed: number;
   truth?: string;
   'truth-format': string;
@@ -56,6 +57,7 @@ export function withTrainFlags<T>(y: Argv<T>): Argv<T & TrainFlags> {
     .option('agree', { type: 'number', default: d.agree, describe: 'weight of a cluster-agreement term (IIC: mutual information of the same pairs\' cluster posteriors, every head); 0: off' })
     .option('width', { type: 'number', default: d.width, describe: 'encoder base width (channels); larger is slower and stronger' })
     .option('augment', { type: 'boolean', default: d.augment, describe: 'augment training batches (--no-augment to turn off)' })
+    .option('flip', { type: 'boolean', default: d.flip, describe: 'mirror items left-right among the augmentations (--no-flip for text, digits and other content a mirror changes)' })
     .option('seed', { type: 'number', default: d.seed, describe: 'seed of every random draw' })
     .option('truth', { type: 'string', describe: 'ground-truth labels, for the log and metrics.json only (never for training)' })
     .option('truth-format', { type: 'string', default: 'auto', describe: 'auto|csv|vggsound|kinetics|ave' })
@@ -108,6 +110,7 @@ export function trainConfigFrom(a: TrainFlags, modalities: Modality[]): TrainCon
     weightDecay: nonNegative('weight-decay', a['weight-decay']),
     warmupEpochs: a['warmup-epochs'],
     augment: a.augment,
+    flip: a.flip,
     seed: a.seed,
   };
   return Object.freeze(cfg);

@@ -18,7 +18,7 @@ import { writeFileAtomic } from '../util/atomic-write.js';
 import { csvField } from '../util/csv-field.js';
 import { nuisancesForItems, truthForItems } from './reference-labels.js';
 import { train, type TrainConfig, type TrainResult } from './selavi.js';
-import { clipCacheTrainSet, imageTrainSet, type TrainSet } from './train-set.js';
+import { clipAugment, clipCacheTrainSet, imageTrainSet, type TrainSet } from './train-set.js';
 
 export interface RunOptions {
   out: string;
@@ -147,7 +147,7 @@ export async function runCluster(job: ClusterJob): Promise<RunSummary> {
   if (cache.size === 0) throw new InputError(job.videos, `no usable clip (reasons in ${path.join(cacheDir, 'skipped.csv')})`);
   say(`${cache.size} clips decoded (${summary.skipped.length} skipped, listed in ${path.join(cacheDir, 'skipped.csv')})`);
   try {
-    return await runOn(clipCacheTrainSet(cache, job.train.modalities), job, summary.skipped.length, t0);
+    return await runOn(clipCacheTrainSet(cache, job.train.modalities, clipAugment(job.train)), job, summary.skipped.length, t0);
   } finally {
     cache.close();
   }
@@ -158,5 +158,5 @@ export async function runSela(images: ImageSet, opts: RunOptions): Promise<RunSu
   const t0 = performance.now();
   prepareRunDir(opts.out, opts.resume);
   await initBackend({ backend: opts.backend });
-  return runOn(imageTrainSet(images), opts, 0, t0);
+  return runOn(imageTrainSet(images, opts.train), opts, 0, t0);
 }

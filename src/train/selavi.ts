@@ -52,6 +52,7 @@ export interface TrainConfig {
   weightDecay: number; // L2 weight decay on conv/dense kernels
   warmupEpochs: number;
   augment: boolean; // augment training batches (never the relabel pass)
+  flip: boolean; // mirror items left-right among the augmentations (off for text, digits: handed content)
   seed: number;
 }
 
@@ -78,6 +79,7 @@ export const DEFAULT_TRAIN: Readonly<TrainConfig> = Object.freeze({
   weightDecay: 0,
   warmupEpochs: 1,
   augment: true,
+  flip: true,
   seed: 0,
 });
 

@@ -39,6 +39,14 @@ const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 // chance (loss ln 10 after 20 epochs): the object was often cropped, drowned or covered. These
 // milder settings keep it visible; polarity stays fully random.
 const TRAIN_AUGMENT: AugmentOptions = { crop: { scale: [0.6, 1] } };
+
+/**
+ * The training augmentation of clips; `flip: false` leaves out the left-right mirror, which
+ * changes what text, digits and other handed content mean (a mirrored 2 is no digit).
+ */
+export function clipAugment(opts: { flip: boolean }): AugmentOptions {
+  return opts.flip ? TRAIN_AUGMENT : { ...TRAIN_AUGMENT, flip: false };
+}
 const TRAIN_NUISANCE: NuisanceOptions = { pixelNoise: 0.05, cutout: 0.25 };
 
 /**
@@ -81,9 +89,9 @@ const IMAGE_CROP_MIN_SIDE = 0.5;
 
 /**
  * Images for SeLa mode. Augmentation (when on): a random crop of 50–100% of the side, resized back
- * by nearest neighbour, a horizontal flip, and a random contrast/brightness change.
+ * by nearest neighbour, a horizontal flip (unless `flip` is false), and a random contrast/brightness change.
  */
-export function imageTrainSet(images: ImageSet): TrainSet {
+export function imageTrainSet(images: ImageSet, opts: { flip: boolean } = { flip: true }): TrainSet {
   const { h, w, c } = images;
   const per = h * w * c;
   return {
@@ -106,7 +114,7 @@ export function imageTrainSet(images: ImageSet): TrainSet {
         const cw = Math.max(1, Math.round(w * scale));
         const y0 = rng.int(h - ch + 1);
         const x0 = rng.int(w - cw + 1);
-        const flip = rng.next() < 0.5;
+        const flip = rng.next() < 0.5 && opts.flip; // drawn either way: the stream stays the same
         const contrast = 0.6 + 0.8 * rng.next();
         const bright = 0.2 * (rng.next() - 0.5);
         for (let y = 0; y < h; y++) {
