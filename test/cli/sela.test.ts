@@ -1,17 +1,10 @@
 /** `selavi sela` on a tiny folder of PNGs: --nuisance reaches the run log (it was accepted and dropped). */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/run-cli.js';
-
-interface PngOut {
-  data: Buffer;
-}
-const { PNG } = createRequire(import.meta.url)('pngjs') as {
-  PNG: { new (o: { width: number; height: number }): PngOut; sync: { write(p: PngOut, o?: object): Buffer } };
-};
+import { solidPng } from '../helpers/solid-png.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'selavi-cli-sela-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -20,15 +13,11 @@ describe('selavi sela --nuisance', () => {
   it('reports NMI against each nuisance attribute in log.jsonl', async () => {
     const dir = path.join(root, 'images');
     const meta: string[] = [];
-    mkdirSync(dir, { recursive: true });
     for (let i = 0; i < 8; i++) {
-      const png = new PNG({ width: 8, height: 8 });
       const v = i % 2 ? 220 : 30;
-      for (let p = 0; p < 64; p++) png.data.set([v, v, v, 255], p * 4);
       const name = `img${i}.png`;
       meta.push(JSON.stringify({ path: `images/${name}`, shade: i % 2 ? 'light' : 'dark' }));
-      const file = path.join(dir, name);
-      writeFileSync(file, PNG.sync.write(png));
+      solidPng(path.join(dir, name), 8, 8, [v, v, v, 255]);
     }
     const metaFile = path.join(root, 'meta.jsonl');
     writeFileSync(metaFile, `${meta.join('\n')}\n`);

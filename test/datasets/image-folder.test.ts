@@ -1,30 +1,15 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listImages, readImageFolder, resizeImage } from '../../src/data/image-folder.js';
 import { InputError } from '../../src/errors.js';
 import { locate } from '../../src/media/ffmpeg-path.js';
-
-interface PngOut {
-  data: Buffer;
-}
-const { PNG } = createRequire(import.meta.url)('pngjs') as {
-  PNG: { new (o: { width: number; height: number }): PngOut; sync: { write(p: PngOut, o?: object): Buffer } };
-};
+import { solidPng } from '../helpers/solid-png.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'selavi-imgdir-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-/** A w x h RGBA PNG whose every pixel is `rgba`. */
-function solidPng(file: string, w: number, h: number, rgba: [number, number, number, number]): void {
-  const png = new PNG({ width: w, height: h });
-  for (let i = 0; i < w * h; i++) png.data.set(rgba, i * 4);
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, PNG.sync.write(png));
-}
 
 /** A solid-colour JPEG made by ffmpeg from raw rgb24. */
 function solidJpeg(file: string, w: number, h: number, rgb: [number, number, number]): void {
