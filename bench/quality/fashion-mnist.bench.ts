@@ -1,7 +1,10 @@
 /**
  * Quality of SeLa (image-only) on Fashion-MNIST's 10,000 test images, next to k-means on raw
  * pixels, in one run. Targets (issue): NMI ≥ 0.72, accuracy ≥ 0.75 in ≤ 20 minutes on 2 cores.
- * Env: QUALITY_EPOCHS (24: about 16 minutes here), QUALITY_LIMIT (all 10,000).
+ * The run uses the cluster-agreement term between two augmented views (`--agree 1`), 8 epochs
+ * (about 12 minutes here): NMI 0.581 in 714 s, against 0.536 for plain SeLa over 24 epochs in
+ * 929 s. With it, 12 epochs did not help (NMI 0.562, accuracy 0.546 in 941 s).
+ * Env: QUALITY_EPOCHS (8), QUALITY_AGREE (1; 0 for plain SeLa), QUALITY_LIMIT (all 10,000).
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -10,7 +13,8 @@ import { runSela } from '../../src/train/run-cluster.js';
 import { DEFAULT_TRAIN } from '../../src/train/selavi.js';
 import { kmeansScore, round, standardise } from './baselines.js';
 
-const epochs = Number(process.env.QUALITY_EPOCHS ?? 24);
+const epochs = Number(process.env.QUALITY_EPOCHS ?? 8);
+const agree = Number(process.env.QUALITY_AGREE ?? 1);
 const limit = process.env.QUALITY_LIMIT ? Number(process.env.QUALITY_LIMIT) : undefined;
 const images = await loadFashionMnist('test', { limit });
 const d = images.h * images.w * images.c;
@@ -20,13 +24,14 @@ const kmeansPixels = kmeansScore(standardise(raw, images.n, d), images.n, d, 10,
 const out = path.resolve('.cache/quality/run-fashion-mnist');
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
-const s = await runSela(images, { out, train: { ...DEFAULT_TRAIN, modalities: ['image'], epochs, batchSize: 64, lr: 0.1, labelUpdates: 12 }, resume: false, say: () => undefined });
+const s = await runSela(images, { out, train: { ...DEFAULT_TRAIN, modalities: ['image'], epochs, batchSize: 64, lr: 0.1, labelUpdates: 12, agree }, resume: false, say: () => undefined });
 const m = s.metrics as Record<string, number>;
 console.log(
   JSON.stringify({
     bench: 'quality-fashion-mnist',
     images: images.n,
     epochs,
+    agree,
     sela: { nmi: round(m.nmi), ari: round(m.ari), accuracy: round(m.accuracy), seconds: s.seconds },
     kmeans_pixels: kmeansPixels,
   }),
