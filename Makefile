@@ -52,7 +52,7 @@ bench-quality: install
 # The built-in demo: 300 AV-digits clips committed under datasets/, clustered from scratch.
 DEMO := datasets/av-digits-demo
 demo: build
-	rm -rf runs/demo
+	rm -rf runs/demo && mkdir -p runs
 	node dist/cli/bin.js cluster $(DEMO)/clips --out runs/demo --truth $(DEMO)/labels.csv --nuisance $(DEMO)/meta.jsonl --epochs 10 --label-updates 10 > runs/demo.json
 	@node -e 'const s=require("./runs/demo.json"); const m=s.metrics; console.log(`demo: $${s.items} clips in $${s.seconds} s: NMI $${m.nmi.toFixed(3)}, ARI $${m.ari.toFixed(3)}, accuracy $${m.accuracy.toFixed(3)}`); console.log(`clusters: $${s.clusters}; log: runs/demo/log.jsonl; metrics: runs/demo/metrics.json`)'
 
