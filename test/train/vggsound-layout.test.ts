@@ -16,9 +16,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { locate } from '../../src/media/ffmpeg-path.js';
 import { runCluster, type ClusterJob, type RunSummary } from '../../src/train/run-cluster.js';
 import { runCli } from '../helpers/run-cli.js';
+import { repoRoot } from '../eval/paths.js';
 
 const run = promisify(execFile);
-const REAL_LIST = '/work/shared/formats/vggsound-test.csv';
+// The real list beside the project (../shared/formats), as on every machine and in CI.
+const REAL_LIST = path.resolve(repoRoot, '../shared/formats/vggsound-test.csv');
 
 interface Clip {
   id: string;
