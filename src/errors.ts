@@ -51,13 +51,14 @@ const FS_REASONS: Record<string, string> = {
 };
 
 /**
- * A file-system error on a path the user chose (an unwritable --out, a full disk) as a UserError
- * naming the path; undefined for anything else, which stays a bug with its stack.
+ * A file-system error the user can fix (an unwritable --out, a file where a folder should be, a full
+ * disk) as a UserError naming the path; undefined for anything else, which stays a bug with its stack.
  */
 export function fileSystemUserError(err: unknown): InputError | undefined {
   const e = err as (NodeJS.ErrnoException & { dest?: string }) | undefined;
   if (!e || typeof e.code !== 'string' || typeof e.path !== 'string' || !(e.code in FS_REASONS)) return undefined;
-  return new InputError(e.dest ?? e.path, `${FS_REASONS[e.code]} (${e.code} on ${e.syscall ?? 'access'})`);
+  const where = e.dest ? `${e.path} -> ${e.dest}` : e.path; // a rename names both ends
+  return new InputError(where, `${FS_REASONS[e.code]} (${e.code} on ${e.syscall ?? 'access'})`);
 }
 
 /** Internal invariant; failing it is a bug, not bad input. */

@@ -120,7 +120,9 @@ export function readCheckpointState(ckpt: string): CheckpointState {
   } catch (err) {
     throw new CheckpointError(ckpt, `unreadable state.json (${(err as Error).message})`);
   }
-  if (state.version !== 1) throw new CheckpointError(ckpt, `unknown checkpoint version ${String(state.version)}`);
+  if (state?.version !== 1) throw new CheckpointError(ckpt, `unknown checkpoint version ${String(state?.version)}`);
+  const lacking = (['config', 'step', 'updatesDone', 'rng', 'order', 'labels', 'params', 'optimizer'] as const).filter((key) => state[key] === undefined || state[key] === null);
+  if (lacking.length) throw new CheckpointError(ckpt, `state.json lacks ${lacking.join(', ')}`);
   return state;
 }
 
@@ -138,8 +140,11 @@ export async function loadCheckpoint(ckpt: string, state: CheckpointState, param
   });
   // setWeights makes variables that share the tensors' data (and reads the iteration count):
   // the tensors themselves are ours to free.
-  await optimizer.setWeights(named);
-  for (const { tensor } of named) tensor.dispose();
+  try {
+    await optimizer.setWeights(named);
+  } finally {
+    for (const { tensor } of named) tensor.dispose();
+  }
 }
 
 /** Saves the trained model for `selavi assign`: params + the model config. */

@@ -74,7 +74,8 @@ async function runOn(data: TrainSet, opts: RunOptions, skipped: number, t0: numb
   if (opts.nuisance) data.nuisances = nuisancesForItems(opts.nuisance, data.names);
   const logFile = path.join(opts.out, 'log.jsonl');
   if (!opts.resume) rmSync(logFile, { force: true });
-  writeFileSync(path.join(opts.out, 'config.json'), JSON.stringify(opts.train, null, 1));
+  // A resumed run keeps the config.json it started with (a refused resume must not overwrite it).
+  if (!opts.resume || !existsSync(path.join(opts.out, 'config.json'))) writeFileSync(path.join(opts.out, 'config.json'), JSON.stringify(opts.train, null, 1));
   let stop = false;
   const onSignal = () => {
     stop = true;

@@ -16,7 +16,7 @@ import { resolvePrior, type PriorKind } from '../sinkhorn/prior.js';
 import { sinkhorn, solveInPlaceByDefault } from '../sinkhorn/sinkhorn.js';
 import { argmaxRows } from '../util/argmax-rows.js';
 import { createRng, permutation, type Rng } from '../util/rng.js';
-import { ConfigError } from '../errors.js';
+import { CheckpointError, ConfigError } from '../errors.js';
 import { findCheckpoint, loadCheckpoint, readCheckpointState, saveCheckpoint, saveModel } from './checkpoint.js';
 import { chooseHead, type HeadChoice } from './choose-head.js';
 import { infoNce } from './align-loss.js';
@@ -246,6 +246,9 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
   const saved = ckpt ? readCheckpointState(ckpt) : undefined;
   if (ckpt && saved && !sameTrainConfig(saved.config as Partial<TrainConfig>, cfg)) {
     throw new ConfigError(`${ckpt}: checkpoint was made with another configuration; rerun with the same flags or without --resume`);
+  }
+  if (ckpt && saved && (saved.order.length !== data.n || saved.labels.some((l) => l.length !== data.n))) {
+    throw new CheckpointError(ckpt, `made on ${saved.order.length} items, the data now has ${data.n}; resume on the same data or start a new run`);
   }
   const t0 = performance.now();
   const rng = createRng(cfg.seed);

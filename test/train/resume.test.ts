@@ -3,7 +3,7 @@
  * with the same labels, confidences and parameters as an uninterrupted run, frees every tensor,
  * and a damaged or foreign checkpoint is refused with one clear error before anything is loaded.
  */
-import { mkdtempSync, readFileSync, truncateSync } from 'node:fs';
+import { mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -62,6 +62,21 @@ describe('resume (training loop)', () => {
     const err = await train(base, randomImages(16), deps(dir, { resume: true })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CheckpointError);
     expect((err as Error).message).toMatch(/checkpoint: params\.bin has 100 bytes/);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('refuses a checkpoint made on other data (another item count) and a state.json that lacks fields', async () => {
+    await tf.setBackend('cpu');
+    const dir = newDir();
+    await train(base, randomImages(16), deps(dir, { stopAfterStep: 2 }));
+    const before = tf.memory().numTensors;
+    await expect(train(base, randomImages(20), deps(dir, { resume: true }))).rejects.toThrow(/made on 16 items, the data now has 20/);
+    const stateFile = path.join(dir, 'checkpoint', 'state.json');
+    const { labels: _labels, order: _order, ...rest } = JSON.parse(readFileSync(stateFile, 'utf8'));
+    writeFileSync(stateFile, JSON.stringify(rest));
+    const err = await train(base, randomImages(16), deps(dir, { resume: true })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CheckpointError);
+    expect((err as Error).message).toMatch(/state\.json lacks order, labels/);
     expect(tf.memory().numTensors).toBe(before);
   });
 });
