@@ -110,7 +110,7 @@ export interface LabelUpdateLog {
   epoch: number;
   loss: number | null; // mean training loss since the previous update
   align_loss?: number; // its alignment (InfoNCE) part, when on: ln(batch) means nothing is aligned
-  agree_mi?: number; // mean over heads of the pairs' cluster mutual information, when on: ln K at best
+  agree_mi?: number; // mean over heads of the pairs' cluster mutual information, when on: each head's at most ln K_h
   changed: number[]; // per head: fraction of items whose label changed since the last update
   sizes: number[][]; // per head: cluster sizes
   sinkhorn: { iters: number; err: number }[];
@@ -380,7 +380,7 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
         if (agreeing) {
           const mi = ks.map((_, h) => {
             const posteriors = Object.fromEntries(present.map((m) => [m, tf.softmax(out[m]![h])]));
-            return clusterMutualInfo(...pair(posteriors));
+            return clusterMutualInfo(...pair(posteriors), pairKind === 'two-view');
           });
           const meanMi = tf.div(tf.addN(mi), mi.length) as tf.Scalar;
           agreeTerm = tf.keep(meanMi);
