@@ -19,6 +19,14 @@ const deps = (runDir: string, extra: Partial<TrainDeps> = {}): TrainDeps => ({ r
 const newDir = () => mkdtempSync(path.join(os.tmpdir(), 'selavi-resume-'));
 const params = (dir: string) => readFileSync(path.join(dir, 'model', 'params.bin'));
 
+/** A run folder holding the checkpoint of a run stopped after 2 steps (cpu backend). */
+async function stoppedRun(): Promise<string> {
+  await tf.setBackend('cpu');
+  const dir = newDir();
+  await train(base, randomImages(16), deps(dir, { stopAfterStep: 2 }));
+  return dir;
+}
+
 describe('resume (training loop)', () => {
   it.each([
     ['mid-epoch', 6, {}],
@@ -43,9 +51,7 @@ describe('resume (training loop)', () => {
   });
 
   it('refuses a checkpoint of another configuration before loading it (no shape error, no tensor left)', async () => {
-    await tf.setBackend('cpu');
-    const dir = newDir();
-    await train(base, randomImages(16), deps(dir, { stopAfterStep: 2 }));
+    const dir = await stoppedRun();
     const before = tf.memory().numTensors;
     const other = { ...base, k: 3, width: 8 };
     await expect(train(other, randomImages(16), deps(dir, { resume: true }))).rejects.toThrow(ConfigError);
@@ -54,9 +60,7 @@ describe('resume (training loop)', () => {
   });
 
   it('names a truncated params.bin and frees what it built', async () => {
-    await tf.setBackend('cpu');
-    const dir = newDir();
-    await train(base, randomImages(16), deps(dir, { stopAfterStep: 2 }));
+    const dir = await stoppedRun();
     truncateSync(path.join(dir, 'checkpoint', 'params.bin'), 100);
     const before = tf.memory().numTensors;
     const err = await train(base, randomImages(16), deps(dir, { resume: true })).catch((e: unknown) => e);
@@ -66,9 +70,7 @@ describe('resume (training loop)', () => {
   });
 
   it('refuses a checkpoint made on other data (another item count) and a state.json that lacks fields', async () => {
-    await tf.setBackend('cpu');
-    const dir = newDir();
-    await train(base, randomImages(16), deps(dir, { stopAfterStep: 2 }));
+    const dir = await stoppedRun();
     const before = tf.memory().numTensors;
     await expect(train(base, randomImages(20), deps(dir, { resume: true }))).rejects.toThrow(/made on 16 items, the data now has 20/);
     const stateFile = path.join(dir, 'checkpoint', 'state.json');
