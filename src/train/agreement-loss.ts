@@ -6,7 +6,7 @@
  * Why beside self-labelling: it rewards only what the two views share AND what fits in K
  * categories. Unlike an instance-level term (InfoNCE), it cannot be met by telling items apart
  * one by one; unlike summed log-probabilities, one modality's nuisance cannot decide the label
- * alone, because the other modality must predict the same cluster.
+ * alone, because the other modality must predict a matching cluster.
  */
 import * as tf from '@tensorflow/tfjs';
 

@@ -110,7 +110,8 @@ export function findCheckpoint(dir: string): string | undefined {
   return undefined;
 }
 
-const elements = (shapes: number[][]) => shapes.reduce((s, shape) => s + shape.reduce((a, b) => a * b, 1), 0);
+/** Float count of a manifest's tensors. */
+const elements = (shapes: number[][]) => shapes.reduce((s, shape) => s + tf.util.sizeFromShape(shape), 0);
 
 /** Reads a checkpoint's state alone (so a caller can check its config before loading anything). */
 export function readCheckpointState(ckpt: string): CheckpointState {
@@ -133,7 +134,7 @@ export async function loadCheckpoint(ckpt: string, state: CheckpointState, param
   let offset = 0;
   const named = state.optimizer.names.map((name, i) => {
     const shape = state.optimizer.shapes[i];
-    const n = shape.reduce((a, b) => a * b, 1);
+    const n = tf.util.sizeFromShape(shape);
     const tensor = tf.tensor(optData.subarray(offset, offset + n), shape);
     offset += n;
     return { name, tensor };
