@@ -8,6 +8,14 @@ import { closeSync, openSync, readSync, fstatSync } from 'node:fs';
 import { InputError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 
+/** An array of any rank read from .npy, always as float32 (float64 files are narrowed a block at a time). */
+export interface NpyArray {
+  data: Float32Array;
+  shape: number[];
+  /** The dtype on disk: `<f4` or `<f8`. */
+  dtype: '<f4' | '<f8';
+}
+
 /** A 2-D matrix read from .npy, always as float32 (float64 files are narrowed row by row). */
 export interface NpyMatrix {
   data: Float32Array;
@@ -50,6 +58,15 @@ function readExactly(fd: number, buf: Uint8Array, position: number, file: string
  * @example const { data, rows, cols } = readNpyMatrix('logits.npy');
  */
 export function readNpyMatrix(file: string): NpyMatrix {
+  const { data, shape, dtype } = readNpyArray(file, 2);
+  return { data, rows: shape[0], cols: shape[1], dtype };
+}
+
+/**
+ * Reads a float32 or float64 C-order array of any rank (or of rank `rank` when given) as float32.
+ * @example const { data, shape } = readNpyArray('features.npy'); // shape [N, 512]
+ */
+export function readNpyArray(file: string, rank?: number): NpyArray {
   let fd: number;
   try {
     fd = openSync(file, 'r');
@@ -71,13 +88,16 @@ export function readNpyMatrix(file: string): NpyMatrix {
     const { descr, fortran, shape } = parseNpyHeader(file, headerBuf.toString(major === 3 ? 'utf8' : 'latin1'));
     if (descr !== '<f4' && descr !== '<f8') throw new InputError(file, `dtype ${descr} not supported (need float32 '<f4' or float64 '<f8')`);
     if (fortran) throw new InputError(file, 'Fortran-order arrays are not supported (save with C order)');
-    if (shape.length !== 2) throw new InputError(file, `expected a 2-D matrix (N x K), got shape (${shape.join(', ')})`);
-    const [rows, cols] = shape;
+    if (rank === 2 && shape.length !== 2) throw new InputError(file, `expected a 2-D matrix (N x K), got shape (${shape.join(', ')})`);
+    if (rank !== undefined && shape.length !== rank) throw new InputError(file, `expected ${rank} dimensions, got shape (${shape.join(', ')})`);
+    // Row = the last axis; a 0-D or 1-D array is one row.
+    const cols = shape.length === 0 ? 1 : shape[shape.length - 1];
+    const rows = shape.length <= 1 ? 1 : shape.slice(0, -1).reduce((a, b) => a * b, 1);
     const itemSize = descr === '<f4' ? 4 : 8;
     const dataStart = headerStart + headerLen;
     const expected = rows * cols * itemSize;
     if (size - dataStart < expected) {
-      throw new InputError(file, `truncated .npy: shape (${rows}, ${cols}) needs ${expected} bytes, file has ${size - dataStart}`);
+      throw new InputError(file, `truncated .npy: shape (${shape.join(', ')}) needs ${expected} bytes, file has ${size - dataStart}`);
     }
     const data = new Float32Array(rows * cols);
     if (descr === '<f4') {
@@ -92,7 +112,7 @@ export function readNpyMatrix(file: string): NpyMatrix {
         data.set(block, r0 * cols);
       }
     }
-    return { data, rows, cols, dtype: descr };
+    return { data, shape, dtype: descr };
   } finally {
     closeSync(fd);
   }

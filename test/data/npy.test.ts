@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { encodeNpy, readNpyMatrix, writeNpy } from '../../src/data/npy.js';
+import { encodeNpy, readNpyArray, readNpyMatrix, writeNpy } from '../../src/data/npy.js';
 import { InputError } from '../../src/errors.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'selavi-npy-'));
@@ -56,5 +56,15 @@ describe('npy', () => {
 
   it('throws an InputError for a missing file', () => {
     expect(() => readNpyMatrix(path.join(dir, 'nope.npy'))).toThrow(/nope\.npy: cannot open: ENOENT/);
+  });
+});
+
+describe('readNpyArray', () => {
+  it('reads an array of any rank with its shape (the official fixture video input is 5-D)', () => {
+    const f = path.join(dir, 'cube.npy');
+    writeFileSync(f, encodeNpy(new Float32Array([0, 1, 2, 3, 4, 5, 6, 7]), [2, 2, 2]));
+    expect(readNpyArray(f)).toMatchObject({ shape: [2, 2, 2], dtype: '<f4', data: new Float32Array([0, 1, 2, 3, 4, 5, 6, 7]) });
+    expect(() => readNpyArray(f, 3 + 1)).toThrow(/expected 4 dimensions, got shape \(2, 2, 2\)/);
+    expect(() => readNpyMatrix(f)).toThrow(/expected a 2-D matrix/);
   });
 });
