@@ -8,12 +8,15 @@ import { closeSync, openSync, readSync, fstatSync } from 'node:fs';
 import { InputError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 
-/** An array of any rank read from .npy, always as float32 (float64 files are narrowed a block at a time). */
+/**
+ * An array of any rank read from .npy, always as float32 (float64 and integer files are converted
+ * a block at a time; integers beyond 2^24 lose precision).
+ */
 export interface NpyArray {
   data: Float32Array;
   shape: number[];
-  /** The dtype on disk: `<f4` or `<f8`. */
-  dtype: '<f4' | '<f8';
+  /** The dtype on disk. */
+  dtype: '<f4' | '<f8' | '<i4' | '<i8';
 }
 
 /** A 2-D matrix read from .npy, always as float32 (float64 files are narrowed row by row). */
@@ -24,6 +27,14 @@ export interface NpyMatrix {
   /** The dtype on disk: `<f4` or `<f8`. */
   dtype: '<f4' | '<f8';
 }
+
+/** The dtypes read, each viewing a block of raw little-endian bytes. */
+const WIDENED: Record<string, (b: ArrayBuffer) => ArrayLike<number | bigint>> = {
+  '<f4': (b) => new Float32Array(b),
+  '<f8': (b) => new Float64Array(b),
+  '<i4': (b) => new Int32Array(b),
+  '<i8': (b) => new BigInt64Array(b),
+};
 
 const MAGIC = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]); // \x93NUMPY
 
@@ -59,6 +70,7 @@ function readExactly(fd: number, buf: Uint8Array, position: number, file: string
  */
 export function readNpyMatrix(file: string): NpyMatrix {
   const { data, shape, dtype } = readNpyArray(file, 2);
+  if (dtype !== '<f4' && dtype !== '<f8') throw new InputError(file, `dtype ${dtype} not supported (need float32 '<f4' or float64 '<f8')`);
   return { data, rows: shape[0], cols: shape[1], dtype };
 }
 
@@ -86,14 +98,14 @@ export function readNpyArray(file: string, rank?: number): NpyArray {
     const headerBuf = Buffer.alloc(headerLen);
     readExactly(fd, headerBuf, headerStart, file);
     const { descr, fortran, shape } = parseNpyHeader(file, headerBuf.toString(major === 3 ? 'utf8' : 'latin1'));
-    if (descr !== '<f4' && descr !== '<f8') throw new InputError(file, `dtype ${descr} not supported (need float32 '<f4' or float64 '<f8')`);
+    if (!(descr in WIDENED)) throw new InputError(file, `dtype ${descr} not supported (need float32 '<f4' or float64 '<f8', or integers '<i4' / '<i8')`);
     if (fortran) throw new InputError(file, 'Fortran-order arrays are not supported (save with C order)');
     if (rank === 2 && shape.length !== 2) throw new InputError(file, `expected a 2-D matrix (N x K), got shape (${shape.join(', ')})`);
     if (rank !== undefined && shape.length !== rank) throw new InputError(file, `expected ${rank} dimensions, got shape (${shape.join(', ')})`);
     // Row = the last axis; a 0-D or 1-D array is one row.
     const cols = shape.length === 0 ? 1 : shape[shape.length - 1];
     const rows = shape.length <= 1 ? 1 : shape.slice(0, -1).reduce((a, b) => a * b, 1);
-    const itemSize = descr === '<f4' ? 4 : 8;
+    const itemSize = descr === '<f4' || descr === '<i4' ? 4 : 8;
     const dataStart = headerStart + headerLen;
     const expected = rows * cols * itemSize;
     if (size - dataStart < expected) {
@@ -103,16 +115,17 @@ export function readNpyArray(file: string, rank?: number): NpyArray {
     if (descr === '<f4') {
       readExactly(fd, new Uint8Array(data.buffer), dataStart, file);
     } else {
-      // Narrow float64 to float32 a block of rows at a time: no second full-size array.
-      const rowsPerBlock = Math.max(1, Math.floor((8 << 20) / Math.max(1, cols * 8)));
+      // Narrow to float32 a block of rows at a time: no second full-size array.
+      const rowsPerBlock = Math.max(1, Math.floor((8 << 20) / Math.max(1, cols * itemSize)));
       for (let r0 = 0; r0 < rows; r0 += rowsPerBlock) {
         const nRows = Math.min(rowsPerBlock, rows - r0);
-        const block = new Float64Array(nRows * cols);
-        readExactly(fd, new Uint8Array(block.buffer), dataStart + r0 * cols * 8, file);
-        data.set(block, r0 * cols);
+        const raw = new Uint8Array(nRows * cols * itemSize);
+        readExactly(fd, raw, dataStart + r0 * cols * itemSize, file);
+        const block = WIDENED[descr](raw.buffer);
+        for (let j = 0; j < block.length; j++) data[r0 * cols + j] = Number(block[j]);
       }
     }
-    return { data, shape, dtype: descr };
+    return { data, shape, dtype: descr as NpyArray['dtype'] };
   } finally {
     closeSync(fd);
   }
