@@ -99,7 +99,6 @@ export function readNpyArray(file: string, rank?: number): NpyArray {
     readExactly(fd, headerBuf, headerStart, file);
     const { descr, fortran, shape } = parseNpyHeader(file, headerBuf.toString(major === 3 ? 'utf8' : 'latin1'));
     if (!(descr in WIDENED)) throw new InputError(file, `dtype ${descr} not supported (need float32 '<f4' or float64 '<f8', or integers '<i4' / '<i8')`);
-    if (fortran) throw new InputError(file, 'Fortran-order arrays are not supported (save with C order)');
     if (rank === 2 && shape.length !== 2) throw new InputError(file, `expected a 2-D matrix (N x K), got shape (${shape.join(', ')})`);
     if (rank !== undefined && shape.length !== rank) throw new InputError(file, `expected ${rank} dimensions, got shape (${shape.join(', ')})`);
     // Row = the last axis; a 0-D or 1-D array is one row.
@@ -125,10 +124,27 @@ export function readNpyArray(file: string, rank?: number): NpyArray {
         for (let j = 0; j < block.length; j++) data[r0 * cols + j] = Number(block[j]);
       }
     }
-    return { data, shape, dtype: descr as NpyArray['dtype'] };
+    return { data: fortran ? fortranToC(data, shape) : data, shape, dtype: descr as NpyArray['dtype'] };
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * A Fortran-order array (the first axis varies fastest, as numpy saves a transposed view) in
+ * C order. Walks C indices with an odometer and computes each one's Fortran offset.
+ */
+function fortranToC(raw: Float32Array, shape: readonly number[]): Float32Array {
+  if (shape.length < 2) return raw;
+  const data = new Float32Array(raw.length);
+  const idx = new Array<number>(shape.length).fill(0);
+  for (let c = 0; c < raw.length; c++) {
+    let off = 0;
+    for (let a = shape.length - 1; a >= 0; a--) off = off * shape[a] + idx[a];
+    data[c] = raw[off];
+    for (let a = shape.length - 1; a >= 0 && ++idx[a] === shape[a]; a--) idx[a] = 0;
+  }
+  return data;
 }
 
 /** Serialises a 1-D or 2-D int32/float32 array as .npy version 1.0. */

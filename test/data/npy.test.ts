@@ -42,7 +42,7 @@ describe('npy', () => {
     ['empty.npy', Buffer.alloc(0), /empty file/],
     ['text.npy', Buffer.from('hello, not numpy'), /bad magic/],
     ['int.npy', handMade("{'descr': '<i8', 'fortran_order': False, 'shape': (1, 2), }", new Uint8Array(16)), /dtype <i8 not supported/],
-    ['fortran.npy', handMade("{'descr': '<f4', 'fortran_order': True, 'shape': (1, 2), }", new Uint8Array(8)), /Fortran-order/],
+    ['bool.npy', handMade("{'descr': '|b1', 'fortran_order': False, 'shape': (1, 2), }", new Uint8Array(2)), /dtype \|b1 not supported/],
     ['vector.npy', handMade("{'descr': '<f4', 'fortran_order': False, 'shape': (4,), }", new Uint8Array(16)), /2-D matrix/],
     ['short.npy', handMade("{'descr': '<f4', 'fortran_order': False, 'shape': (10, 10), }", new Uint8Array(8)), /truncated .npy/],
     ['noshape.npy', handMade("{'descr': '<f4', 'fortran_order': False}", new Uint8Array(8)), /malformed .npy header/],
@@ -65,6 +65,20 @@ describe('readNpyArray', () => {
     writeFileSync(f, encodeNpy(new Float32Array([0, 1, 2, 3, 4, 5, 6, 7]), [2, 2, 2]));
     expect(readNpyArray(f)).toMatchObject({ shape: [2, 2, 2], dtype: '<f4', data: new Float32Array([0, 1, 2, 3, 4, 5, 6, 7]) });
     expect(() => readNpyArray(f, 3 + 1)).toThrow(/expected 4 dimensions, got shape \(2, 2, 2\)/);
+    expect(() => readNpyMatrix(f)).toThrow(/expected a 2-D matrix/);
+  });
+
+  it('reorders a Fortran-order array (a transposed view numpy saved) to C order', () => {
+    const f = path.join(dir, 'fortran.npy');
+    // [[0, 1, 2], [3, 4, 5]] in Fortran order: columns first.
+    writeFileSync(f, handMade("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }", new Uint8Array(new Float32Array([0, 3, 1, 4, 2, 5]).buffer)));
+    expect(readNpyArray(f)).toMatchObject({ shape: [2, 3], data: new Float32Array([0, 1, 2, 3, 4, 5]) });
+  });
+
+  it('reads int64 and int32 arrays as float32 values', () => {
+    const f = path.join(dir, 'labels.npy');
+    writeFileSync(f, handMade("{'descr': '<i8', 'fortran_order': False, 'shape': (3,), }", new Uint8Array(new BigInt64Array([3n, -1n, 7n]).buffer)));
+    expect(readNpyArray(f)).toMatchObject({ shape: [3], dtype: '<i8', data: new Float32Array([3, -1, 7]) });
     expect(() => readNpyMatrix(f)).toThrow(/expected a 2-D matrix/);
   });
 });
