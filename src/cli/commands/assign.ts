@@ -1,24 +1,76 @@
-/** `selavi assign --run RUN VIDEOS --out FILE.csv`: label new videos with a trained run. */
+/**
+ * `selavi assign VIDEOS --out FILE.csv` with a trained run (`--run RUN`) or a released SeLaVi
+ * model (`--weights FILE.pth`): label videos without training.
+ */
 import type { Argv, CommandModule } from 'yargs';
+import { ConfigError } from '../../errors.js';
 
 interface AssignArgs {
   videos: string;
-  run: string;
+  run?: string;
+  weights?: string;
   out: string;
+  head: string;
+  truth?: string;
+  'truth-format': string;
+  export?: string;
+  znorm: boolean;
+  'batch-size': number;
   backend?: string;
+}
+
+/** `--head auto` or a whole number. */
+function parseHead(text: string): number | 'auto' {
+  if (text === 'auto') return 'auto';
+  const h = Number(text);
+  if (!Number.isInteger(h) || h < 0) throw new ConfigError(`--head must be auto or a head index >= 0, got ${JSON.stringify(text)}`);
+  return h;
 }
 
 export const assignCommand: CommandModule<object, AssignArgs> = {
   command: 'assign <videos>',
-  describe: 'Label new videos with a trained run (argmax of the chosen head, no retraining)',
+  describe: 'Label videos without training: with a trained run (--run) or a released SeLaVi model (--weights)',
   builder: (y: Argv) =>
     y
       .positional('videos', { type: 'string', demandOption: true, describe: 'folder of videos or one file' })
-      .option('run', { type: 'string', demandOption: true, describe: 'a finished `selavi cluster` run folder' })
-      .option('out', { type: 'string', demandOption: true, describe: 'CSV to write: path,cluster,confidence' })
-      .option('backend', { type: 'string', describe: 'tensor backend: auto|tensorflow|wasm|cpu' }) as unknown as Argv<AssignArgs>,
+      .option('run', { type: 'string', describe: 'a finished `selavi cluster` run folder' })
+      .option('weights', { type: 'string', describe: 'a released SeLaVi checkpoint (selavi_vgg_sound.pth, ...; legacy or zip, optionally .gz): clips decoded as the official code does' })
+      .option('out', { type: 'string', demandOption: true, describe: 'CSV to write: path,cluster,confidence[,head0,...]; with --weights, metrics.json and skipped.csv go beside it' })
+      .option('head', { type: 'string', default: 'auto', describe: 'with --weights: the head that answers, or auto (the head that agrees most with the others; never chosen by truth)' })
+      .option('truth', { type: 'string', describe: 'with --weights: ground truth for metrics.json (every head\'s NMI; reporting only)' })
+      .option('truth-format', { choices: ['auto', 'csv', 'vggsound', 'kinetics', 'ave'], default: 'auto', describe: 'format of --truth' })
+      .option('export', { type: 'string', describe: 'with --weights: folder for items.csv, features-video.npy, features-audio.npy, logits-head{h}.npy' })
+      .option('znorm', { type: 'boolean', default: true, describe: 'with --weights: z-normalise spectrograms ((x - 1.93) / 17.89) as the released models were trained (--no-znorm: raw)' })
+      .option('batch-size', { type: 'number', default: 4, describe: 'with --weights: clips per forward pass' })
+      .option('backend', { type: 'string', describe: 'tensor backend: auto|tensorflow|node|node-gpu|wasm|cpu' })
+      .check((a) => {
+        if (!a.run === !a.weights) throw new ConfigError('give one of --run RUN (a trained run) or --weights FILE.pth (a released model)');
+        if (a.run) {
+          for (const flag of ['truth', 'export'] as const) if (a[flag] !== undefined) throw new ConfigError(`--${flag} goes with --weights (with --run, use selavi eval on the CSV)`);
+        }
+        return true;
+      })
+      .example('$0 assign clips/ --weights selavi_vgg_sound.pth --out runs/vgg/clusters.csv --truth vggsound.csv', 'a released model on your clips, scored against VGG-Sound labels')
+      .example('$0 assign more/ --run runs/mine --out more.csv', 'label new videos with a trained run') as unknown as Argv<AssignArgs>,
   handler: async (a) => {
+    if (a.weights) {
+      const { runReleasedAssign } = await import('../../pipeline/assign-released.js');
+      const summary = await runReleasedAssign({
+        videos: a.videos,
+        weights: a.weights,
+        out: a.out,
+        head: parseHead(a.head),
+        zNormalize: a.znorm,
+        truth: a.truth,
+        truthFormat: a['truth-format'],
+        exportDir: a.export,
+        batchSize: a['batch-size'],
+        backend: a.backend,
+      });
+      process.stdout.write(`${JSON.stringify(summary)}\n`);
+      return;
+    }
     const { runAssign } = await import('../../train/assign.js');
-    process.stdout.write(`${JSON.stringify(await runAssign({ run: a.run, videos: a.videos, out: a.out, backend: a.backend }))}\n`);
+    process.stdout.write(`${JSON.stringify(await runAssign({ run: a.run!, videos: a.videos, out: a.out, backend: a.backend }))}\n`);
   },
 };

@@ -5,8 +5,9 @@ import { clusterCommand } from './cluster.js';
 import { decodeCommand } from './decode.js';
 import { doctorCommand } from './doctor.js';
 import { evalCommand } from './eval.js';
+import { inspectCommand } from './inspect.js';
 import { selaCommand } from './sela.js';
 import { sinkhornCommand } from './sinkhorn.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [clusterCommand, selaCommand, assignCommand, decodeCommand, sinkhornCommand, evalCommand, doctorCommand];
+export const commands: CommandModule<any, any>[] = [clusterCommand, selaCommand, assignCommand, inspectCommand, decodeCommand, sinkhornCommand, evalCommand, doctorCommand];

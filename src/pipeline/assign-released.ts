@@ -1,0 +1,166 @@
+/**
+ * `selavi assign VIDEOS --weights FILE.pth`: clusters a video folder with a released SeLaVi model
+ * (no training). Each clip is decoded as the official code does, and its cluster under head h is
+ * argmax_k (video logits + audio logits) of head h (= argmax of softmax(v)·softmax(a)). Every
+ * head's answer is a column of the CSV; the `cluster` column is the chosen head's.
+ *
+ * Which head answers: `--head N`, or `auto`: the head that agrees most with the others, as
+ * `selavi cluster` chooses, never by ground truth. With `--truth`, metrics.json scores the chosen
+ * head and lists every head's NMI, and names the head that scores best against the truth only
+ * for comparison with the paper, whose figures pick the best of 10 heads by ground truth.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigError, InputError } from '../errors.js';
+import { writeSkippedCsv } from '../data/skipped.js';
+import { initBackend } from '../engine/backend.js';
+import { evaluate } from '../eval/evaluate.js';
+import { normalizedMutualInfo } from '../eval/nmi.js';
+import { decodeOfficialClip } from '../media/decode-official-clip.js';
+import { OFFICIAL_FRAME_SHAPE, OFFICIAL_SPEC_SHAPE } from '../media/official-clip.js';
+import { walkVideos } from '../media/walk-videos.js';
+import { OfficialSelaviModel } from '../models/official/official-model.js';
+import { readReleasedCheckpoint, type ReleasedInfo } from '../models/official/released-checkpoint.js';
+import { createProgress } from '../report/progress.js';
+import { combineLogProbs } from '../sinkhorn/combine.js';
+import { chooseHead } from '../train/choose-head.js';
+import { truthForItems } from '../train/reference-labels.js';
+import { argmaxRows } from '../util/argmax-rows.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { csvField } from '../util/csv-field.js';
+import { writeExport } from './export-arrays.js';
+import { officialPass, type OfficialPassResult } from './official-pass.js';
+
+export interface ReleasedAssignJob {
+  videos: string;
+  weights: string;
+  /** clusters CSV; metrics.json and skipped.csv are written beside it. */
+  out: string;
+  /** A head index, or 'auto' (truth-free choice). */
+  head: number | 'auto';
+  /** z-normalise spectrograms as the released models were trained (default true). */
+  zNormalize?: boolean;
+  truth?: string;
+  truthFormat?: string;
+  /** Folder for items.csv, features-*.npy, logits-head*.npy. */
+  exportDir?: string;
+  batchSize?: number;
+  backend?: string;
+  say?: (line: string) => void;
+}
+
+export interface ReleasedAssignSummary {
+  out: string;
+  clips: number;
+  skipped: number;
+  head: number;
+  head_rule: string;
+  model: Pick<ReleasedInfo, 'file' | 'heads' | 'k' | 'architecture'>;
+  metrics?: Record<string, unknown>;
+  seconds: number;
+}
+
+/** Decodes and runs a released model over every video under `videos`. Shared with `cluster --init`. */
+export async function releasedPass(
+  videos: string,
+  weights: string,
+  opts: { zNormalize?: boolean; batchSize?: number; backend?: string; say: (line: string) => void; check?: (info: ReleasedInfo) => void },
+): Promise<{ info: ReleasedInfo; pass: OfficialPassResult; skipped: { path: string; reason: string }[]; model: OfficialSelaviModel; state: Awaited<ReturnType<typeof readReleasedCheckpoint>>['state'] }> {
+  const walk = await walkVideos(videos);
+  await initBackend({ backend: opts.backend });
+  const released = await readReleasedCheckpoint(weights);
+  const { info } = released;
+  opts.check?.(info); // flags that contradict the checkpoint fail before the long pass
+  opts.say(`model: ${info.architecture.video} + ${info.architecture.audio}, ${info.heads} heads of K=${[...new Set(info.k)].join('/')} (${weights})`);
+  const model = new OfficialSelaviModel(released.weights);
+  const skipped = [...walk.problems];
+  const progress = createProgress({ total: walk.files.length, label: 'assign' });
+  try {
+    const pass = await officialPass(model, walk.files, {
+      decode: (file) => decodeOfficialClip(file, { zNormalize: opts.zNormalize ?? true }),
+      frameShape: OFFICIAL_FRAME_SHAPE,
+      specShape: OFFICIAL_SPEC_SHAPE,
+      batchSize: opts.batchSize ?? 4,
+      onSkip: (file, reason) => {
+        skipped.push({ path: file, reason });
+        opts.say(`skipped ${file}: ${reason}`);
+      },
+      onClip: () => progress.tick(),
+    });
+    return { info, pass, skipped, model, state: released.state };
+  } catch (err) {
+    model.dispose();
+    throw err;
+  } finally {
+    progress.done();
+  }
+}
+
+/** Fused log-probabilities of head h: log softmax(video + audio logits), [N, K]. */
+export function fusedLogProbs(pass: OfficialPassResult, h: number): Float32Array {
+  const { video, audio } = pass.logits[h];
+  return combineLogProbs([sumOf(video, audio)], pass.names.length, video.length / pass.names.length);
+}
+
+export async function runReleasedAssign(job: ReleasedAssignJob): Promise<ReleasedAssignSummary> {
+  const t0 = performance.now();
+  const say = job.say ?? ((line: string) => process.stderr.write(`${line}\n`));
+  if (job.head !== 'auto' && (!Number.isInteger(job.head) || job.head < 0)) throw new ConfigError(`--head must be auto or a head index >= 0, got ${job.head}`);
+  const { head } = job;
+  const check = (info: ReleasedInfo) => {
+    if (head !== 'auto' && head >= info.heads) throw new ConfigError(`--head ${head}: ${job.weights} has heads 0..${info.heads - 1}`);
+  };
+  const { info, pass, skipped, model } = await releasedPass(job.videos, job.weights, { ...job, say, check });
+  model.dispose();
+  const outDir = path.dirname(job.out);
+  mkdirSync(outDir, { recursive: true });
+  await writeSkippedCsv(path.join(outDir, 'skipped.csv'), skipped);
+  const n = pass.names.length;
+  if (n === 0) throw new InputError(job.videos, `no usable clip (reasons in ${path.join(outDir, 'skipped.csv')})`);
+
+  const fused = info.k.map((_, h) => fusedLogProbs(pass, h));
+  const labels = fused.map((f, h) => argmaxRows(f, n, info.k[h]));
+  const choice = job.head === 'auto' ? chooseHead(labels) : { head: job.head, rule: 'given by --head' };
+  const h = choice.head;
+  const k = info.k[h];
+  const header = ['path', 'cluster', 'confidence', ...labels.map((_, i) => `head${i}`)].join(',');
+  const lines = pass.names.map((name, i) => [csvField(name), labels[h][i], Math.exp(fused[h][i * k + labels[h][i]]).toFixed(4), ...labels.map((l) => l[i])].join(','));
+  writeFileAtomic(job.out, `${header}\n${lines.join('\n')}\n`);
+  if (job.exportDir) writeExport(job.exportDir, pass.names, { video: pass.features.video, audio: pass.features.audio }, pass.logits.map((l) => sumOf(l.video, l.audio)), info.k);
+
+  const summary: ReleasedAssignSummary = {
+    out: job.out,
+    clips: n,
+    skipped: skipped.length,
+    head: h,
+    head_rule: choice.rule,
+    model: { file: info.file, heads: info.heads, k: info.k, architecture: info.architecture },
+    seconds: 0,
+  };
+  if (job.truth) {
+    const t = await truthForItems(job.truth, pass.names, job.truthFormat);
+    say(`truth: ${t.matched}/${n} clips matched in ${job.truth} (${t.classes.length} classes; reporting only)`);
+    const report = evaluate({ file: job.out, paths: [...pass.names], clusters: labels[h] }, t.table);
+    const known = [...t.truth.keys()].filter((i) => t.truth[i] >= 0);
+    const perHead = labels.map((l) => Number(normalizedMutualInfo(known.map((i) => t.truth[i]), known.map((i) => l[i])).toFixed(4)));
+    const best = perHead.indexOf(Math.max(...perHead));
+    const metrics = {
+      ...report,
+      head: h,
+      head_rule: choice.rule,
+      nmi_per_head: perHead,
+      best_head_by_truth: { head: best, nmi: perHead[best], note: 'for comparison with the paper only: the official metrics pick the best head by ground truth' },
+    };
+    writeFileAtomic(path.join(outDir, 'metrics.json'), JSON.stringify(metrics, null, 1));
+    summary.metrics = metrics;
+  }
+  summary.seconds = Number(((performance.now() - t0) / 1000).toFixed(1));
+  return summary;
+}
+
+/** Elementwise a + b (a head's video + audio logits). */
+export function sumOf(a: Float32Array, b: Float32Array): Float32Array {
+  const out = new Float32Array(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = a[i] + b[i];
+  return out;
+}
