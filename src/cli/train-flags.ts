@@ -92,6 +92,7 @@ export function trainConfigFrom(a: TrainFlags, modalities: Modality[]): TrainCon
     modalities,
     width: positiveInt('width', a.width),
     projection: DEFAULT_TRAIN.projection,
+    headHidden: DEFAULT_TRAIN.headHidden,
     k: a.k,
     heads: positiveInt('heads', a.heads),
     overcluster: overclusterK(a.overcluster),

@@ -78,6 +78,14 @@ export class ParamStore {
     };
   }
 
+  /** Sets one existing variable (e.g. a released model's head, to start from). */
+  set(name: string, data: Float32Array, source: string): void {
+    const entry = this.vars.get(name);
+    if (!entry) throw new CheckpointError(source, `parameter ${name} does not exist in this model`);
+    if (entry.v.size !== data.length) throw new CheckpointError(source, `parameter ${name} has ${entry.v.size} values, ${data.length} given`);
+    tf.tidy(() => entry.v.assign(tf.tensor(data, entry.v.shape)));
+  }
+
   /** Loads saved values into existing variables (the model must be built first, with the same config). */
   load(manifest: ParamManifest, data: Float32Array, source: string): void {
     let offset = 0;

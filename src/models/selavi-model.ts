@@ -26,6 +26,16 @@ export interface ModelConfig {
   projection: number;
   /** Width of the alignment embedding (unit length, from the projection); absent or 0: none. */
   alignDim?: number;
+  /**
+   * Inputs are feature vectors [B, D] per modality, computed once by frozen encoders (a released
+   * model's, `selavi cluster --init`): no encoder is built or trained, only the heads.
+   */
+  featureInput?: boolean;
+  /**
+   * Each head is its own MLP, Linear → BN → ReLU → Linear, with this hidden width (the official
+   * SeLaVi heads); absent: one shared projection per modality under linear heads.
+   */
+  headHidden?: number;
 }
 
 /** Head logits and, when the model has them, the alignment embeddings (unit length). */
@@ -127,16 +137,22 @@ export class SelaviModel {
     for (const m of this.config.modalities) {
       const x = inputs[m];
       if (!x) continue;
-      const feat =
-        m === 'video'
+      const feat = this.config.featureInput
+        ? (x as tf.Tensor2D)
+        : m === 'video'
           ? videoEncoder(full, x as tf.Tensor5D, this.config.width)
           : m === 'audio'
             ? audioEncoder(full, x as tf.Tensor3D, this.config.width)
             : imageEncoder(full, x as tf.Tensor4D, this.config.width);
-      const proj = tf.relu(batchNorm(full, `${m}/proj/bn`, dense(full, `${m}/proj`, feat, this.config.projection))) as tf.Tensor2D;
-      out[m] = this.config.heads.map((k, h) => dense(full, `${m}/head${h}`, proj, k));
+      const hidden = this.config.headHidden;
+      // Official heads read the pooled features; ours share a projection.
+      const under = hidden ? feat : (tf.relu(batchNorm(full, `${m}/proj/bn`, dense(full, `${m}/proj`, feat, this.config.projection))) as tf.Tensor2D);
+      out[m] = this.config.heads.map((k, h) => {
+        const x = hidden ? (tf.relu(batchNorm(full, `${m}/head${h}/hidden/bn`, dense(full, `${m}/head${h}/hidden`, feat, hidden))) as tf.Tensor2D) : under;
+        return dense(full, `${m}/head${h}`, x, k);
+      });
       if (alignDim > 0) {
-        const z = dense(full, `${m}/align`, proj, alignDim);
+        const z = dense(full, `${m}/align`, under, alignDim);
         embeddings[m] = tf.div(z, tf.add(tf.norm(z, 2, 1, true), 1e-8)) as tf.Tensor2D;
       }
     }

@@ -9,7 +9,7 @@
  * head and lists every head's NMI, and names the head that scores best against the truth only
  * for comparison with the paper, whose figures pick the best of 10 heads by ground truth.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, InputError } from '../errors.js';
 import { writeSkippedCsv } from '../data/skipped.js';
@@ -20,7 +20,7 @@ import { decodeOfficialClip } from '../media/decode-official-clip.js';
 import { OFFICIAL_FRAME_SHAPE, OFFICIAL_SPEC_SHAPE } from '../media/official-clip.js';
 import { walkVideos } from '../media/walk-videos.js';
 import { OfficialSelaviModel } from '../models/official/official-model.js';
-import { readReleasedCheckpoint, type ReleasedInfo } from '../models/official/released-checkpoint.js';
+import { readReleasedCheckpoint, type ReleasedCheckpoint, type ReleasedInfo } from '../models/official/released-checkpoint.js';
 import { createProgress } from '../report/progress.js';
 import { combineLogProbs } from '../sinkhorn/combine.js';
 import { chooseHead } from '../train/choose-head.js';
@@ -63,18 +63,15 @@ export interface ReleasedAssignSummary {
 /** Decodes and runs a released model over every video under `videos`. Shared with `cluster --init`. */
 export async function releasedPass(
   videos: string,
-  weights: string,
-  opts: { zNormalize?: boolean; batchSize?: number; backend?: string; say: (line: string) => void; check?: (info: ReleasedInfo) => void },
-): Promise<{ info: ReleasedInfo; pass: OfficialPassResult; skipped: { path: string; reason: string }[]; model: OfficialSelaviModel; state: Awaited<ReturnType<typeof readReleasedCheckpoint>>['state'] }> {
+  released: ReleasedCheckpoint,
+  opts: { zNormalize?: boolean; batchSize?: number; say: (line: string) => void },
+): Promise<{ pass: OfficialPassResult; skipped: { path: string; reason: string }[] }> {
   const walk = await walkVideos(videos);
-  await initBackend({ backend: opts.backend });
-  const released = await readReleasedCheckpoint(weights);
   const { info } = released;
-  opts.check?.(info); // flags that contradict the checkpoint fail before the long pass
-  opts.say(`model: ${info.architecture.video} + ${info.architecture.audio}, ${info.heads} heads of K=${[...new Set(info.k)].join('/')} (${weights})`);
+  opts.say(`model: ${info.architecture.video} + ${info.architecture.audio}, ${info.heads} heads of K=${[...new Set(info.k)].join('/')} (${info.file})`);
   const model = new OfficialSelaviModel(released.weights);
   const skipped = [...walk.problems];
-  const progress = createProgress({ total: walk.files.length, label: 'assign' });
+  const progress = createProgress({ total: walk.files.length, label: 'clips' });
   try {
     const pass = await officialPass(model, walk.files, {
       decode: (file) => decodeOfficialClip(file, { zNormalize: opts.zNormalize ?? true }),
@@ -87,12 +84,10 @@ export async function releasedPass(
       },
       onClip: () => progress.tick(),
     });
-    return { info, pass, skipped, model, state: released.state };
-  } catch (err) {
-    model.dispose();
-    throw err;
+    return { pass, skipped };
   } finally {
     progress.done();
+    model.dispose();
   }
 }
 
@@ -106,12 +101,12 @@ export async function runReleasedAssign(job: ReleasedAssignJob): Promise<Release
   const t0 = performance.now();
   const say = job.say ?? ((line: string) => process.stderr.write(`${line}\n`));
   if (job.head !== 'auto' && (!Number.isInteger(job.head) || job.head < 0)) throw new ConfigError(`--head must be auto or a head index >= 0, got ${job.head}`);
-  const { head } = job;
-  const check = (info: ReleasedInfo) => {
-    if (head !== 'auto' && head >= info.heads) throw new ConfigError(`--head ${head}: ${job.weights} has heads 0..${info.heads - 1}`);
-  };
-  const { info, pass, skipped, model } = await releasedPass(job.videos, job.weights, { ...job, say, check });
-  model.dispose();
+  if (!existsSync(job.videos)) throw new InputError(job.videos, 'no such file or folder');
+  await initBackend({ backend: job.backend });
+  const released = await readReleasedCheckpoint(job.weights);
+  const { info } = released;
+  if (job.head !== 'auto' && job.head >= info.heads) throw new ConfigError(`--head ${job.head}: ${job.weights} has heads 0..${info.heads - 1}`);
+  const { pass, skipped } = await releasedPass(job.videos, released, { ...job, say });
   const outDir = path.dirname(job.out);
   mkdirSync(outDir, { recursive: true });
   await writeSkippedCsv(path.join(outDir, 'skipped.csv'), skipped);

@@ -17,7 +17,7 @@ import { scoreLabels } from '../eval/score-labels.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { csvField } from '../util/csv-field.js';
 import { nuisancesForItems, truthForItems } from './reference-labels.js';
-import { train, type TrainConfig, type TrainResult } from './selavi.js';
+import { train, type TrainConfig, type TrainDeps, type TrainResult } from './selavi.js';
 import { clipAugment, clipCacheTrainSet, imageTrainSet, type TrainSet } from './train-set.js';
 
 export interface RunOptions {
@@ -32,6 +32,8 @@ export interface RunOptions {
   stopAfterStep?: number;
   /** Where human-readable lines go (default stderr). */
   say?: (line: string) => void;
+  /** Starting values for a new run's parameters (a released model's heads); see TrainDeps. */
+  initParams?: TrainDeps['initParams'];
 }
 
 export interface ClusterJob extends RunOptions {
@@ -61,8 +63,8 @@ function writeClustersCsv(file: string, names: readonly string[], result: TrainR
   writeFileAtomic(file, `${header}\n${lines.join('\n')}\n`);
 }
 
-/** Trains on `data`, writes every output. Shared by both modes. */
-async function runOn(data: TrainSet, opts: RunOptions, skipped: number, t0: number): Promise<RunSummary> {
+/** Trains on `data`, writes every output. Shared by every mode (clips, images, released-model features). */
+export async function runOn(data: TrainSet, opts: RunOptions, skipped: number, t0: number): Promise<RunSummary> {
   const say = opts.say ?? ((line: string) => process.stderr.write(`${line}\n`));
   let truthTable: Awaited<ReturnType<typeof truthForItems>>['table'] | undefined;
   if (opts.truth) {
@@ -95,6 +97,7 @@ async function runOn(data: TrainSet, opts: RunOptions, skipped: number, t0: numb
       onStep: () => progress.tick(),
       stopRequested: () => stop,
       stopAfterStep: opts.stopAfterStep,
+      initParams: opts.initParams,
     });
   } finally {
     progress.done();
@@ -126,7 +129,7 @@ async function runOn(data: TrainSet, opts: RunOptions, skipped: number, t0: numb
   return summary;
 }
 
-function prepareRunDir(out: string, resume: boolean): void {
+export function prepareRunDir(out: string, resume: boolean): void {
   if (existsSync(out) && !statSync(out).isDirectory()) throw new ConfigError(`--out ${out}: exists and is not a folder`);
   if (!resume && existsSync(path.join(out, 'checkpoint'))) {
     throw new ConfigError(`--out ${out}: holds a run already; add --resume to continue it, or choose another folder`);

@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { normalizedMutualInfo } from '../eval/nmi.js';
 import { applyBnUpdates } from '../models/layers.js';
 import { SelaviModel, type ModelConfig, type Modality } from '../models/selavi-model.js';
+import type { ParamStore } from '../models/params.js';
 import { combineLogProbs } from '../sinkhorn/combine.js';
 import { resolvePrior, type PriorKind } from '../sinkhorn/prior.js';
 import { sinkhorn, solveInPlaceByDefault } from '../sinkhorn/sinkhorn.js';
@@ -31,6 +32,7 @@ export interface TrainConfig {
   modalities: Modality[]; // encoders to train: ['video', 'audio'], one of them, or ['image']
   width: number; // base channel width of the encoders
   projection: number; // width of the layer under the heads
+  headHidden: number; // > 0: each head is its own MLP of this hidden width (the official heads) instead of a shared projection
   // ----- self-labelling -----
   k: number; // clusters per head
   heads: number; // number of heads (same K, different random init); the answer is one of these
@@ -61,6 +63,7 @@ export const DEFAULT_TRAIN: Readonly<TrainConfig> = Object.freeze({
   modalities: ['video', 'audio'] as Modality[],
   width: 16,
   projection: 128,
+  headHidden: 0,
   k: 10,
   heads: 3,
   overcluster: 0,
@@ -141,6 +144,8 @@ export interface TrainDeps {
   stopRequested?: () => boolean;
   /** Test hook: stop (with checkpoint) once this many steps have run. */
   stopAfterStep?: number;
+  /** Sets starting values of a new run's parameters (e.g. a released model's heads); not on resume. */
+  initParams?: (params: ParamStore, model: ModelConfig) => void;
 }
 
 /** Per modality and head: log-probabilities [N, K_h] from one pass without augmentation. */
@@ -264,9 +269,12 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
     heads: headSizes(cfg),
     projection: cfg.projection,
     ...(aligned ? { alignDim: ALIGN_DIM } : {}),
+    ...(cfg.headHidden > 0 ? { headHidden: cfg.headHidden } : {}),
+    ...(data.featureInput ? { featureInput: true } : {}),
   };
   const model = new SelaviModel(modelConfig, rng);
   model.build(data.shapes);
+  if (!ckpt) deps.initParams?.(model.params, modelConfig);
   const optimizer = cfg.optimizer === 'adam' ? tf.train.adam(cfg.lr) : tf.train.momentum(cfg.lr, cfg.momentum);
   const batchSize = Math.min(cfg.batchSize, data.n);
   const stepsPerEpoch = Math.max(1, Math.floor(data.n / batchSize));

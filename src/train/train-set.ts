@@ -30,6 +30,8 @@ export interface TrainSet {
   truth?: Int32Array;
   /** Known nuisance attributes per item (e.g. polarity, noise colour), reporting only. */
   nuisances?: Record<string, Int32Array>;
+  /** Inputs are feature vectors of frozen encoders: the model is heads only. */
+  featureInput?: boolean;
 }
 
 const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
@@ -127,6 +129,39 @@ export function imageTrainSet(images: ImageSet, opts: { flip: boolean } = { flip
         }
       }
       return { image: { data, shape: [b, h, w, c] } };
+    },
+  };
+}
+
+/** Dropout rate of the official SeLaVi heads' training (MLPv2, p = 0.3): the features' augmentation. */
+const FEATURE_DROPOUT = 0.3;
+
+/**
+ * Precomputed features per item and modality (frozen encoders, e.g. a released model's), [N, D]
+ * row-major each. The model built on it has heads only. Augmentation (when on) is the dropout the
+ * official heads train with: each value zeroed with probability 0.3, the rest scaled by 1/0.7.
+ */
+export function featureTrainSet(names: readonly string[], features: Partial<Record<Modality, { data: Float32Array; dim: number }>>): TrainSet {
+  const n = names.length;
+  const shapes: Partial<Record<Modality, number[]>> = {};
+  for (const [m, f] of Object.entries(features) as [Modality, { data: Float32Array; dim: number }][]) {
+    if (f.data.length !== n * f.dim) throw new Error(`assertion failed: ${m} features hold ${f.data.length} values, not ${n} x ${f.dim}`);
+    shapes[m] = [f.dim];
+  }
+  return {
+    n,
+    names,
+    shapes,
+    featureInput: true,
+    batch(indices, aug, rng) {
+      const out: Partial<Record<Modality, BatchTensor>> = {};
+      for (const [m, f] of Object.entries(features) as [Modality, { data: Float32Array; dim: number }][]) {
+        const data = new Float32Array(indices.length * f.dim);
+        for (let i = 0; i < indices.length; i++) data.set(f.data.subarray(indices[i] * f.dim, (indices[i] + 1) * f.dim), i * f.dim);
+        if (aug) for (let j = 0; j < data.length; j++) data[j] = rng.next() < FEATURE_DROPOUT ? 0 : data[j] / (1 - FEATURE_DROPOUT);
+        out[m] = { data, shape: [indices.length, f.dim] };
+      }
+      return out;
     },
   };
 }

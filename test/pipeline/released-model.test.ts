@@ -13,6 +13,9 @@ import { initBackend } from '../../src/engine/backend.js';
 import { decodeOfficialClip } from '../../src/media/decode-official-clip.js';
 import { OfficialSelaviModel } from '../../src/models/official/official-model.js';
 import { readReleasedCheckpoint } from '../../src/models/official/released-checkpoint.js';
+import { releasedHeadParams } from '../../src/models/official/released-heads.js';
+import { SelaviModel } from '../../src/models/selavi-model.js';
+import { createRng } from '../../src/util/rng.js';
 import { expectRelClose, haveOfficialFixture, officialFixture } from '../helpers/official-fixture.js';
 import { runCli } from '../helpers/run-cli.js';
 import { repoRoot } from '../eval/paths.js';
@@ -119,5 +122,61 @@ describe.skipIf(!haveOfficialFixture)('selavi inspect / assign --weights', () =>
     const none = await runCli(['assign', tmp, '--out', path.join(tmp, 'n.csv')]);
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/give one of --run RUN .* or --weights FILE\.pth/);
+  });
+});
+
+describe.skipIf(!haveOfficialFixture)('heads started from a released model', () => {
+  it("our per-head MLPs on the official features give the released heads' official logits (eval mode)", async () => {
+    await initBackend({ backend: 'wasm', log: () => {} });
+    const released = await readReleasedCheckpoint(weights);
+    const model = new SelaviModel({ modalities: ['video', 'audio'], width: 1, heads: [7, 7], projection: 0, headHidden: 512, featureInput: true }, createRng(0));
+    try {
+      model.build({ video: [512], audio: [512] });
+      for (const h of [0, 1]) for (const [name, v] of releasedHeadParams(weights, released.state, h, h)!) model.params.set(name, v, weights);
+      const fv = readNpyArray(officialFixture('parity-video-features.npy'));
+      const fa = readNpyArray(officialFixture('parity-audio-features.npy'));
+      const out = model.forward({ video: tf.tensor2d(fv.data, [2, 512]), audio: tf.tensor2d(fa.data, [2, 512]) }, { training: false, bnUpdates: [] });
+      for (const h of [0, 1]) {
+        expectRelClose(await out.video![h].data(), readNpyArray(officialFixture(`parity-head${h}-video-logits.npy`)).data, 1e-3, 1e-4);
+        expectRelClose(await out.audio![h].data(), readNpyArray(officialFixture(`parity-head${h}-audio-logits.npy`)).data, 1e-3, 1e-4);
+      }
+      tf.dispose([...out.video!, ...out.audio!]);
+    } finally {
+      model.dispose();
+    }
+  });
+
+  it('cluster --init trains heads on the frozen released features, and a rerun reuses them', async () => {
+    const clips = demoSubset(4);
+    const run = path.join(tmp, 'init-run');
+    const argv = ['cluster', clips, '--init', weights, '--out', run, '--k', '3', '--heads', '2', '--epochs', '2', '--batch-size', '2', '--label-updates', '3'];
+    const r = await runCli(argv);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ items: 4, skipped: 1, interrupted: false });
+    expect(r.stderr).toMatch(/new heads: the released heads have K=7, --k is 3/);
+    const rows = readFileSync(path.join(run, 'clusters.csv'), 'utf8').trim().split('\n');
+    expect(rows[0]).toBe('path,cluster,confidence,head0,head1');
+    expect(rows).toHaveLength(5);
+    for (const row of rows.slice(1)) expect(Number(row.split(',')[1])).toBeLessThan(3);
+    expect(readNpyArray(path.join(run, 'features', 'features-video.npy')).shape).toEqual([4, 512]);
+    expect(JSON.parse(readFileSync(path.join(run, 'released.json'), 'utf8'))).toMatchObject({ heads: 2, k: [7, 7] });
+    expect(JSON.parse(readFileSync(path.join(run, 'config.json'), 'utf8')).headHidden).toBe(512);
+    // A rerun into a fresh run folder holding the same features decodes nothing.
+    const again = await runCli([...argv, '--resume']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/features of 4 clips read from/);
+    expect(again.stderr).not.toMatch(/through the released encoders/);
+    // The trained run labels videos through the same released encoders (argmax: no balancing, so
+    // the clusters may differ from the run's Sinkhorn labels).
+    const out = path.join(tmp, 'init-assign.csv');
+    const assigned = await runCli(['assign', clips, '--run', run, '--out', out]);
+    expect(assigned.code, assigned.stderr).toBe(0);
+    expect(JSON.parse(assigned.stdout)).toMatchObject({ clips: 4, skipped: 1 });
+    const labelled = readFileSync(out, 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+    expect(labelled.map((c) => c[0])).toEqual(rows.slice(1).map((l) => l.split(',')[0]));
+    for (const [, cluster, confidence] of labelled) {
+      expect(Number(cluster)).toBeLessThan(3);
+      expect(Number(confidence)).toBeGreaterThan(1 / 3 - 1e-4); // the argmax of 3 probabilities
+    }
   });
 });

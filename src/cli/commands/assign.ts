@@ -70,6 +70,11 @@ export const assignCommand: CommandModule<object, AssignArgs> = {
       process.stdout.write(`${JSON.stringify(summary)}\n`);
       return;
     }
+    const { isReleasedRun, runAssignReleasedRun } = await import('../../pipeline/cluster-released.js');
+    if (isReleasedRun(a.run!)) {
+      process.stdout.write(`${JSON.stringify(await runAssignReleasedRun({ run: a.run!, videos: a.videos, out: a.out, backend: a.backend }))}\n`);
+      return;
+    }
     const { runAssign } = await import('../../train/assign.js');
     process.stdout.write(`${JSON.stringify(await runAssign({ run: a.run!, videos: a.videos, out: a.out, backend: a.backend }))}\n`);
   },

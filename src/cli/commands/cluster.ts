@@ -11,6 +11,7 @@ interface ClusterArgs extends TrainFlags {
   'mel-bins': number;
   'hop-ms': number;
   'missing-audio': 'skip' | 'silence';
+  init?: string;
 }
 
 export const clusterCommand: CommandModule<object, ClusterArgs> = {
@@ -26,9 +27,29 @@ export const clusterCommand: CommandModule<object, ClusterArgs> = {
         .option('clip-seconds', { type: 'number', default: 2, describe: 'clip span, seconds (one clip from the middle of each video)' })
         .option('mel-bins', { type: 'number', default: 40, describe: 'log-mel bins' })
         .option('hop-ms', { type: 'number', default: 20, describe: 'spectrogram hop, ms (window 25 ms)' })
-        .option('missing-audio', { choices: ['skip', 'silence'] as const, default: 'skip' as const, describe: 'a video without audio: skip it, or use silence' }),
+        .option('missing-audio', { choices: ['skip', 'silence'] as const, default: 'skip' as const, describe: 'a video without audio: skip it, or use silence' })
+        .option('init', { type: 'string', describe: 'start from a released SeLaVi model (.pth): its frozen encoders give each clip\'s features (decoded as the official code does; --frames/--size/--clip-seconds/--mel-bins/--hop-ms/--width do not apply), and heads are trained on them, starting from the released heads when --k equals their K' })
+        .example('$0 cluster ~/videos --out runs/mine --k 20', 'from scratch')
+        .example('$0 cluster ~/videos --out runs/vgg --init selavi_vgg_sound.pth --k 309', 'continue from the released VGG-Sound model'),
     ) as unknown as Argv<ClusterArgs>,
   handler: async (a) => {
+    if (a.init) {
+      const { runClusterReleased } = await import('../../pipeline/cluster-released.js');
+      const summary = await runClusterReleased({
+        videos: a.videos,
+        init: a.init,
+        out: a.out,
+        train: trainConfigFrom(a, parseModalities(a.modalities)),
+        truth: a.truth,
+        truthFormat: a['truth-format'],
+        nuisance: a.nuisance,
+        resume: a.resume,
+        backend: a.backend,
+      });
+      process.stdout.write(`${JSON.stringify(summary)}\n`);
+      if (summary.interrupted) process.exitCode = 130;
+      return;
+    }
     const { runCluster } = await import('../../train/run-cluster.js');
     const summary = await runCluster({
       videos: a.videos,
