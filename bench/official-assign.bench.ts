@@ -85,7 +85,7 @@ async function main(): Promise<void> {
   const ft = tf.tensor4d(block.temporal.filter, block.temporal.filterShape);
   const as2d = await timeIt(async () => {
     const y = tf.tidy(() => {
-      const s = tf.conv2d(tf.reshape(x, [30, 56, 56, 64]), fs, 2, [[0, 0], [1, 1], [1, 1], [0, 0]]);
+      const s = tf.conv2d(tf.reshape(x, [30, 56, 56, 64]) as tf.Tensor4D, fs, 2, [[0, 0], [1, 1], [1, 1], [0, 0]]);
       const t = tf.reshape(tf.relu(s), [1, 30, 28 * 28, s.shape[3]]) as tf.Tensor4D;
       return tf.conv2d(t, ft, [2, 1], [[0, 0], [1, 1], [0, 0], [0, 0]]);
     });
@@ -94,8 +94,10 @@ async function main(): Promise<void> {
   }, 3);
   const as3d = await timeIt(async () => {
     const y = tf.tidy(() => {
-      const s = tf.conv3d(tf.pad(x, [[0, 0], [0, 0], [1, 1], [1, 1], [0, 0]]), tf.reshape(fs, [1, 3, 3, 64, block.spatial.filterShape[3]]) as tf.Tensor5D, [1, 2, 2], 'valid');
-      return tf.conv3d(tf.pad(tf.relu(s), [[0, 0], [1, 1], [0, 0], [0, 0], [0, 0]]), tf.reshape(ft, [3, 1, 1, ft.shape[2], ft.shape[3]]) as tf.Tensor5D, [2, 1, 1], 'valid');
+      const [, , , mid] = block.spatial.filterShape;
+      const [, , , cout] = block.temporal.filterShape;
+      const s = tf.conv3d(tf.pad(x, [[0, 0], [0, 0], [1, 1], [1, 1], [0, 0]]), tf.reshape(fs, [1, 3, 3, 64, mid]) as tf.Tensor5D, [1, 2, 2], 'valid');
+      return tf.conv3d(tf.pad(tf.relu(s), [[0, 0], [1, 1], [0, 0], [0, 0], [0, 0]]), tf.reshape(ft, [3, 1, 1, mid, cout]) as tf.Tensor5D, [2, 1, 1], 'valid');
     });
     await y.data();
     y.dispose();
