@@ -32,6 +32,7 @@ export interface TrainFlags {
   nuisance?: string;
   resume: boolean;
   backend?: string;
+  export?: string;
 }
 
 export function withTrainFlags<T>(y: Argv<T>): Argv<T & TrainFlags> {
@@ -62,6 +63,7 @@ export function withTrainFlags<T>(y: Argv<T>): Argv<T & TrainFlags> {
     .option('truth', { type: 'string', describe: 'ground-truth labels, for the log and metrics.json only (never for training)' })
     .option('truth-format', { type: 'string', default: 'auto', describe: 'auto|csv|vggsound|kinetics|ave' })
     .option('nuisance', { type: 'string', describe: 'JSONL of known nuisance attributes per file (e.g. meta.jsonl): the log reports NMI against each' })
+    .option('export', { type: 'string', describe: 'folder for the final model\'s arrays: items.csv, features-{video,audio,image}.npy (pooled encoder features), logits-head{h}.npy (summed over modalities)' })
     .option('resume', { type: 'boolean', default: false, describe: 'continue the run in --out from its last checkpoint' })
     .option('backend', { type: 'string', describe: 'tensor backend: auto|tensorflow|wasm|cpu (default: env SELAVI_BACKEND, else auto)' }) as Argv<T & TrainFlags>;
 }

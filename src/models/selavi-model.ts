@@ -38,10 +38,12 @@ export interface ModelConfig {
   headHidden?: number;
 }
 
-/** Head logits and, when the model has them, the alignment embeddings (unit length). */
+/** Head logits, the encoders' pooled features and, when the model has them, the alignment embeddings (unit length). */
 export interface ModelOutput {
   heads: HeadLogits;
   embeddings: Partial<Record<Modality, tf.Tensor2D>>;
+  /** [B, D] per modality: what each encoder gives the heads (`--export`'s features). */
+  features: Partial<Record<Modality, tf.Tensor2D>>;
 }
 
 /** Logits per modality, one [B, K_h] tensor per head. Caller disposes (or runs inside tf.tidy). */
@@ -133,6 +135,7 @@ export class SelaviModel {
     const full: Ctx = { ...ctx, params: this.params };
     const out: HeadLogits = {};
     const embeddings: Partial<Record<Modality, tf.Tensor2D>> = {};
+    const features: Partial<Record<Modality, tf.Tensor2D>> = {};
     const alignDim = this.config.alignDim ?? 0;
     for (const m of this.config.modalities) {
       const x = inputs[m];
@@ -144,6 +147,7 @@ export class SelaviModel {
           : m === 'audio'
             ? audioEncoder(full, x as tf.Tensor3D, this.config.width)
             : imageEncoder(full, x as tf.Tensor4D, this.config.width);
+      features[m] = feat;
       const hidden = this.config.headHidden;
       // Official heads read the pooled features; ours share a projection.
       const under = hidden ? feat : (tf.relu(batchNorm(full, `${m}/proj/bn`, dense(full, `${m}/proj`, feat, this.config.projection))) as tf.Tensor2D);
@@ -156,7 +160,7 @@ export class SelaviModel {
         embeddings[m] = tf.div(z, tf.add(tf.norm(z, 2, 1, true), 1e-8)) as tf.Tensor2D;
       }
     }
-    return { heads: out, embeddings };
+    return { heads: out, embeddings, features };
   }
 
   /** Builds every parameter by running one tiny batch (so checkpoints can be loaded into it). */

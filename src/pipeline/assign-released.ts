@@ -28,7 +28,7 @@ import { truthForItems } from '../train/reference-labels.js';
 import { argmaxRows } from '../util/argmax-rows.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { csvField } from '../util/csv-field.js';
-import { writeExport } from './export-arrays.js';
+import { writeExport } from '../data/export-arrays.js';
 import { officialPass, type OfficialPassResult } from './official-pass.js';
 
 export interface ReleasedAssignJob {

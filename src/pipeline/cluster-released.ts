@@ -31,7 +31,7 @@ import { combineLogProbs } from '../sinkhorn/combine.js';
 import { readModel } from '../train/checkpoint.js';
 import { scorePass } from '../train/selavi.js';
 import { releasedPass, sumOf } from './assign-released.js';
-import { writeExport } from './export-arrays.js';
+import { writeExport } from '../data/export-arrays.js';
 
 /** Hidden width of the official MLP heads (Linear 512 → 512, BN, ReLU, Linear 512 → K). */
 const OFFICIAL_HEAD_HIDDEN = 512;

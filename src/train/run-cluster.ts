@@ -32,6 +32,8 @@ export interface RunOptions {
   stopAfterStep?: number;
   /** Where human-readable lines go (default stderr). */
   say?: (line: string) => void;
+  /** `--export DIR`: the final model's features and logits of every item (see TrainDeps). */
+  exportDir?: string;
   /** Starting values for a new run's parameters (a released model's heads); see TrainDeps. */
   initParams?: TrainDeps['initParams'];
 }
@@ -98,6 +100,7 @@ export async function runOn(data: TrainSet, opts: RunOptions, skipped: number, t
       stopRequested: () => stop,
       stopAfterStep: opts.stopAfterStep,
       initParams: opts.initParams,
+      exportDir: opts.exportDir,
     });
   } finally {
     progress.done();

@@ -25,6 +25,7 @@ import { clusterMutualInfo } from './agreement-loss.js';
 import { withWeightDecay } from './weight-decay.js';
 import { labelUpdateSteps, learningRate } from './schedule.js';
 import type { TrainSet } from './train-set.js';
+import { writeExport } from '../data/export-arrays.js';
 
 /** Everything that shapes a run (saved in checkpoints and the model; a resume must match). */
 export interface TrainConfig {
@@ -144,43 +145,62 @@ export interface TrainDeps {
   stopRequested?: () => boolean;
   /** Test hook: stop (with checkpoint) once this many steps have run. */
   stopAfterStep?: number;
+  /** `--export DIR`: write the final model's features and logits of every item there (items.csv, *.npy). */
+  exportDir?: string;
   /** Sets starting values of a new run's parameters (e.g. a released model's heads); not on resume. */
   initParams?: (params: ParamStore, model: ModelConfig) => void;
 }
 
-/** Per modality and head: log-probabilities [N, K_h] from one pass without augmentation. */
-export async function scorePass(model: SelaviModel, data: TrainSet, batchSize: number, rng: Rng) {
+/**
+ * Per modality and head: log-probabilities [N, K_h] from one pass without augmentation. With
+ * `collect`, also each modality's pooled features [N, D] and, per head, the sum over modalities of
+ * the raw logits [N, K_h] (what `--export` writes).
+ */
+export async function scorePass(model: SelaviModel, data: TrainSet, batchSize: number, rng: Rng, collect = false) {
   const { heads: ks, modalities } = model.config;
   const perMod: Partial<Record<Modality, Float32Array[]>> = {};
   const present = modalities.filter((m) => data.shapes[m]);
   for (const m of present) perMod[m] = ks.map((k) => new Float32Array(data.n * k));
+  const features: Partial<Record<Modality, Float32Array>> = {};
+  const logitSum = collect ? ks.map((k) => new Float32Array(data.n * k)) : [];
   for (let start = 0; start < data.n; start += batchSize) {
     const idx = Int32Array.from({ length: Math.min(batchSize, data.n - start) }, (_, i) => start + i);
     const batch = data.batch(idx, false, rng);
     const outs = tf.tidy(() => {
       const inputs: Partial<Record<Modality, tf.Tensor>> = {};
       for (const m of present) inputs[m] = tf.tensor(batch[m]!.data, batch[m]!.shape);
-      const logits = model.forward(inputs, { training: false, bnUpdates: [] });
+      const out = model.forwardAll(inputs, { training: false, bnUpdates: [] });
       const res: Partial<Record<Modality, tf.Tensor2D[]>> = {};
-      for (const m of present) res[m] = logits[m]!.map((l) => tf.logSoftmax(l) as tf.Tensor2D);
-      return res;
+      for (const m of present) res[m] = out.heads[m]!.map((l) => tf.logSoftmax(l) as tf.Tensor2D);
+      const sums = collect ? ks.map((_, h) => tf.addN(present.map((m) => out.heads[m]![h])) as tf.Tensor2D) : [];
+      return { res, sums, feats: collect ? out.features : {} };
     });
     for (const m of present) {
       for (let h = 0; h < ks.length; h++) {
-        perMod[m]![h].set(await outs[m]![h].data<'float32'>(), start * ks[h]);
-        outs[m]![h].dispose();
+        perMod[m]![h].set(await outs.res[m]![h].data<'float32'>(), start * ks[h]);
+        outs.res[m]![h].dispose();
+      }
+      const f = outs.feats[m];
+      if (f) {
+        const dim = f.shape[1];
+        (features[m] ??= new Float32Array(data.n * dim)).set(await f.data<'float32'>(), start * dim);
+        f.dispose();
       }
     }
+    for (const [h, t] of outs.sums.entries()) {
+      logitSum[h].set(await t.data<'float32'>(), start * ks[h]);
+      t.dispose();
+    }
   }
-  return { perMod, present, ks };
+  return { perMod, present, ks, features, logitSum };
 }
 
 /**
  * Solves new labels for every head from the current network. Returns labels, the confidence
  * of each label (combined softmax prob) and the diagnostics for the log.
  */
-async function relabel(model: SelaviModel, data: TrainSet, cfg: TrainConfig, rng: Rng) {
-  const { perMod, present, ks } = await scorePass(model, data, cfg.batchSize, rng);
+async function relabel(model: SelaviModel, data: TrainSet, cfg: TrainConfig, rng: Rng, collect = false) {
+  const { perMod, present, ks, features, logitSum } = await scorePass(model, data, cfg.batchSize, rng, collect);
   const n = data.n;
   const labels: Int32Array[] = [];
   const confidence: Float32Array[] = [];
@@ -198,7 +218,7 @@ async function relabel(model: SelaviModel, data: TrainSet, cfg: TrainConfig, rng
   }
   const modalityArgmax: Partial<Record<Modality, Int32Array>> = {};
   for (const m of present) modalityArgmax[m] = argmaxRows(perMod[m]![0], n, ks[0]);
-  return { labels, confidence, stats, modalityArgmax };
+  return { labels, confidence, stats, modalityArgmax, features, logitSum };
 }
 
 function sizes(labels: Int32Array, k: number): number[] {
@@ -434,8 +454,9 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
   } else {
     // ===== final labels from the trained network =====
     const t = performance.now();
-    const r = await relabel(model, data, cfg, rng);
+    const r = await relabel(model, data, cfg, rng, deps.exportDir !== undefined);
     logUpdate('final', r, labels, t);
+    if (deps.exportDir) writeExport(deps.exportDir, data.names, r.features, r.logitSum, ks);
     const choice = chooseHead(r.labels.slice(0, cfg.heads)); // the answer has --k clusters
     deps.say(`head ${choice.head} answers (mean NMI to the other heads ${choice.meanAgreement.map((x) => x.toFixed(3)).join('/')}); ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     await saveModel(deps.runDir, modelConfig, { train: cfg, shapes: data.shapes, head: choice.head }, model.params);

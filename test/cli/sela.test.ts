@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { readNpyArray } from '../../src/data/npy.js';
 import { runCli } from '../helpers/run-cli.js';
 import { solidPng } from '../helpers/solid-png.js';
 
@@ -30,5 +31,22 @@ describe('selavi sela --nuisance', () => {
       expect(entry.nmi_nuisance.shade).toBeGreaterThanOrEqual(0);
       expect(entry.nmi_nuisance.shade).toBeLessThanOrEqual(1);
     }
+  });
+});
+
+describe('selavi sela --export', () => {
+  it("writes items.csv, the image encoder's features and each head's logits, in clusters.csv order", async () => {
+    const dir = path.join(root, 'export-images');
+    for (let i = 0; i < 6; i++) solidPng(path.join(dir, `img${i}.png`), 8, 8, [i * 40, 255 - i * 40, 90, 255]);
+    const out = path.join(root, 'export-run');
+    const arrays = path.join(root, 'arrays');
+    const r = await runCli(['sela', dir, '--out', out, '--export', arrays, '--size', '8', '--k', '2', '--heads', '2', '--width', '4', '--epochs', '1', '--batch-size', '3', '--label-updates', '1', '--backend', 'cpu']);
+    expect(r.code, r.stderr).toBe(0);
+    const clusters = readFileSync(path.join(out, 'clusters.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+    expect(readFileSync(path.join(arrays, 'items.csv'), 'utf8').trim().split('\n')).toEqual(['path', ...clusters.map((c) => c[0])]);
+    const features = readNpyArray(path.join(arrays, 'features-image.npy'));
+    expect(features.shape).toEqual([6, 4 * 4]); // 4 x width
+    expect(features.data.some((v) => v !== 0)).toBe(true);
+    for (const h of [0, 1]) expect(readNpyArray(path.join(arrays, `logits-head${h}.npy`)).shape).toEqual([6, 2]);
   });
 });

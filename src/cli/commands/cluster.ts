@@ -44,6 +44,7 @@ export const clusterCommand: CommandModule<object, ClusterArgs> = {
         truthFormat: a['truth-format'],
         nuisance: a.nuisance,
         resume: a.resume,
+        exportDir: a.export,
         backend: a.backend,
       });
       process.stdout.write(`${JSON.stringify(summary)}\n`);
@@ -60,6 +61,7 @@ export const clusterCommand: CommandModule<object, ClusterArgs> = {
       truthFormat: a['truth-format'],
       nuisance: a.nuisance,
       resume: a.resume,
+      exportDir: a.export,
       backend: a.backend,
     });
     process.stdout.write(`${JSON.stringify(summary)}\n`);

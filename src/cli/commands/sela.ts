@@ -29,6 +29,7 @@ export const selaCommand: CommandModule<object, SelaArgs> = {
       truthFormat: a['truth-format'],
       nuisance: a.nuisance,
       resume: a.resume,
+      exportDir: a.export,
       backend: a.backend,
     });
     process.stdout.write(`${JSON.stringify(summary)}\n`);
