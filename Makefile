@@ -8,7 +8,7 @@ ONLY ?=
 N ?= 2000
 SEED ?= 1
 
-.PHONY: all install build test typecheck demo bench bench-quality decode av-digits fashion-mnist clean
+.PHONY: all install build test test-unit test-e2e typecheck demo bench bench-quality decode av-digits fashion-mnist clean
 
 all: build
 
@@ -28,12 +28,22 @@ typecheck: install
 	node_modules/.bin/tsc -p tsconfig.json --noEmit
 	node_modules/.bin/tsc -p tsconfig.test.json --noEmit
 
-# Ends with the plain `N passed, N failed` line that CI reads, from vitest's JSON report.
+# Ends with the plain `N passed, N failed, N skipped` line that CI reads, from vitest's JSON
+# report; `failed` also counts files that failed outside their tests (scripts/test-summary.ts).
+# `make test` runs both vitest projects (vitest.config.ts): `unit` and the long `e2e` tests;
+# `make test-unit` / `make test-e2e` run one.
+VITEST_PROJECT ?=
 test: install typecheck
 	@rm -f .vitest-results.json
-	node_modules/.bin/vitest run --reporter=default --reporter=json --outputFile.json=.vitest-results.json; status=$$?; \
-	node -e 'const r=require("./.vitest-results.json"); console.log(`$${r.numPassedTests} passed, $${r.numFailedTests} failed, $${r.numPendingTests} skipped`)' || true; \
+	node_modules/.bin/vitest run $(if $(VITEST_PROJECT),--project $(VITEST_PROJECT)) --reporter=default --reporter=json --outputFile.json=.vitest-results.json; status=$$?; \
+	$(TSX) scripts/test-summary.ts .vitest-results.json $$status; \
 	exit $$status
+
+test-unit:
+	$(MAKE) test VITEST_PROJECT=unit
+
+test-e2e:
+	$(MAKE) test VITEST_PROJECT=e2e
 
 # Every benchmark, or one: `make bench ONLY=sinkhorn-vggsound`. Each prints one JSON line.
 # Speed benchmarks live in bench/, quality ones (long: they train on real data) in bench/quality/.

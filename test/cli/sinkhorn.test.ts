@@ -15,7 +15,9 @@ describe('selavi sinkhorn', () => {
     const input = path.join(dir, 'logits.npy');
     const out = path.join(dir, 'labels.npy');
     writeNpy(input, logits, [600, 6]);
+    const t0 = performance.now();
     const { code, stdout } = await runCli(['sinkhorn', input, '--lambda', '20', '--out', out]);
+    const wall = (performance.now() - t0) / 1000;
     expect(code).toBe(0);
     const lines = stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
@@ -23,7 +25,9 @@ describe('selavi sinkhorn', () => {
     expect(summary).toMatchObject({ n: 600, k: 6, converged: true });
     expect(summary.iters).toBeGreaterThan(0);
     expect(summary.err).toBeLessThanOrEqual(1e-3);
-    expect(summary.seconds).toBeGreaterThanOrEqual(0);
+    // The solve's own time, in seconds (not ms): within the call's wall time, at ms resolution.
+    expect(summary.seconds).toBeLessThanOrEqual(wall);
+    expect(Math.round(summary.seconds * 1000)).toBeCloseTo(summary.seconds * 1000, 6);
     const bytes = readFileSync(out);
     const headerLen = bytes.readUInt16LE(8);
     const labels = new Int32Array(bytes.buffer.slice(bytes.byteOffset + 10 + headerLen, bytes.byteOffset + bytes.length));

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { normalizedMutualInfo } from '../../src/eval/nmi.js';
 import { chooseHead } from '../../src/train/choose-head.js';
 
 describe('chooseHead', () => {
@@ -11,8 +12,19 @@ describe('chooseHead', () => {
     expect(choice.meanAgreement[0]).toBeLessThan(choice.meanAgreement[1]);
     expect(choice.rule).toBe('max-mean-nmi-to-other-heads');
   });
-  it('takes no ground truth: its only input is the heads', () => {
-    expect(chooseHead.length).toBe(1);
-    expect(chooseHead([Int32Array.from([0, 1])]).head).toBe(0);
+  it('passes over the head that matches the truth when the other heads agree elsewhere', () => {
+    const truth = Int32Array.from([0, 0, 0, 0, 1, 1, 1, 1]);
+    const exact = Int32Array.from(truth); // NMI 1 to the truth, unrelated to the others
+    const c = Int32Array.from([0, 1, 0, 1, 0, 1, 0, 1]); // NMI 0 to the truth
+    const d = Int32Array.from([1, 0, 1, 0, 1, 0, 1, 0]); // c relabelled
+    const choice = chooseHead([exact, c, d]);
+    expect(normalizedMutualInfo(truth, exact)).toBe(1);
+    expect(normalizedMutualInfo(truth, c)).toBe(0);
+    expect(choice.head).toBe(1); // the agreeing pair, although head 0 is the truth itself
+    expect(choice.meanAgreement[0]).toBe(0);
+  });
+
+  it('chooses one head trivially', () => {
+    expect(chooseHead([Int32Array.from([0, 1])])).toEqual({ head: 0, meanAgreement: [1], rule: 'max-mean-nmi-to-other-heads' });
   });
 });
