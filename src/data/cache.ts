@@ -14,7 +14,7 @@ import { clipShapes, resolveDecodeOptions, type DecodeOptions } from '../media/d
 import { DEFAULT_PROBE_TIMEOUT_MS } from '../media/probe.js';
 import { comparePaths, walkVideos } from '../media/walk-videos.js';
 import { VIDEO_EXTENSIONS } from '../media/video-extensions.js';
-import { createProgress } from '../report/progress.js';
+import { createProgress, type ProgressMode } from '../report/progress.js';
 import { MERGED_INDEX, shardFiles, shardStem, SHARD_INDEX_RE, type ShardSpec } from './cache-files.js';
 import {
   CACHE_FORMAT,
@@ -47,8 +47,8 @@ export interface BuildCacheOptions extends Partial<DecodeOptions> {
   concurrency?: number;
   /** Per-file ffprobe timeout, ms (default 20 s). */
   probeTimeoutMs?: number;
-  /** Progress on stderr: default when stderr is a TTY and CI is unset. */
-  progress?: boolean;
+  /** Progress on stderr (see report/progress.ts): a mode, or false for none; default `auto`. */
+  progress?: ProgressMode | boolean;
   /** Injected decoder (tests); default ffmpeg `decodeClip`. */
   decode?: ClipDecoder;
 }
@@ -162,8 +162,8 @@ export async function buildCache(opts: BuildCacheOptions): Promise<CacheSummary>
   for (const e of mine) if (e.problem) log.add(e.path, e.problem);
   const toProbe = mine.filter((e) => !e.problem).map((e) => e.path);
 
-  const progressOn = opts.progress;
-  const probeBar = createProgress({ total: toProbe.length, label: 'probe', enabled: progressOn });
+  const progressMode: ProgressMode = opts.progress === false ? 'quiet' : opts.progress === true || opts.progress === undefined ? 'auto' : opts.progress;
+  const probeBar = createProgress({ total: toProbe.length, label: 'probe', mode: progressMode });
   const manifest = await buildManifest(toProbe, {
     cacheDir: opts.out,
     concurrency,
@@ -185,7 +185,7 @@ export async function buildCache(opts: BuildCacheOptions): Promise<CacheSummary>
   const fh = await fsp.open(tmpBin, 'w');
   const clips: CachedClipMeta[] = [];
   const record = new Uint8Array(layout.recordBytes);
-  const decodeBar = createProgress({ total: plan.requests.length, label: 'decode', enabled: progressOn });
+  const decodeBar = createProgress({ total: plan.requests.length, label: 'decode', mode: progressMode });
   try {
     const stream = clipStream(plan.requests, {
       concurrency,
