@@ -59,7 +59,7 @@ export interface CacheSummary {
   shard: ShardSpec;
   /** The shard was already complete; nothing was decoded. */
   alreadyComplete: boolean;
-  /** Files (with a video extension) this shard looked at. */
+  /** Files this shard looked at (those without a video extension are only named in skipped). */
   videos: number;
   /** Clips written. */
   clips: number;
@@ -152,9 +152,11 @@ export async function buildCache(opts: BuildCacheOptions): Promise<CacheSummary>
 
   // Walk, and split files AND walk problems by the same rule, so each is handled by one shard.
   const walk = await walkVideos(opts.videos);
+  // Files without a video extension are among the problems: named in skipped.csv, never probed.
   const all: { path: string; problem?: string }[] = [...walk.files.map((f) => ({ path: f })), ...walk.problems.map((p) => ({ path: p.path, problem: p.reason }))];
-  if (!all.length) {
-    throw new UserError(`${opts.videos}: no video files found (extensions: ${[...VIDEO_EXTENSIONS].slice(0, 8).join(' ')} ...)`);
+  if (all.length === walk.notVideos) {
+    const others = walk.notVideos ? `; ${walk.notVideos} other file${walk.notVideos > 1 ? 's' : ''}, e.g. ${path.basename(walk.problems[0].path)}` : '';
+    throw new UserError(`${opts.videos}: no video files found (extensions: ${[...VIDEO_EXTENSIONS].slice(0, 8).join(' ')} ...${others})`);
   }
   all.sort((a, b) => comparePaths(a.path, b.path));
   const mine = all.filter((_, i) => i % shard.count === shard.index);

@@ -16,3 +16,21 @@ export const VIDEO_EXTENSIONS: ReadonlySet<string> = new Set([
 export function isVideoFile(file: string): boolean {
   return VIDEO_EXTENSIONS.has(path.extname(file).toLowerCase());
 }
+
+/** Audio-only containers: a video collection often holds them beside the videos. */
+const AUDIO_EXTENSIONS: ReadonlySet<string> = new Set(['.m4a', '.mp3', '.wav', '.flac', '.aac', '.ogg', '.oga', '.opus', '.wma', '.aif', '.aiff', '.mka', '.ac3']);
+
+/** Still images. */
+const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set(['.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp', '.heic', '.svg']);
+
+/**
+ * Why `file` (not in {@link VIDEO_EXTENSIONS}) is not used, for skipped.csv.
+ * @example notVideoReason('a/song.m4a') // 'not a video file by its extension (.m4a: audio only)'
+ */
+export function notVideoReason(file: string): string {
+  const ext = path.extname(file).toLowerCase();
+  if (!ext) return 'not a video file by its extension (none)';
+  if (AUDIO_EXTENSIONS.has(ext)) return `not a video file by its extension (${ext}: audio only)`;
+  if (IMAGE_EXTENSIONS.has(ext)) return `not a video file by its extension (${ext}: an image)`;
+  return `not a video file by its extension (${ext})`;
+}

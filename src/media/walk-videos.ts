@@ -2,20 +2,28 @@
  * Recursive folder walk that lists candidate video files in a stable order.
  * Sorted by path with plain code-unit comparison (not locale collation), so every machine and
  * every `--shard i/n` process sees the same list. Hidden entries (`.git`, `._x.mp4` resource
- * forks) are skipped; symlinks are followed, with a guard against directory cycles.
+ * forks) are skipped; symlinks are followed, with a guard against directory cycles. Every other
+ * file is named among the problems, so that what a run did not use is reported (skipped.csv):
+ * an audio-only .m4a, a .png, a labels.csv beside the videos.
  */
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { SkippedItem } from '../data/types.js';
 import { InputError } from '../errors.js';
-import { isVideoFile } from './video-extensions.js';
+import { isVideoFile, notVideoReason } from './video-extensions.js';
 
 /** What a walk found. */
 export interface WalkResult {
   /** Video-extension files, `root`-joined (relative if `root` is), sorted. */
   files: string[];
-  /** Entries with a video extension that cannot be used as files (dangling link, FIFO, EACCES...). */
+  /**
+   * What will not be used, in walk order: entries with a video extension that cannot be used as
+   * files (dangling link, FIFO, EACCES...), folders that cannot be listed, and every other file
+   * (no video extension; named, never opened).
+   */
   problems: SkippedItem[];
+  /** How many of `problems` are files without a video extension. */
+  notVideos: number;
 }
 
 /** Code-unit order: deterministic across locales, unlike `localeCompare`. */
@@ -30,13 +38,14 @@ export function comparePaths(a: string, b: string): number {
 export async function walkVideos(root: string): Promise<WalkResult> {
   const files: string[] = [];
   const problems: SkippedItem[] = [];
+  let notVideos = 0;
   let st;
   try {
     st = await fsp.stat(root);
   } catch (err) {
     throw new InputError(root, `cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
-  if (!st.isDirectory()) return { files: [root], problems };
+  if (!st.isDirectory()) return { files: [root], problems, notVideos };
 
   const seen = new Set<string>();
   const visit = async (dir: string, isRoot: boolean): Promise<void> => {
@@ -71,10 +80,13 @@ export async function walkVideos(root: string): Promise<WalkResult> {
       else if (isVideoFile(p)) {
         if (isFile) files.push(p);
         else problems.push({ path: p, reason: 'not a regular file' });
+      } else if (isFile) {
+        problems.push({ path: p, reason: notVideoReason(p) });
+        notVideos++;
       }
     }
   };
   await visit(root, true);
   files.sort(comparePaths);
-  return { files, problems };
+  return { files, problems, notVideos };
 }

@@ -91,6 +91,35 @@ describe('bad input', () => {
     }
   });
 
+  it('names every file that is not a video by its extension in skipped.csv, without opening it', async () => {
+    const mixed = path.join(dir, 'mixed');
+    await fsp.mkdir(path.join(mixed, 'sub'), { recursive: true });
+    await makeClip(path.join(mixed, 'clip.mp4'), { seconds: 1.5 });
+    // An audio-only .m4a, a picture, notes, a file without extension: none is opened (garbage
+    // content would give an ffprobe reason if it were).
+    for (const name of ['song.m4a', 'sub/cover.PNG', 'notes.txt', 'README']) await fsp.writeFile(path.join(mixed, name), 'not read');
+    const out = path.join(dir, 'cache-mixed');
+    const summary = await buildCache({ ...common, videos: mixed, out });
+    expect(summary.clips).toBe(1);
+    const csv = parse(await fsp.readFile(path.join(out, 'skipped.csv'), 'utf8'), { columns: true }) as { path: string; reason: string }[];
+    expect(Object.fromEntries(csv.map((r) => [path.relative(mixed, r.path), r.reason]))).toEqual({
+      README: 'not a video file by its extension (none)',
+      'notes.txt': 'not a video file by its extension (.txt)',
+      'song.m4a': 'not a video file by its extension (.m4a: audio only)',
+      'sub/cover.PNG': 'not a video file by its extension (.png: an image)',
+    });
+    const manifest = await fsp.readFile(path.join(out, 'manifest.jsonl'), 'utf8');
+    expect(manifest).toContain('clip.mp4');
+    expect(manifest).not.toMatch(/song\.m4a|cover|notes|README/); // named, never probed
+  });
+
+  it('a folder with no video file at all is one error that says what else it holds', async () => {
+    const none = path.join(dir, 'no-videos');
+    await fsp.mkdir(none);
+    for (const name of ['a.m4a', 'b.png']) await fsp.writeFile(path.join(none, name), 'x');
+    await expect(buildCache({ ...common, videos: none, out: path.join(dir, 'cache-none') })).rejects.toThrow(/no video files found \(.*; 2 other files, e\.g\. a\.m4a\)/);
+  });
+
   it('--missing-audio silence keeps the silent video; --short skip drops the short one', async () => {
     const out = path.join(dir, 'cache-silence');
     const summary = await buildCache({ ...common, videos, out, missingAudio: 'silence', short: 'skip' });

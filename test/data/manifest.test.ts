@@ -24,7 +24,7 @@ const info = (duration: number, audio = 1): MediaInfo => ({
 });
 
 describe('walkVideos', () => {
-  it('finds video extensions recursively, sorted by code unit, skipping hidden entries', async () => {
+  it('finds video extensions recursively, sorted by code unit, skipping hidden entries and naming other files', async () => {
     const root = path.join(dir, 'walk');
     await fsp.mkdir(path.join(root, 'sub dir', 'deeper'), { recursive: true });
     await fsp.mkdir(path.join(root, '.hidden'), { recursive: true });
@@ -33,9 +33,13 @@ describe('walkVideos', () => {
     }
     await fsp.symlink(path.join(root, 'gone.mp4.target'), path.join(root, 'gone.mp4'));
     await fsp.symlink(root, path.join(root, 'sub dir', 'loop')); // a cycle must not hang
-    const { files, problems } = await walkVideos(root);
+    const { files, problems, notVideos } = await walkVideos(root);
     expect(files.map((f) => path.relative(root, f))).toEqual(['a.mkv', 'b.MP4', 'sub dir/deeper/Z.avi', 'sub dir/ü.webm']);
-    expect(problems).toEqual([{ path: path.join(root, 'gone.mp4'), reason: expect.stringMatching(/cannot read: ENOENT/) }]);
+    expect(problems).toEqual([
+      { path: path.join(root, 'gone.mp4'), reason: expect.stringMatching(/cannot read: ENOENT/) },
+      { path: path.join(root, 'notes.txt'), reason: 'not a video file by its extension (.txt)' },
+    ]);
+    expect(notVideos).toBe(1);
   });
 });
 
