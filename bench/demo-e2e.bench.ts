@@ -6,7 +6,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { runCluster } from '../src/train/run-cluster.js';
+import { runCluster } from '../src/pipeline/run-cluster.js';
 import { DEFAULT_TRAIN } from '../src/train/selavi.js';
 
 const data = path.resolve('datasets/av-digits-demo');

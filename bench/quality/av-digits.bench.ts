@@ -10,7 +10,7 @@ import { buildAvDigits } from '../../src/datasets/av-digits.js';
 import { buildCache } from '../../src/data/cache.js';
 import { openCache } from '../../src/data/cache-reader.js';
 import { truthForItems } from '../../src/train/reference-labels.js';
-import { runCluster } from '../../src/train/run-cluster.js';
+import { runCluster } from '../../src/pipeline/run-cluster.js';
 import { DEFAULT_TRAIN } from '../../src/train/selavi.js';
 import type { Modality } from '../../src/models/selavi-model.js';
 import { concatColumns, kmeansScore, round, standardise } from './baselines.js';

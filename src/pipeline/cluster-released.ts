@@ -20,7 +20,7 @@ import { writeSkippedCsv } from '../data/skipped.js';
 import { releasedHeadParams } from '../models/official/released-heads.js';
 import { readReleasedCheckpoint } from '../models/official/released-checkpoint.js';
 import { initBackend } from '../engine/backend.js';
-import { prepareRunDir, runOn, type RunOptions, type RunSummary } from '../train/run-cluster.js';
+import { prepareRunDir, runOn, type RunOptions, type RunSummary } from './run-cluster.js';
 import { featureTrainSet } from '../train/train-set.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { argmaxRows } from '../util/argmax-rows.js';

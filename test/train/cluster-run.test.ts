@@ -14,8 +14,8 @@ import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { locate } from '../../src/media/ffmpeg-path.js';
-import { runCluster, type ClusterJob } from '../../src/train/run-cluster.js';
-import { runAssign } from '../../src/train/assign.js';
+import { runCluster, type ClusterJob } from '../../src/pipeline/run-cluster.js';
+import { runAssign } from '../../src/pipeline/assign.js';
 import { normalizedMutualInfo } from '../../src/eval/nmi.js';
 
 const run = promisify(execFile);

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { locate } from '../../src/media/ffmpeg-path.js';
-import { runCluster, type ClusterJob, type RunSummary } from '../../src/train/run-cluster.js';
+import { runCluster, type ClusterJob, type RunSummary } from '../../src/pipeline/run-cluster.js';
 import { runCli } from '../helpers/run-cli.js';
 import { repoRoot } from '../eval/paths.js';
 

@@ -75,7 +75,7 @@ export const assignCommand: CommandModule<object, AssignArgs> = {
       process.stdout.write(`${JSON.stringify(await runAssignReleasedRun({ run: a.run!, videos: a.videos, out: a.out, backend: a.backend }))}\n`);
       return;
     }
-    const { runAssign } = await import('../../train/assign.js');
+    const { runAssign } = await import('../../pipeline/assign.js');
     process.stdout.write(`${JSON.stringify(await runAssign({ run: a.run!, videos: a.videos, out: a.out, backend: a.backend }))}\n`);
   },
 };

@@ -51,7 +51,7 @@ export const clusterCommand: CommandModule<object, ClusterArgs> = {
       if (summary.interrupted) process.exitCode = 130;
       return;
     }
-    const { runCluster } = await import('../../train/run-cluster.js');
+    const { runCluster } = await import('../../pipeline/run-cluster.js');
     const summary = await runCluster({
       videos: a.videos,
       out: a.out,

@@ -20,7 +20,7 @@ export const selaCommand: CommandModule<object, SelaArgs> = {
     ) as unknown as Argv<SelaArgs>,
   handler: async (a) => {
     const { loadImages } = await import('../../train/load-images.js');
-    const { runSela } = await import('../../train/run-cluster.js');
+    const { runSela } = await import('../../pipeline/run-cluster.js');
     const { images, truthInData } = await loadImages(a.images, { truth: a.truth, size: a.size, limit: a.limit });
     const summary = await runSela(images, {
       out: a.out,

@@ -16,9 +16,9 @@ import { argmaxRows } from '../util/argmax-rows.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { csvField } from '../util/csv-field.js';
 import { createRng } from '../util/rng.js';
-import { readModel } from './checkpoint.js';
-import { scorePass } from './selavi.js';
-import { clipCacheTrainSet } from './train-set.js';
+import { readModel } from '../train/checkpoint.js';
+import { scorePass } from '../train/selavi.js';
+import { clipCacheTrainSet } from '../train/train-set.js';
 
 export interface AssignJob {
   run: string;

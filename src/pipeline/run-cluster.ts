@@ -16,9 +16,9 @@ import { evaluate } from '../eval/evaluate.js';
 import { scoreLabels } from '../eval/score-labels.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { csvField } from '../util/csv-field.js';
-import { nuisancesForItems, truthForItems } from './reference-labels.js';
-import { train, type TrainConfig, type TrainDeps, type TrainResult } from './selavi.js';
-import { clipAugment, clipCacheTrainSet, imageTrainSet, type TrainSet } from './train-set.js';
+import { nuisancesForItems, truthForItems } from '../train/reference-labels.js';
+import { train, type TrainConfig, type TrainDeps, type TrainResult } from '../train/selavi.js';
+import { clipAugment, clipCacheTrainSet, imageTrainSet, type TrainSet } from '../train/train-set.js';
 
 export interface RunOptions {
   out: string;
