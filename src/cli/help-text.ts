@@ -2,11 +2,12 @@
  * `selavi COMMAND --help` as text at a fixed width, so README.md's flag reference can be
  * regenerated (scripts/readme-help.ts) and checked against the parser (test/cli/readme-help.test.ts).
  */
+import { fixHelpLayout } from './help-layout.js';
 import { buildParser } from './main.js';
 
 /** The help of `command`, wrapped at 100 columns, without the trailing newline. */
 export async function helpText(command: string): Promise<string> {
-  return (await buildParser([command], 100).exitProcess(false).getHelp()).trimEnd();
+  return fixHelpLayout(await buildParser([command], 100).exitProcess(false).getHelp()).trimEnd();
 }
 
 /** Replaces the text block under each `### selavi COMMAND` heading of `readme` with that command's help. */

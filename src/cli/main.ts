@@ -3,16 +3,23 @@
  * imports its heavy module lazily, so `selavi --help` never loads TensorFlow or ffmpeg.
  * One top-level catch: a UserError prints one line and exits 2; anything else keeps its stack.
  */
-import yargs, { type Argv } from 'yargs';
-import { hideBin } from 'yargs/helpers';
+import { createRequire } from 'node:module';
+import type { Argv } from 'yargs';
 import { fileSystemUserError, UserError } from '../errors.js';
 import { commands } from './commands/index.js';
+import { fixHelpLayout } from './help-layout.js';
+
+// yargs's ESM build lays help out with a stand-in for wrap-ansi that cuts lines at the exact
+// column, mid-word ("agrees most with the o / thers"); its CommonJS build, the same yargs,
+// wraps at word boundaries. So the parser comes from the CommonJS build.
+const yargs = createRequire(import.meta.url)('yargs/yargs') as (args: string[]) => Argv;
 
 /**
  * Builds the parser without running it, so tests can parse argv in-process. Help wraps at
- * `wrap` columns (default: the terminal's width, at most 110, else 100).
+ * `wrap` columns, at word boundaries (default: the terminal's width, at most 110, else 100;
+ * null: no wrapping).
  */
-export function buildParser(argv: readonly string[], wrap = Math.min(110, process.stdout.columns || 100)): Argv {
+export function buildParser(argv: readonly string[], wrap: number | null = Math.min(110, process.stdout.columns || 100)): Argv {
   let parser = yargs([...argv])
     .scriptName('selavi')
     .usage('$0 <command> [options]\n\nLabel unlabelled video collections by self-labelling (SeLa / SeLaVi).')
@@ -28,6 +35,10 @@ export function buildParser(argv: readonly string[], wrap = Math.min(110, proces
       throw new UserError(msg);
     });
   for (const cmd of commands) parser = parser.command(cmd);
+  // Help and version text reach the terminal through this logger: repair the layout on the way.
+  const logger = (parser as unknown as { getInternalMethods(): { getLoggerInstance(): { log: (...args: unknown[]) => void } } }).getInternalMethods().getLoggerInstance();
+  const log = logger.log;
+  logger.log = (...args) => log(...args.map((a) => (typeof a === 'string' ? fixHelpLayout(a) : a)));
   return parser;
 }
 

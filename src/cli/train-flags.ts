@@ -3,6 +3,7 @@ import type { Argv } from 'yargs';
 import { ConfigError } from '../errors.js';
 import type { Modality } from '../models/selavi-model.js';
 import { DEFAULT_TRAIN, type TrainConfig } from '../train/selavi.js';
+import { backendOption, truthFormatOption } from './shared-flags.js';
 
 export interface TrainFlags {
   out: string;
@@ -61,11 +62,11 @@ export function withTrainFlags<T>(y: Argv<T>): Argv<T & TrainFlags> {
     .option('flip', { type: 'boolean', default: d.flip, describe: 'mirror items left-right among the augmentations (--no-flip for text, digits and other content a mirror changes)' })
     .option('seed', { type: 'number', default: d.seed, describe: 'seed of every random draw' })
     .option('truth', { type: 'string', describe: 'ground-truth labels, for the log and metrics.json only (never for training)' })
-    .option('truth-format', { type: 'string', default: 'auto', describe: 'auto|csv|vggsound|kinetics|ave' })
+    .option('truth-format', truthFormatOption())
     .option('nuisance', { type: 'string', describe: 'JSONL of known nuisance attributes per file (e.g. meta.jsonl): the log reports NMI against each' })
     .option('export', { type: 'string', describe: 'folder for the final model\'s arrays: items.csv, features-{video,audio,image}.npy (pooled encoder features), logits-head{h}.npy (summed over modalities)' })
     .option('resume', { type: 'boolean', default: false, describe: 'continue the run in --out from its last checkpoint' })
-    .option('backend', { type: 'string', describe: 'tensor backend: auto|tensorflow|wasm|cpu (default: env SELAVI_BACKEND, else auto)' }) as Argv<T & TrainFlags>;
+    .option('backend', backendOption()) as Argv<T & TrainFlags>;
 }
 
 function positiveInt(flag: string, v: number): number {

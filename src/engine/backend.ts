@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
+import { BACKEND_CHOICES, type BackendChoice } from './backend-choices.js';
 import { ConfigError } from '../errors.js';
 import { registerWasmKernels } from './wasm-kernels.js';
 import { installThreadedWasmShims, preflightThreadedWasm, unrefThreadWorkers } from './wasm-threads.js';
@@ -50,8 +51,8 @@ export interface InitBackendOptions {
   env?: Record<string, string | undefined>;
 }
 
-type Choice = 'auto' | 'tensorflow' | 'node' | 'node-gpu' | 'wasm' | 'cpu';
-const CHOICES: readonly Choice[] = ['auto', 'tensorflow', 'node', 'node-gpu', 'wasm', 'cpu'];
+type Choice = BackendChoice;
+const CHOICES: readonly Choice[] = BACKEND_CHOICES;
 
 const NATIVE_PACKAGES = {
   'node-gpu': '@tensorflow/tfjs-node-gpu',

@@ -4,6 +4,7 @@
  */
 import type { Argv, CommandModule } from 'yargs';
 import { ConfigError } from '../../errors.js';
+import { backendOption, truthFormatOption } from '../shared-flags.js';
 
 interface AssignArgs {
   videos: string;
@@ -38,11 +39,11 @@ export const assignCommand: CommandModule<object, AssignArgs> = {
       .option('out', { type: 'string', demandOption: true, describe: 'CSV to write: path,cluster,confidence[,head0,...]; with --weights, metrics.json and skipped.csv go beside it' })
       .option('head', { type: 'string', default: 'auto', describe: 'with --weights: the head that answers, or auto (the head that agrees most with the others; never chosen by truth)' })
       .option('truth', { type: 'string', describe: 'with --weights: ground truth for metrics.json (every head\'s NMI; reporting only)' })
-      .option('truth-format', { choices: ['auto', 'csv', 'vggsound', 'kinetics', 'ave'], default: 'auto', describe: 'format of --truth' })
+      .option('truth-format', truthFormatOption())
       .option('export', { type: 'string', describe: 'with --weights: folder for items.csv, features-video.npy, features-audio.npy, logits-head{h}.npy' })
       .option('znorm', { type: 'boolean', default: true, describe: 'with --weights: z-normalise spectrograms ((x - 1.93) / 17.89) as the released models were trained (--no-znorm: raw)' })
       .option('batch-size', { type: 'number', default: 4, describe: 'with --weights: clips per forward pass' })
-      .option('backend', { type: 'string', describe: 'tensor backend: auto|tensorflow|node|node-gpu|wasm|cpu' })
+      .option('backend', backendOption())
       .check((a) => {
         if (!a.run === !a.weights) throw new ConfigError('give one of --run RUN (a trained run) or --weights FILE.pth (a released model)');
         if (a.run) {

@@ -4,6 +4,7 @@
  * Never throws for a missing piece: it reports it and sets exit code 1.
  */
 import type { CommandModule } from 'yargs';
+import { backendOption } from '../shared-flags.js';
 
 /** Shape of `engine/backend.js` that doctor relies on. */
 interface BackendModule {
@@ -51,7 +52,11 @@ export async function doctorReport(opts: { backend?: string } = {}): Promise<{ l
 export const doctorCommand: CommandModule<object, DoctorArgs> = {
   command: 'doctor',
   describe: 'Show which ffmpeg, ffprobe and tensor backend selavi will use',
-  builder: (y) => y.option('backend', { type: 'string', describe: 'Backend to try first (as in training)' }),
+  builder: (y) =>
+    y
+      .option('backend', backendOption('backend to try first, as training would (default: env SELAVI_BACKEND, else auto)'))
+      .example('$0 doctor', 'which ffmpeg, ffprobe and backend this machine will use')
+      .example('$0 doctor --backend wasm', 'check that the wasm backend loads'),
   handler: async (argv) => {
     const { lines, ok } = await doctorReport({ backend: argv.backend });
     process.stdout.write(lines.join('\n') + '\n');

@@ -36,7 +36,9 @@ export const evalCommand: CommandModule<object, EvalArgs> = {
         type: 'string',
         default: 'auto',
         describe: 'truth format: auto | csv | vggsound | kinetics | ave',
-      }) as Argv<EvalArgs>,
+      })
+      .example('$0 eval runs/mine/clusters.csv --truth labels.csv', 'score against a CSV path,label')
+      .example('$0 eval runs/ave/clusters.csv --truth Annotations.txt --format ave', 'against AVE\'s annotation file') as Argv<EvalArgs>,
   handler: async (argv: ArgumentsCamelCase<EvalArgs>): Promise<void> => {
     const { runEval, reportNotes } = await import('../../eval/run-eval.js');
     const report = await runEval({ clusters: argv.clusters, truth: argv.truth, format: argv.format });

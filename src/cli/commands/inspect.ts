@@ -11,7 +11,7 @@ export const inspectCommand: CommandModule<object, InspectArgs> = {
   builder: (y: Argv) =>
     y
       .positional('file', { type: 'string', demandOption: true, describe: 'PyTorch checkpoint, e.g. selavi_vgg_sound.pth' })
-      .example('$0 inspect selavi_vgg_sound.pth', 'prints {"format":"legacy","heads":10,"k":[309,...],...}') as unknown as Argv<InspectArgs>,
+      .example('$0 inspect selavi_vgg_sound.pth', 'prints JSON: { "format": "legacy", "heads": 10, "k": [309, ...], ... }') as unknown as Argv<InspectArgs>,
   handler: async (a) => {
     const { readReleasedCheckpoint } = await import('../../models/official/released-checkpoint.js');
     const { info } = await readReleasedCheckpoint(a.file);

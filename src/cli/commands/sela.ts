@@ -16,7 +16,9 @@ export const selaCommand: CommandModule<object, SelaArgs> = {
       y
         .positional('images', { type: 'string', demandOption: true, describe: 'folder of png/jpg (any nesting), or an *-images-idx3-ubyte(.gz) file' })
         .option('size', { type: 'number', default: 32, describe: 'image side for folders (IDX images keep their size)' })
-        .option('limit', { type: 'number', describe: 'use at most this many images' }),
+        .option('limit', { type: 'number', describe: 'use at most this many images' })
+        .example('$0 sela t10k-images-idx3-ubyte.gz --truth t10k-labels-idx1-ubyte.gz --out runs/fmnist', 'Fashion-MNIST test (`make fashion-mnist` says where its files are)')
+        .example('$0 sela photos/ --out runs/photos --k 20 --no-flip', 'a folder of png/jpg, without the left-right mirror'),
     ) as unknown as Argv<SelaArgs>,
   handler: async (a) => {
     const { loadImages } = await import('../../train/load-images.js');

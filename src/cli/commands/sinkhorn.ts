@@ -24,7 +24,9 @@ export const sinkhornCommand: CommandModule<object, SinkhornArgs> = {
       .option('max-iters', { type: 'number', default: 1000, describe: 'iteration cap' })
       .option('prior', { choices: ['uniform', 'gauss'] as const, default: 'uniform' as const, describe: 'cluster-size prior: equal sizes, or Gaussian sizes around N/K matched to the current cluster masses' })
       .option('sd', { type: 'number', default: 0.1, describe: 'relative sd of the Gaussian prior sizes' })
-      .option('seed', { type: 'number', default: 0, describe: 'seed for the Gaussian prior draw' }) as unknown as Argv<SinkhornArgs>,
+      .option('seed', { type: 'number', default: 0, describe: 'seed for the Gaussian prior draw' })
+      .example('$0 sinkhorn logits.npy --out labels.npy', 'equal-size clusters from an N x K array of scores')
+      .example('$0 sinkhorn logits.npy --out labels.npy --prior gauss --sd 0.2', 'cluster sizes drawn around N/K instead of equal') as unknown as Argv<SinkhornArgs>,
   handler: async (args) => {
     const { runSinkhornCommand } = await import('../../sinkhorn/run-sinkhorn.js');
     const summary = runSinkhornCommand({
