@@ -37,10 +37,11 @@ export async function truthForItems(
 }
 
 /**
- * Categorical attributes per item from a JSONL file (fields with string or boolean values, and
- * integer fields with few values), matched by file name. Attributes missing for an item are -1.
+ * Categorical attributes per item from a JSONL file (fields with string or boolean values), as
+ * text, matched by file name; null where an item lacks the attribute. Attributes unique to
+ * nearly every item (one value per item for half of them or more) are dropped.
  */
-export function nuisancesForItems(file: string, names: readonly string[]): Record<string, Int32Array> {
+export function nuisanceValuesForItems(file: string, names: readonly string[]): Record<string, (string | null)[]> {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -66,19 +67,29 @@ export function nuisancesForItems(file: string, names: readonly string[]): Recor
       if (typeof value === 'string' || typeof value === 'boolean') fields.add(key);
     }
   }
-  const out: Record<string, Int32Array> = {};
+  const out: Record<string, (string | null)[]> = {};
   for (const field of fields) {
-    const codes = new Map<string, number>();
-    const values = new Int32Array(names.length).fill(-1);
-    names.forEach((name, i) => {
+    const values = names.map((name) => {
       const v = byName.get(path.basename(name))?.[field];
-      if (v === undefined || v === null) return;
-      const key = String(v);
-      if (!codes.has(key)) codes.set(key, codes.size);
-      values[i] = codes.get(key)!;
+      return v === undefined || v === null ? null : String(v);
     });
+    const distinct = new Set(values.filter((v) => v !== null)).size;
     // A field unique per item (a voice id per clip, say) says nothing about clustering: drop it.
-    if (codes.size > 1 && codes.size < names.length / 2) out[field] = values;
+    if (distinct > 1 && distinct < names.length / 2) out[field] = values;
+  }
+  return out;
+}
+
+/** {@link nuisanceValuesForItems} as codes per attribute (-1 where missing), for the metrics. */
+export function nuisancesForItems(file: string, names: readonly string[]): Record<string, Int32Array> {
+  const out: Record<string, Int32Array> = {};
+  for (const [field, values] of Object.entries(nuisanceValuesForItems(file, names))) {
+    const codes = new Map<string, number>();
+    out[field] = Int32Array.from(values, (v) => {
+      if (v === null) return -1;
+      if (!codes.has(v)) codes.set(v, codes.size);
+      return codes.get(v)!;
+    });
   }
   return out;
 }

@@ -1,0 +1,168 @@
+/**
+ * Everything a report shows about a run, read from what the run left on disk: the clusters CSV
+ * (`path,cluster,confidence,…`), and beside a run's `clusters.csv` its `config.json`,
+ * `metrics.json`, `log.jsonl`, `model/model.json` (the chosen head), `released.json` (a
+ * `cluster --init` run) and `cache/` (each clip's span, duration and audio).
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { InputError } from '../errors.js';
+import { headerIndex, parseCsvRecords } from '../eval/csv-records.js';
+import { readRunSources, type RunSources } from './run-sources.js';
+
+/** One row of the clusters CSV. */
+export interface RunRow {
+  /** The item as the CSV names it (a path relative to the run's cwd, or `idx:<i>`). */
+  name: string;
+  cluster: number;
+  /** Softmax probability of the item's cluster, [0, 1]; NaN when the CSV has no `confidence`. */
+  confidence: number;
+}
+
+/** What the run's clip cache knows about one video. */
+export interface ClipFacts {
+  /** Start of the clip the run used, seconds. */
+  start?: number;
+  /** Length of that clip, seconds. */
+  seconds?: number;
+  /** Duration of the video, seconds. */
+  duration?: number;
+  hasAudio?: boolean;
+}
+
+/** One line of log.jsonl (the fields the report plots). */
+export interface LogEntry {
+  event: string;
+  step: number;
+  epoch: number;
+  loss: number | null;
+  changed?: number[];
+  nmi_truth?: number[];
+  nmi_modality_truth?: Record<string, number>;
+  nmi_nuisance?: Record<string, number>;
+}
+
+/** A run as the report reads it. */
+export interface RunFiles {
+  /** The clusters CSV. */
+  csv: string;
+  /** The run folder when `csv` is a run's `clusters.csv`, else undefined. */
+  dir?: string;
+  rows: RunRow[];
+  sources?: RunSources;
+  config?: Record<string, unknown>;
+  metrics?: Record<string, unknown>;
+  log: LogEntry[];
+  /** The head whose answer `cluster` is, and the rule that chose it. */
+  head?: number;
+  headRule?: string;
+  /** `released.json` of a `cluster --init` run (the released model it started from). */
+  released?: Record<string, unknown>;
+  /** Per absolute video path, from the run's cache. */
+  clips: Map<string, ClipFacts>;
+}
+
+/** `RUN` (a folder holding clusters.csv) or a clusters CSV itself -> the CSV. */
+export function clustersCsvOf(run: string): string {
+  if (!existsSync(run)) throw new InputError(run, 'no such run folder or clusters CSV');
+  if (statSync(run).isDirectory()) {
+    const csv = path.join(run, 'clusters.csv');
+    if (!existsSync(csv)) throw new InputError(run, 'no clusters.csv in this folder (is the run finished?)');
+    return csv;
+  }
+  return run;
+}
+
+/** Parses a clusters CSV with its optional `confidence` column. */
+export function parseRunRows(text: string, file: string): RunRow[] {
+  const [header, ...records] = parseCsvRecords(text, file);
+  const index = headerIndex(header?.fields ?? []);
+  const [p, c, conf] = [index.get('path'), index.get('cluster'), index.get('confidence')];
+  if (p === undefined || c === undefined) throw new InputError(file, 'expected a CSV with a header naming at least `path,cluster`');
+  return records.map((r) => {
+    const cluster = Number(r.fields[c]);
+    if (!Number.isInteger(cluster)) throw new InputError(file, `line ${r.line}: cluster ${JSON.stringify(r.fields[c])} is not a whole number`);
+    return { name: r.fields[p], cluster, confidence: conf === undefined ? NaN : Number(r.fields[conf]) };
+  });
+}
+
+function readJson(file: string): Record<string, unknown> | undefined {
+  if (!existsSync(file)) return undefined;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch {
+    return undefined; // a half-written or foreign file: the report goes on without it
+  }
+}
+
+function readLog(file: string): LogEntry[] {
+  if (!existsSync(file)) return [];
+  const out: LogEntry[] = [];
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      out.push(JSON.parse(line) as LogEntry);
+    } catch {
+      // a line cut by a kill: skip it
+    }
+  }
+  return out;
+}
+
+/** Clip spans from `cache/index.json`, durations and audio from `cache/manifest.jsonl`. */
+function readCacheFacts(cacheDir: string, cwd: string): Map<string, ClipFacts> {
+  const facts = new Map<string, ClipFacts>();
+  const get = (p: string) => {
+    const key = path.resolve(cwd, p);
+    let f = facts.get(key);
+    if (!f) facts.set(key, (f = {}));
+    return f;
+  };
+  const manifest = path.join(cacheDir, 'manifest.jsonl');
+  if (existsSync(manifest)) {
+    for (const line of readFileSync(manifest, 'utf8').split('\n')) {
+      try {
+        const row = JSON.parse(line) as { path: string; info?: { duration?: number; audio?: unknown } };
+        const f = get(row.path);
+        if (Number.isFinite(row.info?.duration)) f.duration = row.info!.duration;
+        f.hasAudio = row.info?.audio !== undefined;
+      } catch {
+        // blank or cut line
+      }
+    }
+  }
+  const index = readJson(path.join(cacheDir, 'index.json')) as { options?: { clipSeconds?: number }; clips?: { path: string; start: number; hasAudio?: boolean }[] } | undefined;
+  for (const clip of index?.clips ?? []) {
+    const f = get(clip.path);
+    if (f.start !== undefined) continue; // several clips per video: the first stands for it
+    f.start = clip.start;
+    f.seconds = index?.options?.clipSeconds;
+    if (clip.hasAudio !== undefined) f.hasAudio = clip.hasAudio;
+  }
+  return facts;
+}
+
+/** Reads `run` (a run folder or a clusters CSV) and what lies beside it. */
+export function readRun(run: string): RunFiles {
+  const csv = clustersCsvOf(run);
+  const rows = parseRunRows(readFileSync(csv, 'utf8'), csv);
+  if (rows.length === 0) throw new InputError(csv, 'no rows after the header');
+  const sources = readRunSources(csv);
+  const cwd = sources?.cwd ?? process.cwd();
+  // The other files belong to the CSV only when it is a run's (or `assign --weights`') clusters.csv.
+  const dir = path.basename(csv) === 'clusters.csv' ? path.dirname(csv) : undefined;
+  const files: RunFiles = { csv, rows, sources, log: [], clips: new Map() };
+  if (!dir) return files;
+  files.dir = dir;
+  files.config = readJson(path.join(dir, 'config.json'));
+  files.metrics = readJson(path.join(dir, 'metrics.json'));
+  files.released = readJson(path.join(dir, 'released.json'));
+  files.log = readLog(path.join(dir, 'log.jsonl'));
+  const model = readJson(path.join(dir, 'model', 'model.json'));
+  const head = files.metrics?.head ?? model?.head;
+  if (typeof head === 'number') files.head = head;
+  const rule = files.metrics?.head_rule;
+  files.headRule = typeof rule === 'string' ? rule : model ? 'max-mean-nmi-to-other-heads' : undefined;
+  files.clips = readCacheFacts(path.join(dir, 'cache'), cwd);
+  return files;
+}
