@@ -66,23 +66,47 @@ demo: build
 	node dist/cli/bin.js cluster $(DEMO)/clips --out runs/demo --truth $(DEMO)/labels.csv --nuisance $(DEMO)/meta.jsonl --epochs 10 --label-updates 10 > runs/demo.json
 	@node -e 'const s=require("./runs/demo.json"); const m=s.metrics; console.log(`demo: $${s.items} clips in $${s.seconds} s: NMI $${m.nmi.toFixed(3)}, ARI $${m.ari.toFixed(3)}, accuracy $${m.accuracy.toFixed(3)}`); console.log(`clusters: $${s.clusters}; log: runs/demo/log.jsonl; metrics: runs/demo/metrics.json`)'
 
-# Decode a large collection in JOBS parallel shards (`make -j` runs them at once); the last
-# shard to finish merges the shard indexes into CACHE/index.json. Reruns skip complete shards.
+# The batch recipe for a big collection (README, "Batch processing"): decode once, in shards;
+# train on the cache (nothing is decoded again); score; make the report.
 #   make decode VIDEOS=/data/videos CACHE=/data/cache JOBS=4
+#   make cluster CACHE=/data/cache RUN=runs/big CLUSTER_FLAGS="--k 50 --epochs 30"
+#   make eval RUN=runs/big TRUTH=labels.csv
+#   make report RUN=runs/big
+# Clip flags (--frames --size --clip-seconds --mel-bins --hop-ms --missing-audio) go in
+# CLIP_FLAGS, which both decode and cluster get: cluster refuses a cache decoded with others.
+# decode runs JOBS shards at once (`make -j`); the last shard to finish merges the shard indexes
+# into CACHE/index.json; reruns skip complete shards.
 JOBS ?= 2
 VIDEOS ?=
 CACHE ?=
+RUN ?=
+TRUTH ?=
+CLIP_FLAGS ?=
 DECODE_FLAGS ?=
+CLUSTER_FLAGS ?=
 decode: build
-	@[ -n "$(VIDEOS)" ] && [ -n "$(CACHE)" ] || { echo "usage: make decode VIDEOS=DIR CACHE=DIR [JOBS=n] [DECODE_FLAGS=...]" >&2; exit 2; }
+	@[ -n "$(VIDEOS)" ] && [ -n "$(CACHE)" ] || { echo "usage: make decode VIDEOS=DIR CACHE=DIR [JOBS=n] [CLIP_FLAGS=...] [DECODE_FLAGS=...]" >&2; exit 2; }
 	$(MAKE) -j $(JOBS) $(addprefix decode-shard-,$(shell seq 0 $$(($(JOBS)-1))))
 decode-shard-%:
-	node dist/cli/bin.js decode "$(VIDEOS)" --out "$(CACHE)" --shard $*/$(JOBS) --concurrency 1 $(DECODE_FLAGS)
+	node dist/cli/bin.js decode "$(VIDEOS)" --out "$(CACHE)" --shard $*/$(JOBS) --concurrency 1 $(CLIP_FLAGS) $(DECODE_FLAGS)
+
+cluster: build
+	@[ -n "$(CACHE)" ] && [ -n "$(RUN)" ] || { echo "usage: make cluster CACHE=DIR RUN=DIR [CLIP_FLAGS=...] [CLUSTER_FLAGS=...]" >&2; exit 2; }
+	node dist/cli/bin.js cluster --cache "$(CACHE)" --out "$(RUN)" $(CLIP_FLAGS) $(CLUSTER_FLAGS)
+
+eval: build
+	@[ -n "$(RUN)" ] && [ -n "$(TRUTH)" ] || { echo "usage: make eval RUN=DIR TRUTH=FILE" >&2; exit 2; }
+	set -o pipefail; node dist/cli/bin.js eval "$(RUN)/clusters.csv" --truth "$(TRUTH)" | tee "$(RUN)/eval.json"
+
+report: build
+	@[ -n "$(RUN)" ] || { echo "usage: make report RUN=DIR" >&2; exit 2; }
+	node dist/cli/bin.js report --run "$(RUN)"
 
 # Real data from Debian packages (apt-get download + dpkg -x into .cache/, nothing installed).
-OUT ?= .cache/datasets/av-digits-$(N)
+LEVEL ?= hard
+OUT ?= .cache/datasets/av-digits-$(LEVEL)-$(N)
 av-digits: install
-	$(TSX) scripts/av-digits.ts --n $(N) --seed $(SEED) --out $(OUT) --force
+	$(TSX) scripts/av-digits.ts --n $(N) --seed $(SEED) --level $(LEVEL) --out $(OUT) --force
 
 fashion-mnist: install
 	$(TSX) scripts/fashion-mnist.ts

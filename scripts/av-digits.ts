@@ -1,6 +1,7 @@
 /**
  * Builds the AV-digits data set (see src/datasets/av-digits.ts).
- * Usage: npx tsx scripts/av-digits.ts --n 2000 --seed 1 --out DIR [--force] [--voices all|recorded|synthetic]
+ * Usage: npx tsx scripts/av-digits.ts --n 2000 --seed 1 --out DIR [--force] [--level easy|medium|hard]
+ *        [--voices all|recorded|synthetic|english|easy4]
  *        [--size 64] [--fps 10] [--duration 2] [--crf 30] [--audio-bitrate 24k] [--jobs 2]
  */
 import yargs from 'yargs';
@@ -15,7 +16,8 @@ const argv = yargs(hideBin(process.argv))
   .option('seed', { type: 'number', default: 0, describe: 'random seed (same seed, same meta.jsonl)' })
   .option('out', { type: 'string', demandOption: true, describe: 'output folder' })
   .option('force', { type: 'boolean', default: false, describe: 'replace an existing data set in --out' })
-  .option('voices', { choices: ['all', 'recorded', 'synthetic'] as const, default: 'all' as const })
+  .option('level', { choices: ['easy', 'medium', 'hard'] as const, default: 'hard' as const, describe: 'easy: centred still white digit, 4 clean English voices; medium: coloured drifting digits, 12 English voices, white noise 5-20 dB, 15% one modality weak; hard: every nuisance' })
+  .option('voices', { choices: ['all', 'recorded', 'synthetic', 'english', 'easy4'] as const, describe: 'default: easy4 (easy), english (medium), all (hard)' })
   .option('size', { type: 'number', default: 64, describe: 'frame side, pixels' })
   .option('fps', { type: 'number', default: 10 })
   .option('duration', { type: 'number', default: 2, describe: 'seconds (1.5..3)' })
@@ -32,6 +34,7 @@ try {
     out: argv.out,
     force: argv.force,
     voices: argv.voices,
+    level: argv.level,
     size: argv.size,
     fps: argv.fps,
     duration: argv.duration,

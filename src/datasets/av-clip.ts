@@ -188,6 +188,81 @@ export function planClip(
   };
 }
 
+/**
+ * How hard a build is. `hard`: every nuisance above ({@link planClip}). `easy`: a large digit,
+ * centred and still, white on black, said by a clean voice (SNR 25-35 dB); the digit is all
+ * there is. `medium`: a coloured digit drifting on a dark background, white noise at 5-20 dB SNR,
+ * 15% of clips with one modality weak, no mismatches. In every level the digit is the only
+ * content the two modalities share.
+ */
+export type Level = 'easy' | 'medium' | 'hard';
+
+/** Plans one clip of a level; `hard` is {@link planClip} itself (same draws, same data sets). */
+export function planLevelClip(
+  level: Level,
+  rng: SeededRandom,
+  id: string,
+  label: number,
+  fmt: ClipFormat,
+  voices: readonly Voice[],
+  speechLength: (voice: number, digit: number, tempo: number) => number,
+): ClipMeta {
+  if (level === 'hard') return planClip(rng, id, label, fmt, voices, speechLength);
+  const easy = level === 'easy';
+  const classCell = rng.int(0, CELLS_USED_PER_CLASS - 1);
+  const u = rng.next();
+  const weak: WeakModality = easy ? 'none' : u < WEAK_VISUAL_RATE / 2 ? 'visual' : u < (WEAK_VISUAL_RATE + WEAK_AUDIO_RATE) / 2 ? 'audio' : 'none';
+  const voiceIndex = rng.int(0, voices.length - 1);
+  const tempoIndex = easy ? TEMPOS.indexOf(1.0) : rng.int(1, TEMPOS.length - 2);
+  const speechDuration = speechLength(voiceIndex, label, tempoIndex) / SPEECH_RATE;
+  const onset = easy ? Math.max(0.05, (fmt.duration - speechDuration) / 2) : rng.uniform(0.05, Math.max(0.05, fmt.duration - speechDuration - 0.05));
+  const background: Rgb = easy ? [0, 0, 0] : hsv(rng.uniform(0, 360), rng.uniform(0, 0.6), rng.uniform(0.02, 0.25));
+  let ink: Rgb = easy ? [255, 255, 255] : hsv(rng.uniform(0, 360), rng.uniform(0.3, 0.9), rng.uniform(0.8, 1));
+  const degradation: Degradation | null = weak === 'visual' ? 'low-contrast' : weak === 'audio' ? 'heavy-noise' : null;
+  if (degradation === 'low-contrast') ink = ink.map((c, i) => Math.round(background[i] + (c - background[i]) * rng.uniform(0.15, 0.3))) as Rgb;
+  const digitSize = easy ? Math.round(fmt.size * 0.75) : rng.int(Math.round(fmt.size * 0.5), Math.round(fmt.size * 0.62));
+  const room = fmt.size - digitSize;
+  const start: [number, number] = easy ? [room / 2, room / 2] : [r3(rng.uniform(0, room)), r3(rng.uniform(0, room))];
+  const speed = easy ? 0 : rng.uniform(0, 1) * (fmt.size / 64) * (10 / fmt.fps);
+  const dir = rng.uniform(0, 2 * Math.PI);
+  const snrDb = easy ? rng.uniform(25, 35) : weak === 'audio' ? rng.uniform(-6, 0) : rng.uniform(5, 20);
+  const voice = voices[voiceIndex];
+  return {
+    id,
+    path: `clips/${id}.mp4`,
+    label,
+    spoken: label,
+    mismatch: false,
+    cell: cellIndex(label, classCell),
+    classCell,
+    voice: voice.id,
+    voiceKind: voice.kind,
+    speaker: voice.speaker,
+    language: voice.language,
+    weak,
+    degradation,
+    polarity: 'light-on-dark',
+    background,
+    gradient: { amount: easy ? 0 : r3(rng.uniform(0, 15)), angle: r3(rng.uniform(0, 360)) },
+    ink,
+    contrast: r3(Math.abs(luma(ink) - luma(background)) / 255),
+    digitSize,
+    start,
+    velocity: speed === 0 ? [0, 0] : [r3(speed * Math.cos(dir)), r3(speed * Math.sin(dir))],
+    pixelNoise: easy ? 0 : r3(rng.uniform(0, 6)),
+    occluder: null,
+    noise: 'white',
+    snrDb: r3(snrDb),
+    gainDb: easy ? 0 : r3(rng.uniform(-10, 0)),
+    onset: r3(onset),
+    tempo: TEMPOS[tempoIndex],
+    speechDuration: r3(speechDuration),
+    duration: fmt.duration,
+    fps: fmt.fps,
+    size: fmt.size,
+  };
+}
+
 /** Index of `meta.tempo` in TEMPOS. */
 export function tempoIndex(meta: ClipMeta): number {
   return TEMPOS.indexOf(meta.tempo as (typeof TEMPOS)[number]);

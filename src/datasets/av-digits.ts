@@ -13,7 +13,7 @@ import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DebianPackageOptions } from '../data/debian-package.js';
 import { ConfigError } from '../errors.js';
-import { planClip, renderAudio, renderFrames, tempoIndex, type ClipFormat, type ClipMeta } from './av-clip.js';
+import { planLevelClip, renderAudio, renderFrames, tempoIndex, type ClipFormat, type ClipMeta, type Level } from './av-clip.js';
 import { cellPixels, DIGIT_SHEET_PACKAGE, loadDigitSheet } from './digit-sheet.js';
 import { encodeClip } from './encode-clip.js';
 import { runPool } from './run-tool.js';
@@ -32,8 +32,10 @@ export interface AvDigitsOptions extends DebianPackageOptions {
   fps?: number;
   /** Seconds, 1.5 to 3; default 2. */
   duration?: number;
-  /** Which voices speak; default all. */
+  /** Which voices speak; default: all (hard), the 12 English ones (medium), 4 clean English ones (easy). */
   voices?: VoiceSelection;
+  /** Difficulty (see {@link Level}); default 'hard'. */
+  level?: Level;
   /** Parallel ffmpeg encoders; default 2. */
   concurrency?: number;
   /** x264 CRF; default 30. */
@@ -50,6 +52,8 @@ export interface AvDigitsBuild {
   clips: ClipMeta[];
   seconds: number;
 }
+
+const DEFAULT_VOICES: Record<Level, VoiceSelection> = { easy: 'easy4', medium: 'english', hard: 'all' };
 
 function checkOptions(o: AvDigitsOptions): ClipFormat {
   const fmt = { size: o.size ?? 64, fps: o.fps ?? 10, duration: o.duration ?? 2 };
@@ -73,6 +77,7 @@ export function planAvDigits(
   fmt: ClipFormat,
   voices: readonly Voice[],
   speechLength: (voice: number, digit: number, tempo: number) => number,
+  level: Level = 'hard',
 ): ClipMeta[] {
   const master = new SeededRandom(mixSeed(seed, 0x5e1a));
   const labels = master.shuffle(Array.from({ length: n }, (_, i) => i % 10));
@@ -81,7 +86,7 @@ export function planAvDigits(
     let id = master.hex(12);
     while (ids.has(id)) id = master.hex(12);
     ids.add(id);
-    return planClip(new SeededRandom(mixSeed(seed, i, 1)), id, label, fmt, voices, speechLength);
+    return planLevelClip(level, new SeededRandom(mixSeed(seed, i, 1)), id, label, fmt, voices, speechLength);
   });
 }
 
@@ -114,9 +119,11 @@ export async function buildAvDigits(opts: AvDigitsOptions): Promise<AvDigitsBuil
   const dir = path.resolve(opts.out);
   // Fail before the slow part; the old set is only removed once the sources are ready.
   if (!opts.force && (await holdsDataSet(dir))) throw new ConfigError(`${dir} already holds a data set: pass --force to replace it`);
-  const bank: SpeechBank = await loadSpeechBank({ ...opts, voices: opts.voices ?? 'all', log });
+  const level = opts.level ?? 'hard';
+  const voices = opts.voices ?? DEFAULT_VOICES[level];
+  const bank: SpeechBank = await loadSpeechBank({ ...opts, voices, log });
   const sheet = await loadDigitSheet(opts);
-  const clips = planAvDigits(opts.n, opts.seed, fmt, bank.voices, (v, d, t) => bank.get(v, d, t).length);
+  const clips = planAvDigits(opts.n, opts.seed, fmt, bank.voices, (v, d, t) => bank.get(v, d, t).length, level);
   await prepareOut(dir, opts.force ?? false);
 
   const voiceIndex = new Map(bank.voices.map((v, i) => [v.id, i]));
@@ -143,7 +150,8 @@ export async function buildAvDigits(opts: AvDigitsOptions): Promise<AvDigitsBuil
     generator: 'selavi-ts av-digits',
     n: opts.n,
     seed: opts.seed,
-    voiceSelection: opts.voices ?? 'all',
+    ...(level === 'hard' ? {} : { level }),
+    voiceSelection: voices,
     format: { ...fmt, audioRate: SPEECH_RATE, video: `h264 crf ${opts.crf ?? 30}`, audio: `aac ${opts.audioBitrate ?? '24k'}` },
     voices: bank.voices.map((v) => ({ id: v.id, kind: v.kind, language: v.language, speaker: v.speaker, package: v.package })),
     packages,

@@ -81,9 +81,24 @@ export const VOICES: readonly Voice[] = [
   flite('kal16'),
 ];
 
-export type VoiceSelection = 'all' | 'recorded' | 'synthetic';
+/** More English synthetic voices for the medium level (a dozen English voices with the above). */
+export const EXTRA_ENGLISH_VOICES: readonly Voice[] = [
+  espeak('en-us+f3', 'en-US'),
+  espeak('en-gb+m2', 'en-GB'),
+  espeak('en-gb-scotland+m1', 'en-GB-x-scotland'),
+  espeak('en-029+f1', 'en-029'),
+  espeak('en-us+m7', 'en-US'),
+];
+
+/** The easy level's voices: four clean English speakers, one recorded. */
+const EASY_VOICES = ['asterisk-en-allison', 'flite-slt', 'flite-rms', 'espeak-en-us-m3'];
+
+/** `english`: every English voice (12); `easy4`: the four clean English voices of the easy level. */
+export type VoiceSelection = 'all' | 'recorded' | 'synthetic' | 'english' | 'easy4';
 
 export function selectVoices(which: VoiceSelection): Voice[] {
+  if (which === 'easy4') return EASY_VOICES.map((id) => VOICES.find((v) => v.id === id)!);
+  if (which === 'english') return [...VOICES, ...EXTRA_ENGLISH_VOICES].filter((v) => v.language.startsWith('en'));
   return VOICES.filter((v) => which === 'all' || (which === 'recorded') === (v.kind === 'recorded'));
 }
 

@@ -7,7 +7,7 @@ import { frameCount, renderFrames, type ClipMeta } from '../../src/datasets/av-c
 import { buildAvDigits, planAvDigits, type AvDigitsBuild } from '../../src/datasets/av-digits.js';
 import { CELLS_USED_PER_CLASS, cellClass, cellIndex, cellPixels, loadDigitSheet } from '../../src/datasets/digit-sheet.js';
 import { mixSeed, SeededRandom } from '../../src/datasets/seeded-random.js';
-import { SPEECH_RATE, VOICES } from '../../src/datasets/speech-bank.js';
+import { selectVoices, SPEECH_RATE, VOICES } from '../../src/datasets/speech-bank.js';
 import { ConfigError } from '../../src/errors.js';
 import { locate } from '../../src/media/ffmpeg-path.js';
 import { whenDebian, type Maybe } from './debian-skip.js';
@@ -69,6 +69,44 @@ describe('AV digits: the plan (no packages needed)', () => {
   it('is reproducible from the seed and changes with it', () => {
     expect(planAvDigits(3000, 7, FMT, VOICES, stubLength)).toEqual(plan);
     expect(planAvDigits(50, 8, FMT, VOICES, stubLength)[0]).not.toEqual(planAvDigits(50, 7, FMT, VOICES, stubLength)[0]);
+  });
+});
+
+describe('AV digits: difficulty levels (the plan)', () => {
+  const easyVoices = selectVoices('easy4');
+  const english = selectVoices('english');
+
+  it('easy: a large white digit centred and still on black, a clean English voice, the digit spoken', () => {
+    const plan = planAvDigits(500, 3, FMT, easyVoices, stubLength, 'easy');
+    expect(easyVoices.map((v) => v.language.slice(0, 2))).toEqual(['en', 'en', 'en', 'en']);
+    for (const c of plan) {
+      expect(c).toMatchObject({ weak: 'none', mismatch: false, spoken: c.label, background: [0, 0, 0], ink: [255, 255, 255], velocity: [0, 0], pixelNoise: 0, occluder: null, digitSize: 48, start: [8, 8] });
+      expect(c.snrDb).toBeGreaterThanOrEqual(25);
+      expect(easyVoices.map((v) => v.id)).toContain(c.voice);
+    }
+  });
+
+  it('medium: coloured drifting digits on dark backgrounds, 12 English voices, white noise 5-20 dB, 15% one modality weak', () => {
+    const plan = planAvDigits(3000, 3, FMT, english, stubLength, 'medium');
+    expect(english).toHaveLength(12);
+    expect(new Set(plan.map((c) => c.voice)).size).toBe(12);
+    const weak = plan.filter((c) => c.weak !== 'none').length / plan.length;
+    expect(weak).toBeGreaterThan(0.12);
+    expect(weak).toBeLessThan(0.18);
+    for (const c of plan) {
+      expect(c.mismatch).toBe(false);
+      expect(c.noise).toBe('white');
+      expect(Math.max(...c.background)).toBeLessThanOrEqual(Math.ceil(0.25 * 255));
+      if (c.weak === 'none') {
+        expect(c.snrDb).toBeGreaterThanOrEqual(5);
+        expect(c.snrDb).toBeLessThanOrEqual(20);
+      }
+    }
+    expect(plan.some((c) => c.velocity[0] !== 0)).toBe(true);
+  });
+
+  it('hard is the plan it always was (same draws for the same seed)', () => {
+    expect(planAvDigits(50, 7, FMT, VOICES, stubLength, 'hard')).toEqual(planAvDigits(50, 7, FMT, VOICES, stubLength));
   });
 });
 
