@@ -8,7 +8,7 @@ ONLY ?=
 N ?= 2000
 SEED ?= 1
 
-.PHONY: all install build test test-unit test-e2e typecheck demo bench bench-quality decode av-digits fashion-mnist clean
+.PHONY: all install build test test-unit test-e2e typecheck demo bench bench-quality decode cluster eval report av-digits fashion-mnist clean
 
 all: build
 

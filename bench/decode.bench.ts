@@ -54,7 +54,9 @@ async function main(): Promise<void> {
     const tProbe = performance.now();
     const manifest = await buildManifest(files, { concurrency });
     const probeS = (performance.now() - tProbe) / 1000;
-    const o = resolveDecodeOptions();
+    // The clip settings the README's figure was measured at (8 frames of 64x64, 64 mel bins, 10 ms
+    // hop: the decode defaults then); the defaults are now the smaller training clips.
+    const o = resolveDecodeOptions({ frames: 8, size: 64, melBins: 64, hopMs: 10 });
     const plan = planClips(manifest.rows, { clipSeconds: o.clipSeconds, missingAudio: o.missingAudio, short: o.short });
     if (plan.requests.length !== N) throw new Error(`expected ${N} clips, planned ${plan.requests.length}`);
 

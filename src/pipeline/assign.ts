@@ -1,7 +1,7 @@
 /**
  * `selavi assign`: label new videos with a trained run, without retraining. Each clip goes to
  * the argmax of the chosen head's combined log-probabilities (video + audio summed, as in
- * training). The clips are decoded with the run's own decode options (from RUN/cache).
+ * training). The clips are decoded with the run's own clip settings (RUN/clips.json, or RUN/cache).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -19,6 +19,7 @@ import { createRng } from '../util/rng.js';
 import { readModel } from '../train/checkpoint.js';
 import { scorePass } from '../train/selavi.js';
 import { clipCacheTrainSet } from '../train/train-set.js';
+import { runClipOptions } from './run-cache.js';
 
 export interface AssignJob {
   run: string;
@@ -31,9 +32,7 @@ export interface AssignJob {
 export async function runAssign(job: AssignJob): Promise<{ out: string; clips: number; skipped: number; head: number }> {
   const say = job.say ?? ((line: string) => process.stderr.write(`${line}\n`));
   const { json, data } = readModel(job.run);
-  const runCache = await openCache(path.join(job.run, 'cache'));
-  const decodeOptions = runCache.options;
-  runCache.close();
+  const decodeOptions = await runClipOptions(job.run);
   await initBackend({ backend: job.backend });
   const model = new SelaviModel(json.model as ModelConfig, createRng(0));
   const shapes = json.shapes as Partial<Record<Modality, number[]>>;

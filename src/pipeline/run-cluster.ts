@@ -1,13 +1,12 @@
 /**
  * The `selavi cluster` (videos) and `selavi sela` (images) jobs: data in, RUN/ out.
- * RUN/cache/ (decoded clips), RUN/checkpoint/, RUN/model/, RUN/log.jsonl, RUN/clusters.csv,
- * RUN/skipped.csv, and RUN/metrics.json when `--truth` is given (reporting only).
+ * RUN/cache/ (decoded clips, unless `--cache DIR`; see run-cache.ts), RUN/clips.json,
+ * RUN/checkpoint/, RUN/model/, RUN/log.jsonl, RUN/clusters.csv, RUN/skipped.csv, and
+ * RUN/metrics.json when `--truth` is given (reporting only).
  */
 import { appendFileSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, InputError } from '../errors.js';
-import { buildCache } from '../data/cache.js';
-import { openCache } from '../data/cache-reader.js';
 import type { DecodeOptions } from '../media/decode-options.js';
 import type { ImageSet } from '../data/types.js';
 import { createProgress } from '../report/progress.js';
@@ -19,6 +18,7 @@ import { csvField } from '../util/csv-field.js';
 import { nuisancesForItems, truthForItems } from '../train/reference-labels.js';
 import { train, type TrainConfig, type TrainDeps, type TrainResult } from '../train/selavi.js';
 import { clipAugment, clipCacheTrainSet, imageTrainSet, type TrainSet } from '../train/train-set.js';
+import { openRunCache } from './run-cache.js';
 
 export interface RunOptions {
   out: string;
@@ -39,7 +39,11 @@ export interface RunOptions {
 }
 
 export interface ClusterJob extends RunOptions {
-  videos: string;
+  /** Folder of videos (or one file); optional when `cache` already holds decoded shards. */
+  videos?: string;
+  /** `--cache DIR`: a cache built by `selavi decode` is used as it is; default RUN/cache. */
+  cache?: string;
+  /** Clip settings (defaults: DEFAULT_DECODE); a reused cache must have been decoded with them. */
   decode: Partial<DecodeOptions>;
 }
 
@@ -53,6 +57,8 @@ export interface RunSummary {
   metrics?: Record<string, unknown>;
   interrupted: boolean;
   seconds: number;
+  /** The clip cache trained on (`selavi cluster`). */
+  cache?: string;
 }
 
 
@@ -140,21 +146,18 @@ export function prepareRunDir(out: string, resume: boolean): void {
   mkdirSync(out, { recursive: true });
 }
 
-/** `selavi cluster`: decode (cached, resumable) → train → clusters. */
+/** `selavi cluster`: decode (cached, resumable), or open a decoded `--cache` → train → clusters. */
 export async function runCluster(job: ClusterJob): Promise<RunSummary> {
   const t0 = performance.now();
-  if (!existsSync(job.videos)) throw new InputError(job.videos, 'no such file or folder');
+  if (job.videos !== undefined && !existsSync(job.videos)) throw new InputError(job.videos, 'no such file or folder');
+  if (job.videos === undefined && job.cache === undefined) throw new ConfigError('give a folder of videos, or --cache DIR (a cache built by selavi decode)');
   prepareRunDir(job.out, job.resume);
   await initBackend({ backend: job.backend });
-  const cacheDir = path.join(job.out, 'cache');
-  const summary = await buildCache({ ...job.decode, videos: job.videos, out: cacheDir });
   const say = job.say ?? ((line: string) => process.stderr.write(`${line}\n`));
-  for (const s of summary.skipped) say(`skipped ${s.path}: ${s.reason}`);
-  const cache = await openCache(cacheDir);
-  if (cache.size === 0) throw new InputError(job.videos, `no usable clip (reasons in ${path.join(cacheDir, 'skipped.csv')})`);
-  say(`${cache.size} clips decoded (${summary.skipped.length} skipped, listed in ${path.join(cacheDir, 'skipped.csv')})`);
+  const { cache, dir, skipped } = await openRunCache(job, say);
   try {
-    return await runOn(clipCacheTrainSet(cache, job.train.modalities, clipAugment(job.train)), job, summary.skipped.length, t0);
+    const summary = await runOn(clipCacheTrainSet(cache, job.train.modalities, clipAugment(job.train)), job, skipped.length, t0);
+    return { ...summary, cache: dir };
   } finally {
     cache.close();
   }

@@ -44,7 +44,7 @@ describe('buildCache + openCache', () => {
     try {
       expect(cache.size).toBe(4);
       expect(cache.frameShape).toEqual([4, 16, 16, 3]);
-      expect(cache.specShape).toEqual([98, 64]);
+      expect(cache.specShape).toEqual([49, 40]); // 1 s at the default 20 ms hop, 40 mel bins
       expect(cache.missingShards).toEqual([]);
       // shard 0 has files 0 and 2 of the sorted list, shard 1 has 1 and 3
       expect(cache.paths.map((p) => path.relative(videos, p))).toEqual(['a.mp4', 'sub/c.mkv', 'b.mp4', 'sub/d e.mp4']);

@@ -3,23 +3,19 @@
  * The handler loads the decoding modules lazily so `selavi --help` stays fast.
  */
 import type { Argv, CommandModule } from 'yargs';
+import { DEFAULT_DECODE } from '../../media/decode-options.js';
+import { clipOptionsFrom, withClipFlags, type ClipFlags } from '../clip-flags.js';
 
 /** Flags of `selavi decode`. */
-export interface DecodeArgs {
+export interface DecodeArgs extends ClipFlags {
   videos: string;
   out: string;
   shard: string;
-  'clip-seconds': number;
-  frames: number;
-  size: number;
   fps?: number;
   'clips-per-video': number;
-  'missing-audio': 'skip' | 'silence';
   short: 'pad' | 'skip';
   'sample-rate': number;
-  'mel-bins': number;
   'win-ms': number;
-  'hop-ms': number;
   concurrency?: number;
   timeout: number;
   'probe-timeout': number;
@@ -31,21 +27,17 @@ export const decodeCommand: CommandModule<object, DecodeArgs> = {
   command: 'decode <videos>',
   describe: 'Decode a folder of videos into a clip cache (frames + log-mel spectrograms)',
   builder: (y: Argv<object>) =>
-    y
-      .positional('videos', { type: 'string', demandOption: true, describe: 'Folder of videos (searched recursively) or one video file' })
-      .option('out', { type: 'string', demandOption: true, describe: 'Cache directory (created; rerun skips complete shards)' })
-      .option('shard', { type: 'string', default: '0/1', describe: 'Decode part i of n (0-based) of the sorted file list: run n processes to split the work' })
-      .option('clip-seconds', { type: 'number', default: 2, describe: 'Clip span, seconds' })
-      .option('frames', { type: 'number', default: 8, describe: 'Frames per clip, spread evenly over the span' })
-      .option('size', { type: 'number', default: 64, describe: 'Frame side: short side scaled to it, then centre crop' })
+    withClipFlags(
+      y
+        .positional('videos', { type: 'string', demandOption: true, describe: 'Folder of videos (searched recursively) or one video file' })
+        .option('out', { type: 'string', demandOption: true, describe: 'Cache directory (created; rerun skips complete shards); `selavi cluster --cache DIR` trains on it' })
+        .option('shard', { type: 'string', default: '0/1', describe: 'Decode part i of n (0-based) of the sorted file list: run n processes to split the work' }),
+    )
       .option('fps', { type: 'number', describe: 'Frame rate of the sampled frames (default: frames / clip-seconds)' })
       .option('clips-per-video', { type: 'number', default: 1, describe: 'Clips per video, centred on equal parts (1 = the middle)' })
-      .option('missing-audio', { choices: ['skip', 'silence'] as const, default: 'skip' as const, describe: 'A video without audio: skip it or use silence' })
-      .option('short', { choices: ['pad', 'skip'] as const, default: 'pad' as const, describe: 'A video shorter than the span: pad it or skip it' })
-      .option('sample-rate', { type: 'number', default: 16000, describe: 'Audio sample rate, Hz' })
-      .option('mel-bins', { type: 'number', default: 64, describe: 'Mel bins of the spectrogram' })
-      .option('win-ms', { type: 'number', default: 25, describe: 'Spectrogram window, ms (Hann)' })
-      .option('hop-ms', { type: 'number', default: 10, describe: 'Spectrogram hop, ms' })
+      .option('short', { choices: ['pad', 'skip'] as const, default: DEFAULT_DECODE.short, describe: 'A video shorter than the span: pad it or skip it' })
+      .option('sample-rate', { type: 'number', default: DEFAULT_DECODE.sampleRate, describe: 'Audio sample rate, Hz' })
+      .option('win-ms', { type: 'number', default: DEFAULT_DECODE.winMs, describe: 'Spectrogram window, ms (Hann)' })
       .option('concurrency', { type: 'number', describe: 'Parallel ffmpeg processes (default: cores)' })
       .option('timeout', { type: 'number', default: 60, describe: 'Seconds before one clip decode is killed' })
       .option('probe-timeout', { type: 'number', default: 20, describe: 'Seconds before one ffprobe is killed' })
@@ -56,17 +48,12 @@ export const decodeCommand: CommandModule<object, DecodeArgs> = {
       videos: argv.videos,
       out: argv.out,
       shard: parseShard(argv.shard),
-      clipSeconds: argv['clip-seconds'],
-      frames: argv.frames,
-      size: argv.size,
+      ...clipOptionsFrom(argv),
       fps: argv.fps,
       clipsPerVideo: argv['clips-per-video'],
-      missingAudio: argv['missing-audio'],
       short: argv.short,
       sampleRate: argv['sample-rate'],
-      melBins: argv['mel-bins'],
       winMs: argv['win-ms'],
-      hopMs: argv['hop-ms'],
       concurrency: argv.concurrency,
       timeoutMs: argv.timeout * 1000,
       probeTimeoutMs: argv['probe-timeout'] * 1000,
