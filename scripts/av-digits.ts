@@ -1,12 +1,12 @@
 /**
- * Builds the AV-digits data set (see src/datasets/av-digits.ts).
+ * Builds the AV-digits data set (see tools/datasets/av-digits.ts).
  * Usage: npx tsx scripts/av-digits.ts --n 2000 --seed 1 --out DIR [--force] [--level easy|medium|hard]
  *        [--voices all|recorded|synthetic|english|easy4]
  *        [--size 64] [--fps 10] [--duration 2] [--crf 30] [--audio-bitrate 24k] [--jobs 2]
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { buildAvDigits } from '../src/datasets/av-digits.js';
+import { buildAvDigits } from '../tools/datasets/av-digits.js';
 import { UserError } from '../src/errors.js';
 
 const argv = yargs(hideBin(process.argv))

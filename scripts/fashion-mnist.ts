@@ -3,7 +3,7 @@
  * its four IDX files are, one `key=path` a line, so a shell or Makefile can pick them up.
  * Usage: npx tsx scripts/fashion-mnist.ts [--json]
  */
-import { fashionMnistPaths } from '../src/datasets/fashion-mnist.js';
+import { fashionMnistPaths } from '../tools/datasets/fashion-mnist.js';
 import { UserError } from '../src/errors.js';
 
 try {

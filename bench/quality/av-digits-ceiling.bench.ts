@@ -15,7 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { initBackend } from '../../src/engine/backend.js';
-import { buildAvDigits } from '../../src/datasets/av-digits.js';
+import { buildAvDigits } from '../../tools/datasets/av-digits.js';
 import { buildCache } from '../../src/data/cache.js';
 import { openCache } from '../../src/data/cache-reader.js';
 import { applyBnUpdates, type Ctx } from '../../src/models/layers.js';

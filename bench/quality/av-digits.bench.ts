@@ -6,7 +6,7 @@
  */
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { buildAvDigits } from '../../src/datasets/av-digits.js';
+import { buildAvDigits } from '../../tools/datasets/av-digits.js';
 import { buildCache } from '../../src/data/cache.js';
 import { openCache } from '../../src/data/cache-reader.js';
 import { truthForItems } from '../../src/train/reference-labels.js';

@@ -8,7 +8,7 @@
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { loadFashionMnist } from '../../src/datasets/fashion-mnist.js';
+import { loadFashionMnist } from '../../tools/datasets/fashion-mnist.js';
 import { runSela } from '../../src/pipeline/run-cluster.js';
 import { DEFAULT_TRAIN } from '../../src/train/selavi.js';
 import { kmeansScore, round, standardise } from './baselines.js';

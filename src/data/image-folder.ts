@@ -3,12 +3,12 @@
  * SeLa's image-only mode. PNG is decoded in-process (pngjs); JPEG goes through ffmpeg, which
  * both decodes and scales it, because no JPEG decoder is a dependency and ffmpeg already is.
  */
-import { spawn } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { InputError } from '../errors.js';
 import { locate } from '../media/ffmpeg-path.js';
+import { runProcess } from '../media/run-process.js';
 import type { ImageSet, SkippedItem } from './types.js';
 
 interface PngImage {
@@ -149,26 +149,27 @@ export function decodePng(bytes: Buffer, file: string, background = 0): { h: num
   return { h, w, rgb };
 }
 
+/** Kill ffmpeg after this long on one image (a still image takes milliseconds). */
+const IMAGE_TIMEOUT_MS = 60_000;
+
 /** Decodes and scales a JPEG (or anything ffmpeg reads as one frame) to [oh, ow, 3] RGB. */
-export function decodeWithFfmpeg(file: string, oh: number, ow: number): Promise<Uint8Array> {
+export async function decodeWithFfmpeg(file: string, oh: number, ow: number): Promise<Uint8Array> {
   const ffmpeg = locate('ffmpeg').path;
   const args = ['-v', 'error', '-nostdin', '-i', file, '-frames:v', '1', '-vf', `scale=${ow}:${oh}:flags=area`,
     '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'];
-  return new Promise((resolve, reject) => {
-    const proc = spawn(ffmpeg, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const chunks: Buffer[] = [];
-    let err = '';
-    proc.stdout.on('data', (d: Buffer) => chunks.push(d));
-    proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    proc.on('error', (e) => reject(new InputError(file, `cannot run ffmpeg: ${e.message}`)));
-    proc.on('close', (code) => {
-      const out = Buffer.concat(chunks);
-      if (code !== 0 || out.length !== oh * ow * 3) {
-        const why = err.trim().split('\n').slice(-2).join(' | ') || `ffmpeg exited with ${code}`;
-        reject(new InputError(file, `cannot decode image: ${why}`));
-      } else resolve(new Uint8Array(out.buffer, out.byteOffset, out.length));
-    });
-  });
+  const bytes = oh * ow * 3;
+  let res;
+  try {
+    res = await runProcess(ffmpeg, args, { timeoutMs: IMAGE_TIMEOUT_MS, fds: { 1: { maxBytes: bytes } } });
+  } catch (e) {
+    throw new InputError(file, `cannot run ffmpeg: ${(e as Error).message}`);
+  }
+  const out = res.outputs[1];
+  if (res.code !== 0 || out.length !== bytes || out.overflow > 0) {
+    const why = res.stderrTail.trim().split('\n').slice(-2).join(' | ') || (res.timedOut ? `ffmpeg timed out after ${IMAGE_TIMEOUT_MS / 1000}s` : `ffmpeg exited with ${res.code ?? res.signal}`);
+    throw new InputError(file, `cannot decode image: ${why}`);
+  }
+  return out.data;
 }
 
 function toChannels(rgb: Uint8Array, pixels: number, c: 1 | 3): Uint8Array {

@@ -1,12 +1,16 @@
 /**
- * Runs one child process (ffmpeg, ffprobe) with a hard timeout and collects its output pipes.
+ * Runs one child process (ffmpeg, ffprobe, and for the data set tools apt-get, dpkg, espeak-ng)
+ * with a hard timeout, feeding its input pipes and collecting its output pipes. The project's one
+ * process runner: {@link runProcess} resolves with what happened, {@link runTool} is the
+ * "run it, fail loudly" form.
  *
  * Plain `child_process.spawn` rather than fluent-ffmpeg: we need a second output pipe (fd 3) for
  * audio next to stdout for video, a SIGKILL on timeout and fixed-size output buffers; fluent-ffmpeg
  * has no extra-fd outputs and its event/progress parsing is overhead we do not use.
  */
 import { spawn } from 'node:child_process';
-import type { Readable } from 'node:stream';
+import path from 'node:path';
+import type { Readable, Writable } from 'node:stream';
 
 /** How one output fd is collected. */
 export interface FdSink {
@@ -26,6 +30,12 @@ export interface RunOptions {
   onStderrLine?: (line: string) => void;
   /** Characters of stderr kept for error messages (default 2000). */
   stderrTailChars?: number;
+  /** Bytes written to the child's input fds (0 = stdin, 3, 4, ... = extra pipes), each then closed. */
+  inputs?: Record<number, Uint8Array>;
+  /** Environment of the child (default: this process's). */
+  env?: NodeJS.ProcessEnv;
+  /** Working directory of the child (default: this process's). */
+  cwd?: string;
 }
 
 /** What a finished child left behind. */
@@ -50,9 +60,10 @@ export interface RunResult {
  */
 export function runProcess(cmd: string, args: readonly string[], opts: RunOptions): Promise<RunResult> {
   const fdNumbers = Object.keys(opts.fds).map(Number);
-  const maxFd = Math.max(2, ...fdNumbers);
+  const inputFds = Object.keys(opts.inputs ?? {}).map(Number);
+  const maxFd = Math.max(2, ...fdNumbers, ...inputFds);
   const stdio: ('ignore' | 'pipe')[] = [];
-  for (let fd = 0; fd <= maxFd; fd++) stdio.push(fd === 2 || fdNumbers.includes(fd) ? 'pipe' : 'ignore');
+  for (let fd = 0; fd <= maxFd; fd++) stdio.push(fd === 2 || fdNumbers.includes(fd) || inputFds.includes(fd) ? 'pipe' : 'ignore');
   const tailMax = opts.stderrTailChars ?? 2000;
 
   return new Promise<RunResult>((resolve, reject) => {
@@ -60,7 +71,7 @@ export function runProcess(cmd: string, args: readonly string[], opts: RunOption
       resolve({ code: null, signal: null, timedOut: false, aborted: true, outputs: {}, stderrTail: '' });
       return;
     }
-    const child = spawn(cmd, [...args], { stdio, windowsHide: true });
+    const child = spawn(cmd, [...args], { stdio, windowsHide: true, env: opts.env, cwd: opts.cwd });
     const outputs: RunResult['outputs'] = {};
     let timedOut = false;
     let aborted = false;
@@ -80,6 +91,13 @@ export function runProcess(cmd: string, args: readonly string[], opts: RunOption
         sink.overflow += chunk.length - n;
       });
       stream?.on('error', () => undefined); // EPIPE after a kill: the exit status tells the story
+    }
+    for (const fd of inputFds) {
+      const stream = child.stdio[fd] as Writable | null;
+      if (!stream) continue;
+      stream.on('error', () => undefined); // EPIPE when the child exits early: its status says why
+      const bytes = opts.inputs![fd];
+      stream.end(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     }
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (s: string) => {
@@ -133,4 +151,52 @@ export function stderrReason(stderrTail: string, url: string): string {
   const last = lines[lines.length - 1] ?? '';
   const prev = lines[lines.length - 2];
   return prev && prev !== last && !/^Error while decoding/.test(prev) ? `${last} (${prev})` : last;
+}
+
+/** A program that could not start, exited non-zero, was killed or timed out. */
+export class ToolError extends Error {
+  override name = 'ToolError';
+  constructor(
+    message: string,
+    /** The spawn error's code (`ENOENT`: not installed), when it could not start. */
+    readonly code?: string,
+    /** The tail of its stderr. */
+    readonly stderr = '',
+  ) {
+    super(message);
+  }
+}
+
+/** Options of {@link runTool}. */
+export interface RunToolOptions extends Pick<RunOptions, 'inputs' | 'env' | 'cwd' | 'signal'> {
+  /** Bytes of stdout to keep (default 0: stdout is not read). More is a ToolError. */
+  stdoutBytes?: number;
+  /** Kill it after this many ms (default 0: no limit). */
+  timeoutMs?: number;
+}
+
+/**
+ * Runs `cmd args` to completion and resolves with its stdout (up to `stdoutBytes`) and stderr tail.
+ * @throws ToolError naming the program, with its exit status and the last lines of its stderr,
+ * when it cannot start, exits non-zero, is killed, or writes more stdout than asked for.
+ * @example await runTool('dpkg', ['-x', deb, dir]);
+ */
+export async function runTool(cmd: string, args: readonly string[], opts: RunToolOptions = {}): Promise<{ stdout: Uint8Array; stderr: string }> {
+  const name = path.basename(cmd);
+  const keep = opts.stdoutBytes ?? 0;
+  let res: RunResult;
+  try {
+    res = await runProcess(cmd, args, { timeoutMs: opts.timeoutMs ?? 0, fds: keep > 0 ? { 1: { maxBytes: keep } } : {}, inputs: opts.inputs, env: opts.env, cwd: opts.cwd, signal: opts.signal });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new ToolError(`${name}: ${e.message}`, e.code);
+  }
+  const tail = res.stderrTail.trim().split('\n').slice(-3).join(' | ');
+  if (res.code !== 0) {
+    const status = res.timedOut ? `timed out after ${(opts.timeoutMs ?? 0) / 1000}s` : res.aborted ? 'aborted' : `exited with ${res.code ?? res.signal}`;
+    throw new ToolError(`${name} ${status}${tail ? `: ${tail}` : ''}`, undefined, res.stderrTail);
+  }
+  const out = res.outputs[1];
+  if (out && out.overflow > 0) throw new ToolError(`${name}: more than ${keep} bytes on stdout`, undefined, res.stderrTail);
+  return { stdout: out ? out.data.subarray(0, out.length) : new Uint8Array(0), stderr: res.stderrTail };
 }

@@ -8,7 +8,7 @@ import {
   debianCacheDir,
   fetchDebianPackage,
   libraryPath,
-} from '../../src/data/debian-package.js';
+} from '../../tools/datasets/debian-package.js';
 import { whenDebian } from './debian-skip.js';
 
 const cache = mkdtempSync(path.join(tmpdir(), 'selavi-deb-'));
@@ -41,7 +41,7 @@ describe('debian-package', () => {
 
     // A fresh module (no in-process memo) and no apt on PATH: only the cache can answer.
     vi.resetModules();
-    const fresh = await import('../../src/data/debian-package.js');
+    const fresh = await import('../../tools/datasets/debian-package.js');
     const oldPath = process.env.PATH;
     process.env.PATH = '/nonexistent';
     try {

@@ -2,7 +2,7 @@
  * Tests that need Debian packages run them through `whenDebian`: when a package cannot be had
  * (no network to Debian, no apt lists), the suite is skipped with the reason instead of failing.
  */
-import { DebianPackageError } from '../../src/data/debian-package.js';
+import { DebianPackageError } from '../../tools/datasets/debian-package.js';
 
 export interface Maybe<T> {
   value?: T;

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fashionMnistPaths, loadFashionMnist, type FashionMnistPaths } from '../../src/datasets/fashion-mnist.js';
+import { fashionMnistPaths, loadFashionMnist, type FashionMnistPaths } from '../../tools/datasets/fashion-mnist.js';
 import { whenDebian, type Maybe } from './debian-skip.js';
 
 describe('Fashion-MNIST from Debian', () => {

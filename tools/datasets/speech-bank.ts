@@ -15,10 +15,11 @@ import {
   libraryPath,
   type DebianPackageOptions,
   type UnpackedPackage,
-} from '../data/debian-package.js';
-import { UserError } from '../errors.js';
-import { locate } from '../media/ffmpeg-path.js';
-import { runPool, runTool } from './run-tool.js';
+} from './debian-package.js';
+import { UserError } from '../../src/errors.js';
+import { locate } from '../../src/media/ffmpeg-path.js';
+import { runTool } from '../../src/media/run-process.js';
+import { runPool } from './run-pool.js';
 
 export const SPEECH_RATE = 16000;
 /** Tempo factors rendered per utterance (1 = as recorded). */

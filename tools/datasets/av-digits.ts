@@ -11,12 +11,12 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { DebianPackageOptions } from '../data/debian-package.js';
-import { ConfigError } from '../errors.js';
+import type { DebianPackageOptions } from './debian-package.js';
+import { ConfigError } from '../../src/errors.js';
 import { planLevelClip, renderAudio, renderFrames, tempoIndex, type ClipFormat, type ClipMeta, type Level } from './av-clip.js';
 import { cellPixels, DIGIT_SHEET_PACKAGE, loadDigitSheet } from './digit-sheet.js';
 import { encodeClip } from './encode-clip.js';
-import { runPool } from './run-tool.js';
+import { runPool } from './run-pool.js';
 import { mixSeed, SeededRandom } from './seeded-random.js';
 import { loadSpeechBank, SPEECH_RATE, type SpeechBank, type Voice, type VoiceSelection } from './speech-bank.js';
 

@@ -5,9 +5,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fetchDebianPackage, type DebianPackageOptions } from '../data/debian-package.js';
-import { decodePng } from '../data/image-folder.js';
-import { InputError } from '../errors.js';
+import { fetchDebianPackage, type DebianPackageOptions } from './debian-package.js';
+import { decodePng } from '../../src/data/image-folder.js';
+import { InputError } from '../../src/errors.js';
 
 export const DIGIT_SHEET_PACKAGE = 'opencv-doc';
 export const DIGIT_SHEET_PATH = 'usr/share/doc/opencv-doc/examples/data/digits.png';

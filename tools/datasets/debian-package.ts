@@ -8,15 +8,17 @@
  * `<name>/` is the unpacked tree of package `name`, with a `.selavi-unpacked` marker written last,
  * so a folder without the marker is an interrupted unpack and is redone.
  */
-import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { UserError } from '../errors.js';
+import { UserError } from '../../src/errors.js';
+import { runTool, ToolError } from '../../src/media/run-process.js';
 
-const run = promisify(execFile);
+/** Text of a program's stdout (dpkg-query, apt-cache: small; 4 MB kept). */
+async function stdoutOf(cmd: string, args: string[]): Promise<string> {
+  return Buffer.from((await runTool(cmd, args, { stdoutBytes: 4 << 20 })).stdout).toString('utf8');
+}
 
 /** A Debian package could not be fetched or unpacked; the message names the package. */
 export class DebianPackageError extends UserError {
@@ -45,7 +47,7 @@ export interface DebianPackageOptions {
 }
 
 const MARKER = '.selavi-unpacked';
-/** `src/data` or `dist/data` → the repository root, two levels up either way. */
+/** `tools/datasets` → the repository root, two levels up. */
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** The project's cache root: `$SELAVI_CACHE` when set, else `<repo>/.cache`. */
@@ -72,9 +74,8 @@ function tail(text: string, lines = 4): string {
 }
 
 function errText(e: unknown): string {
-  const err = e as { code?: string; stderr?: string; message?: string };
-  if (err.code === 'ENOENT') return 'command not found (is this a Debian-based system with apt and dpkg?)';
-  return tail(err.stderr || err.message || String(e));
+  if (e instanceof ToolError && e.code === 'ENOENT') return 'command not found (is this a Debian-based system with apt and dpkg?)';
+  return tail((e instanceof ToolError && e.stderr) || (e as Error).message || String(e));
 }
 
 function readMarker(dir: string): Promise<UnpackedPackage | undefined> {
@@ -126,7 +127,7 @@ async function fetchUncached(name: string, cacheDir: string): Promise<UnpackedPa
   try {
     try {
       // apt-get download writes into the working directory.
-      await run('apt-get', ['download', '-q', name], { cwd: tmp, maxBuffer: 16 << 20 });
+      await runTool('apt-get', ['download', '-q', name], { cwd: tmp });
     } catch (e) {
       throw new DebianPackageError(name, `apt-get download failed: ${errText(e)}`);
     }
@@ -134,7 +135,7 @@ async function fetchUncached(name: string, cacheDir: string): Promise<UnpackedPa
     if (!deb) throw new DebianPackageError(name, 'apt-get download produced no .deb file');
     const tree = path.join(tmp, 'root');
     try {
-      await run('dpkg', ['-x', path.join(tmp, deb), tree], { maxBuffer: 16 << 20 });
+      await runTool('dpkg', ['-x', path.join(tmp, deb), tree]);
     } catch (e) {
       throw new DebianPackageError(name, `dpkg -x failed: ${errText(e)}`);
     }
@@ -158,8 +159,7 @@ async function fetchUncached(name: string, cacheDir: string): Promise<UnpackedPa
 
 async function isInstalled(pkg: string): Promise<boolean> {
   try {
-    const { stdout } = await run('dpkg-query', ['-W', '-f=${db:Status-Status}', pkg]);
-    return stdout.trim() === 'installed';
+    return (await stdoutOf('dpkg-query', ['-W', '-f=${db:Status-Status}', pkg])).trim() === 'installed';
   } catch {
     return false;
   }
@@ -172,9 +172,9 @@ async function isInstalled(pkg: string): Promise<boolean> {
 async function dependencyGroups(pkg: string): Promise<string[][]> {
   let stdout: string;
   try {
-    ({ stdout } = await run('apt-cache', [
+    stdout = await stdoutOf('apt-cache', [
       'depends', '--no-recommends', '--no-suggests', '--no-conflicts', '--no-breaks', '--no-replaces', '--no-enhances', pkg,
-    ]));
+    ]);
   } catch (e) {
     throw new DebianPackageError(pkg, `apt-cache depends failed: ${errText(e)}`);
   }

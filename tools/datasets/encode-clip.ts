@@ -3,11 +3,9 @@
  * ffmpeg process: frames go in on stdin, audio on a second pipe (fd 3), so nothing touches disk
  * but the result.
  */
-import { spawn } from 'node:child_process';
 import { rename, rm } from 'node:fs/promises';
-import type { Writable } from 'node:stream';
-import { locate } from '../media/ffmpeg-path.js';
-import { ToolError } from './run-tool.js';
+import { locate } from '../../src/media/ffmpeg-path.js';
+import { runTool, ToolError } from '../../src/media/run-process.js';
 
 export interface EncodeOptions {
   width: number;
@@ -34,25 +32,11 @@ export async function encodeClip(out: string, frames: Uint8Array, audio: Float32
     '-c:a', 'aac', '-b:a', o.audioBitrate ?? '24k',
     '-movflags', '+faststart', '-f', 'mp4', part,
   ];
-  await new Promise<void>((resolve, reject) => {
-    const proc = spawn(ffmpeg, args, { stdio: ['pipe', 'ignore', 'pipe', 'pipe'] });
-    let err = '';
-    proc.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-    proc.on('error', (e) => reject(new ToolError(`ffmpeg: ${e.message}`)));
-    proc.on('close', (code) => {
-      if (code === 0) resolve();
-      else reject(new ToolError(`ffmpeg could not encode ${out} (exit ${code}): ${err.trim().split('\n').slice(-3).join(' | ')}`));
-    });
-    const feed = (stream: Writable, bytes: Uint8Array): void => {
-      // EPIPE when ffmpeg fails early: its exit code and stderr tell the real story.
-      stream.on('error', () => undefined);
-      stream.end(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-    };
-    feed(proc.stdio[0] as Writable, frames);
-    feed(proc.stdio[3] as Writable, new Uint8Array(audio.buffer, audio.byteOffset, audio.byteLength));
-  }).catch(async (e) => {
+  try {
+    await runTool(ffmpeg, args, { inputs: { 0: frames, 3: new Uint8Array(audio.buffer, audio.byteOffset, audio.byteLength) } });
+  } catch (e) {
     await rm(part, { force: true });
-    throw e;
-  });
+    throw e instanceof ToolError ? new ToolError(`could not encode ${out}: ${e.message}`, e.code, e.stderr) : e;
+  }
   await rename(part, out);
 }

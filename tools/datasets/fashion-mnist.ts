@@ -4,10 +4,10 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fetchDebianPackage, type DebianPackageOptions } from '../data/debian-package.js';
-import { readIdxImages, type ReadIdxImagesOptions } from '../data/idx.js';
-import type { ImageSet } from '../data/types.js';
-import { UserError } from '../errors.js';
+import { fetchDebianPackage, type DebianPackageOptions } from './debian-package.js';
+import { readIdxImages, type ReadIdxImagesOptions } from '../../src/data/idx.js';
+import type { ImageSet } from '../../src/data/types.js';
+import { UserError } from '../../src/errors.js';
 
 export const FASHION_MNIST_PACKAGE = 'dataset-fashion-mnist';
 

@@ -6,7 +6,7 @@
  * Every nuisance (polarity, colours, noise, voice, loudness, position) is drawn independently
  * of the label, so a model cannot cluster by any of them and score well.
  */
-import { resizeImage } from '../data/image-folder.js';
+import { resizeImage } from '../../src/data/image-folder.js';
 import { CELLS_USED_PER_CLASS, cellIndex } from './digit-sheet.js';
 import { SeededRandom } from './seeded-random.js';
 import { SPEECH_RATE, TEMPOS, type Voice } from './speech-bank.js';
