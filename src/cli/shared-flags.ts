@@ -5,6 +5,7 @@
 import type { Argv } from 'yargs';
 import { BACKEND_CHOICES } from '../engine/backend-choices.js';
 import { TRUTH_FORMATS } from '../eval/detect-truth-format.js';
+import { progressModeOf, sayFor, type ProgressMode } from '../report/progress.js';
 
 /** `--truth-format`: `auto` (detected from the file's first line) or a format `selavi eval` reads. */
 export const TRUTH_FORMAT_CHOICES = ['auto', ...TRUTH_FORMATS] as const;
@@ -30,6 +31,12 @@ export function withProgressFlags<T>(y: Argv<T>, json = 'progress and messages a
   return y
     .option('quiet', { type: 'boolean', default: false, describe: 'no progress and no messages on stderr (errors still)' })
     .option('json', { type: 'boolean', default: false, describe: json }) as Argv<T & ProgressFlags>;
+}
+
+/** The progress mode, message writer and report switch a long command's flags select. */
+export function runOutputOf(a: Partial<ProgressFlags> & { report?: boolean }): { progress: ProgressMode; say: (line: string) => void; report?: boolean } {
+  const progress = progressModeOf(a);
+  return { progress, say: sayFor(progress), ...(a.report !== undefined && { report: a.report }) };
 }
 
 /** `--report` / `--no-report`: write the HTML gallery at the end of a run. */

@@ -3,10 +3,11 @@ import type { Argv } from 'yargs';
 import { ConfigError } from '../errors.js';
 import type { Modality } from '../models/selavi-model.js';
 import { DEFAULT_TRAIN, type TrainConfig } from '../train/selavi.js';
-import { backendOption, truthFormatOption } from './shared-flags.js';
+import { backendOption, truthFormatOption, withProgressFlags, withReportFlag, type ProgressFlags } from './shared-flags.js';
 
-export interface TrainFlags {
+export interface TrainFlags extends ProgressFlags {
   out: string;
+  report: boolean;
   k: number;
   heads: number;
   overcluster: number;
@@ -38,7 +39,7 @@ export interface TrainFlags {
 
 export function withTrainFlags<T>(y: Argv<T>): Argv<T & TrainFlags> {
   const d = DEFAULT_TRAIN;
-  return y
+  return withReportFlag(withProgressFlags(y), 'RUN/report.html')
     .option('out', { type: 'string', demandOption: true, describe: 'run folder: clusters.csv, log.jsonl, model/, checkpoint/, metrics.json' })
     .option('k', { type: 'number', default: d.k, describe: 'clusters per head' })
     .option('heads', { type: 'number', default: d.heads, describe: 'heads trained at once (the answer is the head that agrees most with the others)' })

@@ -21,7 +21,8 @@ import { OFFICIAL_FRAME_SHAPE, OFFICIAL_SPEC_SHAPE } from '../media/official-cli
 import { walkVideos } from '../media/walk-videos.js';
 import { OfficialSelaviModel } from '../models/official/official-model.js';
 import { readReleasedCheckpoint, type ReleasedCheckpoint, type ReleasedInfo } from '../models/official/released-checkpoint.js';
-import { createProgress } from '../report/progress.js';
+import { createProgress, type ProgressMode } from '../report/progress.js';
+import { reportAfterRun, type RunReportHook } from '../report/write-report.js';
 import { combineLogProbs } from '../sinkhorn/combine.js';
 import { chooseHead } from '../train/choose-head.js';
 import { truthForItems } from '../train/reference-labels.js';
@@ -31,7 +32,7 @@ import { csvField } from '../util/csv-field.js';
 import { writeExport } from '../data/export-arrays.js';
 import { officialPass, type OfficialPassResult } from './official-pass.js';
 
-export interface ReleasedAssignJob {
+export interface ReleasedAssignJob extends Pick<RunReportHook, 'progress' | 'report'> {
   videos: string;
   weights: string;
   /** clusters CSV; metrics.json and skipped.csv are written beside it. */
@@ -64,14 +65,14 @@ export interface ReleasedAssignSummary {
 export async function releasedPass(
   videos: string,
   released: ReleasedCheckpoint,
-  opts: { zNormalize?: boolean; batchSize?: number; say: (line: string) => void },
+  opts: { zNormalize?: boolean; batchSize?: number; say: (line: string) => void; progress?: ProgressMode },
 ): Promise<{ pass: OfficialPassResult; skipped: { path: string; reason: string }[] }> {
   const walk = await walkVideos(videos);
   const { info } = released;
   opts.say(`model: ${info.architecture.video} + ${info.architecture.audio}, ${info.heads} heads of K=${[...new Set(info.k)].join('/')} (${info.file})`);
   const model = new OfficialSelaviModel(released.weights);
   const skipped = [...walk.problems];
-  const progress = createProgress({ total: walk.files.length, label: 'clips' });
+  const progress = createProgress({ total: walk.files.length, label: 'clips', mode: opts.progress });
   try {
     const pass = await officialPass(model, walk.files, {
       decode: (file) => decodeOfficialClip(file, { zNormalize: opts.zNormalize ?? true }),
@@ -150,6 +151,7 @@ export async function runReleasedAssign(job: ReleasedAssignJob): Promise<Release
     summary.metrics = metrics;
   }
   summary.seconds = Number(((performance.now() - t0) / 1000).toFixed(1));
+  await reportAfterRun(job.out, job);
   return summary;
 }
 

@@ -16,12 +16,14 @@ import { argmaxRows } from '../util/argmax-rows.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { csvField } from '../util/csv-field.js';
 import { createRng } from '../util/rng.js';
+import { passProgress } from '../report/progress.js';
+import { reportAfterRun, type RunReportHook } from '../report/write-report.js';
 import { readModel } from '../train/checkpoint.js';
 import { scorePass } from '../train/selavi.js';
 import { clipCacheTrainSet } from '../train/train-set.js';
 import { runClipOptions } from './run-cache.js';
 
-export interface AssignJob {
+export interface AssignJob extends Pick<RunReportHook, 'progress' | 'report'> {
   run: string;
   videos: string;
   out: string;
@@ -41,19 +43,20 @@ export async function runAssign(job: AssignJob): Promise<{ out: string; clips: n
   const head = Number(json.head ?? 0);
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'selavi-assign-'));
   try {
-    const summary = await buildCache({ ...decodeOptions, videos: job.videos, out: tmp });
+    const summary = await buildCache({ ...decodeOptions, videos: job.videos, out: tmp, progress: job.progress });
     for (const s of summary.skipped) say(`skipped ${s.path}: ${s.reason}`);
     const cache = await openCache(tmp);
     try {
       if (cache.size === 0) throw new InputError(job.videos, 'no usable clip to assign');
       const set = clipCacheTrainSet(cache, model.config.modalities);
-      const { perMod, present, ks } = await scorePass(model, set, 32, createRng(0));
+      const { perMod, present, ks } = await scorePass(model, set, 32, createRng(0), false, passProgress('assign', job.progress));
       const k = ks[head];
       const fused = combineLogProbs(present.map((m) => perMod[m]![head]), set.n, k);
       const conf = combineLogProbs([fused], set.n, k); // log p(cluster | all modalities)
       const clusters = argmaxRows(fused, set.n, k);
       const lines = set.names.map((name, i) => `${csvField(name)},${clusters[i]},${Math.exp(conf[i * k + clusters[i]]).toFixed(4)}`);
       writeFileAtomic(job.out, `path,cluster,confidence\n${lines.join('\n')}\n`);
+      await reportAfterRun(job.out, { ...job, items: { kind: 'videos', path: job.videos } });
       return { out: job.out, clips: set.n, skipped: summary.skipped.length, head };
     } finally {
       cache.close();

@@ -32,6 +32,7 @@ import { readModel } from '../train/checkpoint.js';
 import { scorePass } from '../train/selavi.js';
 import { releasedPass, sumOf } from './assign-released.js';
 import { writeExport } from '../data/export-arrays.js';
+import { reportAfterRun, type RunReportHook } from '../report/write-report.js';
 
 /** Hidden width of the official MLP heads (Linear 512 → 512, BN, ReLU, Linear 512 → K). */
 const OFFICIAL_HEAD_HIDDEN = 512;
@@ -78,7 +79,7 @@ export async function runClusterReleased(job: ClusterReleasedJob): Promise<RunSu
     if (existsSync(skippedCsv)) skipped = (parse(readFileSync(skippedCsv, 'utf8'), { columns: true }) as unknown[]).length;
     say(`features of ${features.names.length} clips read from ${featuresDir} (delete it to extract again)`);
   } else {
-    const r = await releasedPass(job.videos, released, { zNormalize: job.zNormalize, batchSize: job.batchSize, say });
+    const r = await releasedPass(job.videos, released, { zNormalize: job.zNormalize, batchSize: job.batchSize, say, progress: job.progress });
     mkdirSync(featuresDir, { recursive: true });
     await writeSkippedCsv(path.join(job.out, 'skipped.csv'), r.skipped);
     skipped = r.skipped.length;
@@ -124,12 +125,14 @@ export function isReleasedRun(run: string): boolean {
  * encoders named in RUN/released.json, then through the run's trained heads; the chosen head's
  * fused argmax is each clip's cluster.
  */
-export async function runAssignReleasedRun(job: { run: string; videos: string; out: string; backend?: string; say?: (line: string) => void }): Promise<{ out: string; clips: number; skipped: number; head: number }> {
+export async function runAssignReleasedRun(
+  job: { run: string; videos: string; out: string; backend?: string; say?: (line: string) => void } & Pick<RunReportHook, 'progress' | 'report'>,
+): Promise<{ out: string; clips: number; skipped: number; head: number }> {
   const say = job.say ?? ((line: string) => process.stderr.write(`${line}\n`));
   const meta = JSON.parse(readFileSync(path.join(job.run, 'released.json'), 'utf8')) as { weights: string };
   const { json, data } = readModel(job.run);
   await initBackend({ backend: job.backend });
-  const { pass, skipped } = await releasedPass(job.videos, await readReleasedCheckpoint(meta.weights), { say });
+  const { pass, skipped } = await releasedPass(job.videos, await readReleasedCheckpoint(meta.weights), { say, progress: job.progress });
   for (const s of skipped) say(`skipped ${s.path}: ${s.reason}`);
   if (pass.names.length === 0) throw new InputError(job.videos, 'no usable clip to assign');
   const model = new SelaviModel(json.model as ModelConfig, createRng(0));
@@ -147,6 +150,7 @@ export async function runAssignReleasedRun(job: { run: string; videos: string; o
     const clusters = argmaxRows(fused, set.n, k);
     const lines = set.names.map((name, i) => `${csvField(name)},${clusters[i]},${Math.exp(fused[i * k + clusters[i]]).toFixed(4)}`);
     writeFileAtomic(job.out, `path,cluster,confidence\n${lines.join('\n')}\n`);
+    await reportAfterRun(job.out, { ...job, say });
     return { out: job.out, clips: set.n, skipped: skipped.length, head };
   } finally {
     model.dispose();

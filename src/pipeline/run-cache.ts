@@ -18,6 +18,7 @@ import { clipSettingsMismatch } from '../data/clip-settings.js';
 import { writeSkippedCsv } from '../data/skipped.js';
 import type { SkippedItem } from '../data/types.js';
 import { resolveDecodeOptions, type DecodeOptions } from '../media/decode-options.js';
+import type { ProgressMode } from '../report/progress.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 
 /** Where a run's clips come from. */
@@ -30,6 +31,8 @@ export interface RunCacheSource {
   out: string;
   /** The run's clip settings (defaults: DEFAULT_DECODE). */
   decode: Partial<DecodeOptions>;
+  /** How decode progress is shown (default auto). */
+  progress?: ProgressMode;
 }
 
 /** An open cache and what was not used. */
@@ -91,7 +94,7 @@ export async function openRunCache(src: RunCacheSource, say: (line: string) => v
     // ===== decode into the cache (resumable: complete shards are kept) =====
     if (src.videos === undefined) throw new ConfigError(`--cache ${dir}: holds no decoded clips; give the folder of videos to decode into it`);
     if (!existsSync(src.videos)) throw new InputError(src.videos, 'no such file or folder');
-    const summary = await buildCache({ ...src.decode, videos: src.videos, out: dir });
+    const summary = await buildCache({ ...src.decode, videos: src.videos, out: dir, progress: src.progress });
     for (const s of summary.skipped) say(`skipped ${s.path}: ${s.reason}`);
     cache = await openCache(dir);
     skipped = summary.skipped;

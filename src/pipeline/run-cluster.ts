@@ -9,7 +9,8 @@ import path from 'node:path';
 import { ConfigError, InputError } from '../errors.js';
 import type { DecodeOptions } from '../media/decode-options.js';
 import type { ImageSet } from '../data/types.js';
-import { createProgress } from '../report/progress.js';
+import { createProgress, passProgress } from '../report/progress.js';
+import { reportAfterRun, type RunReportHook } from '../report/write-report.js';
 import { initBackend } from '../engine/backend.js';
 import { evaluate } from '../eval/evaluate.js';
 import { scoreLabels } from '../eval/score-labels.js';
@@ -20,7 +21,8 @@ import { train, type TrainConfig, type TrainDeps, type TrainResult } from '../tr
 import { clipAugment, clipCacheTrainSet, imageTrainSet, type TrainSet } from '../train/train-set.js';
 import { openRunCache } from './run-cache.js';
 
-export interface RunOptions {
+/** RunReportHook: truth, nuisance, items, progress mode, say, and `report` (false: no RUN/report.html). */
+export interface RunOptions extends RunReportHook {
   out: string;
   train: TrainConfig;
   truth?: string;
@@ -94,7 +96,7 @@ export async function runOn(data: TrainSet, opts: RunOptions, skipped: number, t
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   const batch = Math.min(opts.train.batchSize, data.n);
-  const progress = createProgress({ total: opts.train.epochs * Math.max(1, Math.floor(data.n / batch)), label: 'train' });
+  const progress = createProgress({ total: opts.train.epochs * Math.max(1, Math.floor(data.n / batch)), label: 'train', mode: opts.progress });
   let result: TrainResult;
   try {
     result = await train(opts.train, data, {
@@ -103,6 +105,7 @@ export async function runOn(data: TrainSet, opts: RunOptions, skipped: number, t
       logJson: (obj) => appendFileSync(logFile, `${JSON.stringify(obj)}\n`),
       say,
       onStep: () => progress.tick(),
+      onScore: passProgress('labels', opts.progress),
       stopRequested: () => stop,
       stopAfterStep: opts.stopAfterStep,
       initParams: opts.initParams,
@@ -135,6 +138,7 @@ export async function runOn(data: TrainSet, opts: RunOptions, skipped: number, t
     writeFileAtomic(path.join(opts.out, 'metrics.json'), JSON.stringify({ ...report, head: result.choice.head, head_rule: result.choice.rule }, null, 1));
     summary.metrics = { ...report };
   }
+  await reportAfterRun(clustersFile, opts);
   return summary;
 }
 

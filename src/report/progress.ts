@@ -2,8 +2,8 @@
  * Progress for long work (decode, training, label updates, assign, report media), in one of
  * three modes:
  * - `auto` (default): on a TTY, a bar redrawn in place, `train [######------] 120/400  31.2/s  ETA 9s`;
- *   on a pipe or a log file, a plain line every 10 s and one at the end; under CI (env `CI` set),
- *   nothing, so CI logs stay free of progress noise.
+ *   on a pipe or a log file, a plain line every 10 s and one at the end (none for work done in
+ *   under 2 s); under CI (env `CI` set), nothing, so CI logs stay free of progress noise.
  * - `quiet`: nothing.
  * - `json`: one JSON object a line, at most once a second and once at the end, for machines:
  *   `{"event":"progress","label":"train","count":120,"total":400,"rate":31.2,"eta_s":9,"elapsed_s":3.8,"done":false}`.
@@ -35,6 +35,8 @@ export interface ProgressOptions {
   intervalMs?: number;
   /** Minimum ms between plain lines on a pipe (default 10,000). */
   plainIntervalMs?: number;
+  /** On a pipe, work done in less than this many ms writes no line at all (default 2,000). */
+  plainMinMs?: number;
 }
 
 /** A running progress meter. */
@@ -118,6 +120,7 @@ export function createProgress(opts: ProgressOptions): Progress {
     done() {
       if (finished) return;
       finished = true;
+      if (style === 'plain' && performance.now() - t0 < (opts.plainMinMs ?? 2000)) return;
       if (style !== 'none') write(true);
     },
     get count() {

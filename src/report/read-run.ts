@@ -2,9 +2,10 @@
  * Everything a report shows about a run, read from what the run left on disk: the clusters CSV
  * (`path,cluster,confidence,…`), and beside a run's `clusters.csv` its `config.json`,
  * `metrics.json`, `log.jsonl`, `model/model.json` (the chosen head), `released.json` (a
- * `cluster --init` run) and `cache/` (each clip's span, duration and audio).
+ * `cluster --init` run) and its clip cache (`clips.json` names it, else `cache/`: each clip's
+ * span, duration and audio).
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../errors.js';
 import { headerIndex, parseCsvRecords } from '../eval/csv-records.js';
@@ -60,6 +61,8 @@ export interface RunFiles {
   released?: Record<string, unknown>;
   /** Per absolute video path, from the run's cache. */
   clips: Map<string, ClipFacts>;
+  /** The file an item name stands for (absolute). */
+  resolve: (name: string) => string;
 }
 
 /** `RUN` (a folder holding clusters.csv) or a clusters CSV itself -> the CSV. */
@@ -109,37 +112,53 @@ function readLog(file: string): LogEntry[] {
   return out;
 }
 
-/** Clip spans from `cache/index.json`, durations and audio from `cache/manifest.jsonl`. */
-function readCacheFacts(cacheDir: string, cwd: string): Map<string, ClipFacts> {
-  const facts = new Map<string, ClipFacts>();
-  const get = (p: string) => {
-    const key = path.resolve(cwd, p);
-    let f = facts.get(key);
-    if (!f) facts.set(key, (f = {}));
-    return f;
+/**
+ * Resolves item names to files: relative to the run's cwd, or, for a cache decoded elsewhere
+ * (`cluster --cache DIR` from another folder), the manifest's absolute path that ends with the name.
+ */
+function nameResolver(cwd: string, known: readonly string[]): (name: string) => string {
+  const byBase = new Map<string, string[]>();
+  for (const file of known) {
+    const list = byBase.get(path.basename(file)) ?? [];
+    list.push(file);
+    byBase.set(path.basename(file), list);
+  }
+  const knownSet = new Set(known);
+  return (name) => {
+    const direct = path.resolve(cwd, name);
+    if (knownSet.has(direct) || existsSync(direct)) return direct;
+    const tail = path.sep + path.normalize(name).replace(/^(\.\.?[\\/])+/, '');
+    return byBase.get(path.basename(name))?.find((f) => f.endsWith(tail)) ?? direct;
   };
+}
+
+/** Clip spans from the cache's index (or shard indexes), durations and audio from its manifest. */
+function readCacheFacts(cacheDir: string, cwd: string): { clips: Map<string, ClipFacts>; resolve: (name: string) => string } {
+  const facts = new Map<string, ClipFacts>();
   const manifest = path.join(cacheDir, 'manifest.jsonl');
   if (existsSync(manifest)) {
     for (const line of readFileSync(manifest, 'utf8').split('\n')) {
       try {
         const row = JSON.parse(line) as { path: string; info?: { duration?: number; audio?: unknown } };
-        const f = get(row.path);
-        if (Number.isFinite(row.info?.duration)) f.duration = row.info!.duration;
-        f.hasAudio = row.info?.audio !== undefined;
+        facts.set(row.path, { ...(Number.isFinite(row.info?.duration) && { duration: row.info!.duration }), hasAudio: row.info?.audio !== undefined });
       } catch {
         // blank or cut line
       }
     }
   }
-  const index = readJson(path.join(cacheDir, 'index.json')) as { options?: { clipSeconds?: number }; clips?: { path: string; start: number; hasAudio?: boolean }[] } | undefined;
-  for (const clip of index?.clips ?? []) {
-    const f = get(clip.path);
-    if (f.start !== undefined) continue; // several clips per video: the first stands for it
-    f.start = clip.start;
-    f.seconds = index?.options?.clipSeconds;
-    if (clip.hasAudio !== undefined) f.hasAudio = clip.hasAudio;
+  const resolve = nameResolver(cwd, [...facts.keys()]);
+  type Index = { options?: { clipSeconds?: number }; clips?: { path: string; start: number; hasAudio?: boolean }[] };
+  const merged = readJson(path.join(cacheDir, 'index.json')) as Index | undefined;
+  const shards = merged ? [merged] : existsSync(cacheDir) ? readdirSync(cacheDir).filter((n) => /^shard-\d+-of-\d+\.json$/.test(n)).map((n) => readJson(path.join(cacheDir, n)) as Index) : [];
+  for (const index of shards) {
+    for (const clip of index?.clips ?? []) {
+      const key = resolve(clip.path);
+      const f = facts.get(key) ?? {};
+      if (f.start !== undefined) continue; // several clips per video: the first stands for it
+      facts.set(key, { ...f, start: clip.start, seconds: index.options?.clipSeconds, ...(clip.hasAudio !== undefined && { hasAudio: clip.hasAudio }) });
+    }
   }
-  return facts;
+  return { clips: facts, resolve };
 }
 
 /** Reads `run` (a run folder or a clusters CSV) and what lies beside it. */
@@ -151,7 +170,7 @@ export function readRun(run: string): RunFiles {
   const cwd = sources?.cwd ?? process.cwd();
   // The other files belong to the CSV only when it is a run's (or `assign --weights`') clusters.csv.
   const dir = path.basename(csv) === 'clusters.csv' ? path.dirname(csv) : undefined;
-  const files: RunFiles = { csv, rows, sources, log: [], clips: new Map() };
+  const files: RunFiles = { csv, rows, sources, log: [], clips: new Map(), resolve: (name) => path.resolve(cwd, name) };
   if (!dir) return files;
   files.dir = dir;
   files.config = readJson(path.join(dir, 'config.json'));
@@ -163,6 +182,10 @@ export function readRun(run: string): RunFiles {
   if (typeof head === 'number') files.head = head;
   const rule = files.metrics?.head_rule;
   files.headRule = typeof rule === 'string' ? rule : model ? 'max-mean-nmi-to-other-heads' : undefined;
-  files.clips = readCacheFacts(path.join(dir, 'cache'), cwd);
+  // The cache the run trained on: RUN/clips.json names it (`--cache DIR`), else RUN/cache.
+  const cacheDir = readJson(path.join(dir, 'clips.json'))?.cache;
+  const cache = readCacheFacts(typeof cacheDir === 'string' ? cacheDir : path.join(dir, 'cache'), cwd);
+  files.clips = cache.clips;
+  files.resolve = cache.resolve;
   return files;
 }

@@ -101,7 +101,6 @@ interface ItemFile {
 
 /** Makes the thumbnails and audio of the members on `cards`; returns per row index what was made. */
 async function memberMedia(files: RunFiles, cards: readonly ClusterCard[], items: ItemSource, mediaDir: string, opts: ReportOptions, notes: string[]): Promise<Map<number, ItemFile>> {
-  const cwd = files.sources?.cwd ?? process.cwd();
   const shown = cards.flatMap((c) => c.members);
   const out = new Map<number, ItemFile>();
   if (items.kind === 'images') {
@@ -118,11 +117,18 @@ async function memberMedia(files: RunFiles, cards: readonly ClusterCard[], items
     }
     return out;
   }
-  // Videos: the span the run used (its cache), else the middle of the video (probed).
+  // Videos: the span the run used (its cache), else the middle of the video (probed). One
+  // request per file, however many rows name it.
   const requests: ClipMediaRequest[] = [];
-  const rowsOf: number[] = [];
+  const requestOf = new Map<string, number>();
+  const rowsOf: number[][] = [];
   for (const i of shown) {
-    const file = path.resolve(cwd, files.rows[i].name);
+    const file = files.resolve(files.rows[i].name);
+    const seen = requestOf.get(file);
+    if (seen !== undefined) {
+      if (seen >= 0) rowsOf[seen].push(i);
+      continue;
+    }
     const facts = { ...files.clips.get(file) };
     if (facts.start === undefined || facts.hasAudio === undefined) {
       try {
@@ -130,19 +136,21 @@ async function memberMedia(files: RunFiles, cards: readonly ClusterCard[], items
         facts.duration ??= info.duration;
         facts.hasAudio ??= info.audio !== undefined;
       } catch (err) {
-        notes.push(`${file}: ${(err as Error).message}`);
+        notes.push((err as Error).message);
+        requestOf.set(file, -1);
         continue;
       }
     }
     const seconds = facts.seconds ?? Math.min(2, Number.isFinite(facts.duration) ? facts.duration! : 2);
     const start = facts.start ?? Math.max(0, ((facts.duration ?? seconds) - seconds) / 2);
+    requestOf.set(file, requests.length);
     requests.push({ file, start, seconds, audio: facts.hasAudio ?? false });
-    rowsOf.push(i);
+    rowsOf.push([i]);
   }
   const made = await makeClipMedia(requests, mediaDir, { concurrency: opts.concurrency, progress: opts.progress });
   made.forEach((m, j) => {
     if (m.error) notes.push(`${requests[j].file}: ${m.error}`);
-    if (m.strip) out.set(rowsOf[j], { file: requests[j].file, thumb: m.strip, ...(m.audio && { audio: m.audio }) });
+    if (m.strip) for (const i of rowsOf[j]) out.set(i, { file: requests[j].file, thumb: m.strip, ...(m.audio && { audio: m.audio }) });
   });
   return out;
 }
@@ -209,7 +217,7 @@ export async function writeReport(opts: ReportOptions): Promise<ReportSummary> {
     for (const i of card.members) {
       const f = made.get(i);
       if (!f) missing++;
-      const [dir, base] = relativeUrl(htmlDir, f?.file ?? path.resolve(sources?.cwd ?? process.cwd(), files.rows[i].name));
+      const [dir, base] = relativeUrl(htmlDir, f?.file ?? files.resolve(files.rows[i].name));
       if (!dirIndex.has(dir)) (dirIndex.set(dir, dirs.length), dirs.push(dir));
       const conf = files.rows[i].confidence;
       m.push([dirIndex.get(dir)!, base, f?.thumb ?? '', f?.audio ? 1 : 0, Number.isFinite(conf) ? round(conf, 3) : null, truth?.[i] != null ? labelIndex.get(truth[i]!)! : -1]);

@@ -141,6 +141,8 @@ export interface TrainDeps {
   say: (line: string) => void;
   /** Called after each training step (progress display). */
   onStep?: (step: number, total: number) => void;
+  /** Called after each batch of a label update's scoring pass: items scored so far of all (progress display). */
+  onScore?: (done: number, total: number) => void;
   /** Set to stop after the current step with a checkpoint (SIGINT/SIGTERM). */
   stopRequested?: () => boolean;
   /** Test hook: stop (with checkpoint) once this many steps have run. */
@@ -156,13 +158,14 @@ export interface TrainDeps {
  * `collect`, also each modality's pooled features [N, D] and, per head, the sum over modalities of
  * the raw logits [N, K_h] (what `--export` writes).
  */
-export async function scorePass(model: SelaviModel, data: TrainSet, batchSize: number, rng: Rng, collect = false) {
+export async function scorePass(model: SelaviModel, data: TrainSet, batchSize: number, rng: Rng, collect = false, onBatch?: (done: number, total: number) => void) {
   const { heads: ks, modalities } = model.config;
   const perMod: Partial<Record<Modality, Float32Array[]>> = {};
   const present = modalities.filter((m) => data.shapes[m]);
   for (const m of present) perMod[m] = ks.map((k) => new Float32Array(data.n * k));
   const features: Partial<Record<Modality, Float32Array>> = {};
   const logitSum = collect ? ks.map((k) => new Float32Array(data.n * k)) : [];
+  onBatch?.(0, data.n);
   for (let start = 0; start < data.n; start += batchSize) {
     const idx = Int32Array.from({ length: Math.min(batchSize, data.n - start) }, (_, i) => start + i);
     const batch = data.batch(idx, false, rng);
@@ -191,6 +194,7 @@ export async function scorePass(model: SelaviModel, data: TrainSet, batchSize: n
       logitSum[h].set(await t.data<'float32'>(), start * ks[h]);
       t.dispose();
     }
+    onBatch?.(start + idx.length, data.n);
   }
   return { perMod, present, ks, features, logitSum };
 }
@@ -205,8 +209,8 @@ const SINKHORN_MAX_ITERS = 2000;
  * Solves new labels for every head from the current network. Returns labels, the confidence
  * of each label (combined softmax prob) and the diagnostics for the log.
  */
-async function relabel(model: SelaviModel, data: TrainSet, cfg: TrainConfig, rng: Rng, collect = false) {
-  const { perMod, present, ks, features, logitSum } = await scorePass(model, data, cfg.batchSize, rng, collect);
+async function relabel(model: SelaviModel, data: TrainSet, cfg: TrainConfig, rng: Rng, collect = false, onScore?: TrainDeps['onScore']) {
+  const { perMod, present, ks, features, logitSum } = await scorePass(model, data, cfg.batchSize, rng, collect, onScore);
   const n = data.n;
   const labels: Int32Array[] = [];
   const confidence: Float32Array[] = [];
@@ -373,7 +377,7 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
     // ----- relabel when due -----
     if (updatesDone < updateAt.length && step >= updateAt[updatesDone]) {
       const t = performance.now();
-      const r = await relabel(model, data, cfg, rng);
+      const r = await relabel(model, data, cfg, rng, false, deps.onScore);
       logUpdate('labels', r, labels, t);
       labels = r.labels;
       lossSum = 0;
@@ -464,7 +468,7 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
   } else {
     // ===== final labels from the trained network =====
     const t = performance.now();
-    const r = await relabel(model, data, cfg, rng, deps.exportDir !== undefined);
+    const r = await relabel(model, data, cfg, rng, deps.exportDir !== undefined, deps.onScore);
     logUpdate('final', r, labels, t);
     if (deps.exportDir) writeExport(deps.exportDir, data.names, r.features, r.logitSum, ks);
     const choice = chooseHead(r.labels.slice(0, cfg.heads)); // the answer has --k clusters

@@ -47,15 +47,20 @@ describe('progress', () => {
     expect(tty.text()).toMatch(/\rdecode {2}\[#{6}-{14}\] {2}1\/3 .*\rdecode {2}\[#{20}\] {2}3\/3 .*in \d+s\x1b\[K\n$/s);
   });
 
-  it('writes plain lines on a pipe: one at the end of quick work', () => {
+  it('writes plain lines on a pipe: one at the end, none for work done in under plainMinMs', () => {
+    const none = sink(false);
+    const quick = createProgress({ total: 3, label: 'x', stream: none.stream });
+    quick.tick();
+    quick.done();
+    expect(none.text()).toBe('');
     const pipe = sink(false);
-    const q = createProgress({ total: 3, label: 'x', stream: pipe.stream });
+    const q = createProgress({ total: 3, label: 'x', stream: pipe.stream, plainMinMs: 0 });
     q.tick();
     q.tick();
     q.done();
     expect(pipe.text()).toMatch(/^x {2}2\/3 {2}[\d.]+\/s {2}ETA \S+\n$/);
     const every = sink(false);
-    const r = createProgress({ total: 2, label: 'y', stream: every.stream, plainIntervalMs: 0 });
+    const r = createProgress({ total: 2, label: 'y', stream: every.stream, plainIntervalMs: 0, plainMinMs: 0 });
     r.tick();
     r.tick();
     r.done();

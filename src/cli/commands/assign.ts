@@ -4,9 +4,10 @@
  */
 import type { Argv, CommandModule } from 'yargs';
 import { ConfigError } from '../../errors.js';
-import { backendOption, truthFormatOption } from '../shared-flags.js';
+import { backendOption, runOutputOf, truthFormatOption, withProgressFlags, withReportFlag, type ProgressFlags } from '../shared-flags.js';
 
-interface AssignArgs {
+interface AssignArgs extends ProgressFlags {
+  report: boolean;
   videos: string;
   run?: string;
   weights?: string;
@@ -32,7 +33,7 @@ export const assignCommand: CommandModule<object, AssignArgs> = {
   command: 'assign <videos>',
   describe: 'Label videos without training: with a trained run (--run) or a released SeLaVi model (--weights)',
   builder: (y: Argv) =>
-    y
+    withReportFlag(withProgressFlags(y), 'a report beside the CSV (report.html for clusters.csv, else NAME.report.html)')
       .positional('videos', { type: 'string', demandOption: true, describe: 'folder of videos or one file' })
       .option('run', { type: 'string', describe: 'a finished `selavi cluster` run folder' })
       .option('weights', { type: 'string', describe: 'a released SeLaVi checkpoint (selavi_vgg_sound.pth, ...; legacy or zip, optionally .gz): clips decoded as the official code does' })
@@ -67,16 +68,17 @@ export const assignCommand: CommandModule<object, AssignArgs> = {
         exportDir: a.export,
         batchSize: a['batch-size'],
         backend: a.backend,
+        ...runOutputOf(a),
       });
       process.stdout.write(`${JSON.stringify(summary)}\n`);
       return;
     }
     const { isReleasedRun, runAssignReleasedRun } = await import('../../pipeline/cluster-released.js');
     if (isReleasedRun(a.run!)) {
-      process.stdout.write(`${JSON.stringify(await runAssignReleasedRun({ run: a.run!, videos: a.videos, out: a.out, backend: a.backend }))}\n`);
+      process.stdout.write(`${JSON.stringify(await runAssignReleasedRun({ run: a.run!, videos: a.videos, out: a.out, backend: a.backend, ...runOutputOf(a) }))}\n`);
       return;
     }
     const { runAssign } = await import('../../pipeline/assign.js');
-    process.stdout.write(`${JSON.stringify(await runAssign({ run: a.run!, videos: a.videos, out: a.out, backend: a.backend }))}\n`);
+    process.stdout.write(`${JSON.stringify(await runAssign({ run: a.run!, videos: a.videos, out: a.out, backend: a.backend, ...runOutputOf(a) }))}\n`);
   },
 };

@@ -3,6 +3,7 @@
  * The handler loads the decoding modules lazily so `selavi --help` stays fast.
  */
 import type { Argv, CommandModule } from 'yargs';
+import { progressModeOf } from '../../report/progress.js';
 import { DEFAULT_DECODE } from '../../media/decode-options.js';
 import { clipOptionsFrom, withClipFlags, type ClipFlags } from '../clip-flags.js';
 
@@ -20,6 +21,7 @@ export interface DecodeArgs extends ClipFlags {
   timeout: number;
   'probe-timeout': number;
   json: boolean;
+  quiet: boolean;
 }
 
 /** The `decode` command. */
@@ -41,7 +43,10 @@ export const decodeCommand: CommandModule<object, DecodeArgs> = {
       .option('concurrency', { type: 'number', describe: 'Parallel ffmpeg processes (default: cores)' })
       .option('timeout', { type: 'number', default: 60, describe: 'Seconds before one clip decode is killed' })
       .option('probe-timeout', { type: 'number', default: 20, describe: 'Seconds before one ffprobe is killed' })
-      .option('json', { type: 'boolean', default: false, describe: 'Print the summary as one JSON line' }) as unknown as Argv<DecodeArgs>,
+      .option('json', { type: 'boolean', default: false, describe: 'Print the summary as one JSON line, and progress as JSON lines on stderr' })
+      .option('quiet', { type: 'boolean', default: false, describe: 'No progress on stderr' })
+      .example('$0 decode ~/videos --out /data/cache', 'then: selavi cluster --cache /data/cache --out runs/mine')
+      .example('$0 decode ~/videos --out /data/cache --shard 0/4', 'the first of 4 shards (run 0/4 .. 3/4 in parallel, on any machines)') as unknown as Argv<DecodeArgs>,
   handler: async (argv) => {
     const { buildCache, parseShard } = await import('../../data/cache.js');
     const summary = await buildCache({
@@ -57,6 +62,7 @@ export const decodeCommand: CommandModule<object, DecodeArgs> = {
       concurrency: argv.concurrency,
       timeoutMs: argv.timeout * 1000,
       probeTimeoutMs: argv['probe-timeout'] * 1000,
+      progress: progressModeOf(argv),
     });
     if (argv.json) {
       process.stdout.write(JSON.stringify(summary) + '\n');

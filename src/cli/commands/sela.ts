@@ -1,5 +1,6 @@
 /** `selavi sela IMAGES --out RUN`: self-label an image collection (SeLa, image-only). */
 import type { Argv, CommandModule } from 'yargs';
+import { runOutputOf } from '../shared-flags.js';
 import { trainConfigFrom, withTrainFlags, type TrainFlags } from '../train-flags.js';
 
 interface SelaArgs extends TrainFlags {
@@ -33,6 +34,8 @@ export const selaCommand: CommandModule<object, SelaArgs> = {
       resume: a.resume,
       exportDir: a.export,
       backend: a.backend,
+      ...runOutputOf(a),
+      items: { kind: /idx\d-ubyte(\.gz)?$/.test(a.images) ? 'idx' : 'images', path: a.images, ...(truthInData && { labels: a.truth }) },
     });
     process.stdout.write(`${JSON.stringify(summary)}\n`);
     if (summary.interrupted) process.exitCode = 130;
