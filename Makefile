@@ -65,6 +65,7 @@ demo: build
 	rm -rf runs/demo && mkdir -p runs
 	node dist/cli/bin.js cluster $(DEMO)/clips --out runs/demo --truth $(DEMO)/labels.csv --nuisance $(DEMO)/meta.jsonl --epochs 10 --label-updates 10 > runs/demo.json
 	@node -e 'const s=require("./runs/demo.json"); const m=s.metrics; console.log(`demo: $${s.items} clips in $${s.seconds} s: NMI $${m.nmi.toFixed(3)}, ARI $${m.ari.toFixed(3)}, accuracy $${m.accuracy.toFixed(3)}`); console.log(`clusters: $${s.clusters}; log: runs/demo/log.jsonl; metrics: runs/demo/metrics.json`)'
+	@if [ -f runs/demo/report.html ]; then echo "report: runs/demo/report.html (open it in a browser: file://$(CURDIR)/runs/demo/report.html)"; else echo "report: not written (see the run's messages above)"; fi
 
 # The batch recipe for a big collection (README, "Batch processing"): decode once, in shards;
 # train on the cache (nothing is decoded again); score; make the report.
