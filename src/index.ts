@@ -2,10 +2,10 @@
  * The public API of `selavi-ts`: `import { clusterVideos, sinkhorn, nmi, evaluate } from 'selavi-ts'`.
  * Everything else under src/ is internal.
  *
- * The maths (Sinkhorn-Knopp, the metrics, the truth and clusters readers) is imported directly and
- * loads no TensorFlow. The jobs (cluster, assign, decode, the released models) are thin async
- * wrappers that import their module on first call, as the CLI does, so `import { sinkhorn }` stays
- * light.
+ * The maths (Sinkhorn-Knopp, the metrics, the truth and clusters readers) is pure TypeScript over
+ * arrays. The jobs (cluster, assign, decode, the released models) are thin async wrappers that
+ * import their module (decoding, training, the released networks) on first call, as the CLI does.
+ * (DEFAULT_TRAIN lives beside the training loop, so importing the package loads TensorFlow.js.)
  *
  * @example
  * import { clusterVideos, DEFAULT_TRAIN, evaluate, readClusters, readTruth } from 'selavi-ts';
@@ -21,7 +21,7 @@ import type { ClipCache } from './data/cache-reader.js';
 import type { ImageSet } from './data/types.js';
 import type { TorchCheckpoint } from './models/torch/read-checkpoint.js';
 
-// ===== the maths: pure functions over arrays (no TensorFlow) =====
+// ===== the maths: pure functions over arrays =====
 export { sinkhorn, type SinkhornOptions, type SinkhornResult } from './sinkhorn/sinkhorn.js';
 export { normalizedMutualInfo, normalizedMutualInfo as nmi } from './eval/nmi.js';
 export { adjustedMutualInfo } from './eval/ami.js';
