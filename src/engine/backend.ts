@@ -14,6 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import { BACKEND_CHOICES, type BackendChoice } from './backend-choices.js';
 import { ConfigError } from '../errors.js';
 import { registerWasmKernels } from './wasm-kernels.js';
+import { watchWasmFailures } from './wasm-failures.js';
 import { installThreadedWasmShims, preflightThreadedWasm, unrefThreadWorkers } from './wasm-threads.js';
 
 /** One backend (or native package) that was attempted, with why it was not used. */
@@ -274,5 +275,6 @@ async function tryWasm(
   }
   if (!active) return { error: 'initialisation failed (see the warning above)', threads: 0 };
   registerWasmKernels();
+  watchWasmFailures();
   return { threads: wasm.getThreadsCount(), ...(note !== undefined && { note }) };
 }

@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { OfficialSelaviModel } from '../models/official/official-model.js';
 import { InputError, UserError } from '../errors.js';
+import { throwIfWasmFailed } from '../engine/wasm-failures.js';
 
 /** One clip as the official preprocessing gives it: frames [T, H, W, 3], spectrogram [F, M]. */
 export interface OfficialClipTensors {
@@ -115,6 +116,7 @@ export async function officialPass(model: OfficialSelaviModel, files: readonly s
       logits[i].audio.push(await la.data<'float32'>());
     }
     tf.dispose([out.fv, out.fa, ...out.heads.flat()]);
+    throwIfWasmFailed(`the released model on ${batch.names[0]}`);
     names.push(...batch.names);
   }
   return {

@@ -26,6 +26,7 @@ import { withWeightDecay } from './weight-decay.js';
 import { labelUpdateSteps, learningRate } from './schedule.js';
 import type { TrainSet } from './train-set.js';
 import { writeExport } from '../data/export-arrays.js';
+import { throwIfWasmFailed } from '../engine/wasm-failures.js';
 
 /** Everything that shapes a run (saved in checkpoints and the model; a resume must match). */
 export interface TrainConfig {
@@ -438,6 +439,7 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
     });
     applyBnUpdates(ctx);
     lossSum += (await loss.data())[0];
+    throwIfWasmFailed(`training step ${step + 1}`);
     if (alignTerm) {
       alignSum += (await alignTerm.data())[0];
       alignTerm.dispose();
