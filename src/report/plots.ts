@@ -61,7 +61,9 @@ export function lineChart(series: readonly Series[], opts: ChartOptions): string
       d += `${pen ? 'L' : 'M'}${x(i).toFixed(1)},${y(v).toFixed(1)}`;
       pen = true;
     });
-    const dots = n <= 1 ? s.values.map((v, i) => (v === null ? '' : `<circle cx="${x(i).toFixed(1)}" cy="${y(v).toFixed(1)}" r="2.5" fill="${s.color}"/>`)).join('') : '';
+    // A value with no neighbour to draw a line to is a dot.
+    const known = (i: number) => i >= 0 && i < s.values.length && s.values[i] !== null && Number.isFinite(s.values[i]);
+    const dots = s.values.map((v, i) => (known(i) && !known(i - 1) && !known(i + 1) ? `<circle cx="${x(i).toFixed(1)}" cy="${y(v!).toFixed(1)}" r="2.5" fill="${s.color}"/>` : '')).join('');
     return `<path d="${d}" fill="none" stroke="${s.color}" stroke-width="${s.bold ? 2.2 : 1.2}"${s.bold ? '' : ' stroke-opacity="0.8"'}><title>${esc(s.name)}</title></path>${dots}`;
   });
   const xl = opts.xLabels ?? Array.from({ length: n }, (_, i) => String(i));

@@ -265,7 +265,7 @@ export async function writeReport(opts: ReportOptions): Promise<ReportSummary> {
     subtitle: [
       `${files.rows.length.toLocaleString('en')} ${items.kind === 'videos' ? 'clips' : 'images'} in ${cards.length} clusters from ${shortPath(files.csv)}${files.log.length ? `, ${files.log.length} label updates` : ''}`,
       ...headLine,
-      `made ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC; a click on a member opens its file, ▶ plays its first seconds of audio`,
+      `made ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC; a click on a member opens its file${items.kind === 'videos' ? ', ▶ plays its first seconds of audio' : ''}`,
     ],
     kind: items.kind,
     figures,

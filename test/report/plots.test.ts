@@ -21,6 +21,12 @@ describe('lineChart', () => {
     expect(second).not.toContain('L');
   });
 
+  it('draws a lone value as a dot', () => {
+    const svg = lineChart([{ name: 'loss', values: [null, 2, null], color: '#333' }], { title: 'loss' });
+    expect(svg.match(/<circle /g)).toHaveLength(1);
+    expect(lineChart([{ name: 'x', values: [1, 2], color: '#333' }], { title: 't' })).not.toContain('<circle');
+  });
+
   it('escapes its text and returns nothing without data', () => {
     expect(lineChart([{ name: '<x>', values: [1, 2], color: 'red' }], { title: 'a & b' })).toContain('a &amp; b');
     expect(lineChart([{ name: 'x', values: [null, null], color: 'red' }], { title: 't' })).toBe('');
