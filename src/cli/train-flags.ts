@@ -3,7 +3,7 @@ import type { Argv } from 'yargs';
 import { ConfigError } from '../errors.js';
 import type { Modality } from '../models/selavi-model.js';
 import { DEFAULT_TRAIN, type TrainConfig } from '../train/selavi.js';
-import { backendOption, truthFormatOption, withProgressFlags, withReportFlag, type ProgressFlags } from './shared-flags.js';
+import { backendOption, runOutputOf, truthFormatOption, withProgressFlags, withReportFlag, type ProgressFlags } from './shared-flags.js';
 
 export interface TrainFlags extends ProgressFlags {
   out: string;
@@ -119,6 +119,24 @@ export function trainConfigFrom(a: TrainFlags, modalities: Modality[]): TrainCon
     seed: a.seed,
   };
   return Object.freeze(cfg);
+}
+
+/**
+ * What every training command passes to its run from the shared flags: the run folder, the
+ * config, the reference labels (reporting only), resume, export, backend and output mode.
+ */
+export function runOptionsFrom(a: TrainFlags & Parameters<typeof runOutputOf>[0], modalities: Modality[]) {
+  return {
+    out: a.out,
+    train: trainConfigFrom(a, modalities),
+    truth: a.truth,
+    truthFormat: a['truth-format'],
+    nuisance: a.nuisance,
+    resume: a.resume,
+    exportDir: a.export,
+    backend: a.backend,
+    ...runOutputOf(a),
+  };
 }
 
 /** Parses `--modalities video,audio`. */

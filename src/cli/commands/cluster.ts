@@ -2,8 +2,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { ConfigError } from '../../errors.js';
 import { clipOptionsFrom, withClipFlags, type ClipFlags } from '../clip-flags.js';
-import { runOutputOf } from '../shared-flags.js';
-import { parseModalities, trainConfigFrom, withTrainFlags, type TrainFlags } from '../train-flags.js';
+import { parseModalities, runOptionsFrom, withTrainFlags, type TrainFlags } from '../train-flags.js';
 
 interface ClusterArgs extends TrainFlags, ClipFlags {
   videos?: string;
@@ -37,38 +36,13 @@ export const clusterCommand: CommandModule<object, ClusterArgs> = {
   handler: async (a) => {
     if (a.init) {
       const { runClusterReleased } = await import('../../pipeline/cluster-released.js');
-      const summary = await runClusterReleased({
-        videos: a.videos!,
-        init: a.init,
-        out: a.out,
-        train: trainConfigFrom(a, parseModalities(a.modalities)),
-        truth: a.truth,
-        truthFormat: a['truth-format'],
-        nuisance: a.nuisance,
-        resume: a.resume,
-        exportDir: a.export,
-        backend: a.backend,
-        ...runOutputOf(a),
-      });
+      const summary = await runClusterReleased({ videos: a.videos!, init: a.init, ...runOptionsFrom(a, parseModalities(a.modalities)) });
       process.stdout.write(`${JSON.stringify(summary)}\n`);
       if (summary.interrupted) process.exitCode = 130;
       return;
     }
     const { runCluster } = await import('../../pipeline/run-cluster.js');
-    const summary = await runCluster({
-      videos: a.videos,
-      cache: a.cache,
-      out: a.out,
-      train: trainConfigFrom(a, parseModalities(a.modalities)),
-      decode: clipOptionsFrom(a),
-      truth: a.truth,
-      truthFormat: a['truth-format'],
-      nuisance: a.nuisance,
-      resume: a.resume,
-      exportDir: a.export,
-      backend: a.backend,
-      ...runOutputOf(a),
-    });
+    const summary = await runCluster({ videos: a.videos, cache: a.cache, decode: clipOptionsFrom(a), ...runOptionsFrom(a, parseModalities(a.modalities)) });
     process.stdout.write(`${JSON.stringify(summary)}\n`);
     if (summary.interrupted) process.exitCode = 130;
   },

@@ -1,7 +1,6 @@
 /** `selavi sela IMAGES --out RUN`: self-label an image collection (SeLa, image-only). */
 import type { Argv, CommandModule } from 'yargs';
-import { runOutputOf } from '../shared-flags.js';
-import { trainConfigFrom, withTrainFlags, type TrainFlags } from '../train-flags.js';
+import { runOptionsFrom, withTrainFlags, type TrainFlags } from '../train-flags.js';
 
 interface SelaArgs extends TrainFlags {
   images: string;
@@ -26,15 +25,8 @@ export const selaCommand: CommandModule<object, SelaArgs> = {
     const { runSela } = await import('../../pipeline/run-cluster.js');
     const { images, truthInData } = await loadImages(a.images, { truth: a.truth, size: a.size, limit: a.limit });
     const summary = await runSela(images, {
-      out: a.out,
-      train: trainConfigFrom(a, ['image']),
+      ...runOptionsFrom(a, ['image']),
       truth: truthInData ? undefined : a.truth,
-      truthFormat: a['truth-format'],
-      nuisance: a.nuisance,
-      resume: a.resume,
-      exportDir: a.export,
-      backend: a.backend,
-      ...runOutputOf(a),
       items: { kind: /idx\d-ubyte(\.gz)?$/.test(a.images) ? 'idx' : 'images', path: a.images, ...(truthInData && { labels: a.truth }) },
     });
     process.stdout.write(`${JSON.stringify(summary)}\n`);
