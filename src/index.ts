@@ -3,9 +3,9 @@
  * Everything else under src/ is internal.
  *
  * The maths (Sinkhorn-Knopp, the metrics, the truth and clusters readers) is pure TypeScript over
- * arrays. The jobs (cluster, assign, decode, the released models) are thin async wrappers that
- * import their module (decoding, training, the released networks) on first call, as the CLI does.
- * (DEFAULT_TRAIN lives beside the training loop, so importing the package loads TensorFlow.js.)
+ * arrays and loads no TensorFlow. The jobs (cluster, assign, decode, the released models) are thin
+ * async wrappers that import their module (decoding, training, the released networks, and with
+ * them TensorFlow.js) on first call, as the CLI does.
  *
  * @example
  * import { clusterVideos, DEFAULT_TRAIN, evaluate, readClusters, readTruth } from 'selavi-ts';
@@ -42,7 +42,7 @@ export { readImageFolder, type ImageFolderOptions, type ImageFolderSet } from '.
 export { readIdxImages, type ReadIdxImagesOptions } from './data/idx.js';
 export { readNpyArray, writeNpy, type NpyArray } from './data/npy.js';
 export { DEFAULT_DECODE, resolveDecodeOptions, type DecodeOptions } from './media/decode-options.js';
-export { DEFAULT_TRAIN, type TrainConfig } from './train/selavi.js';
+export { DEFAULT_TRAIN, type TrainConfig } from './train/train-config.js';
 export { UserError, InputError, ConfigError, MediaDecodeError, CheckpointError } from './errors.js';
 export type { ImageSet, SkippedItem } from './data/types.js';
 export type { AssignJob, ClusterJob, ClusterReleasedJob, ReleasedAssignJob, ReleasedAssignSummary, RunOptions, RunSummary, BuildCacheOptions, CacheSummary, ClipCache, TorchCheckpoint };

@@ -1,0 +1,66 @@
+/**
+ * The training config of a run and its defaults (nanoGPT-style: one commented value per field).
+ * Plain data with no TensorFlow import, so the public API (src/index.ts) can export it cheaply.
+ */
+import type { Modality } from '../models/selavi-model.js';
+import type { PriorKind } from '../sinkhorn/prior.js';
+
+/** Everything that shapes a run (saved in checkpoints and the model; a resume must match). */
+export interface TrainConfig {
+  // ----- model -----
+  modalities: Modality[]; // encoders to train: ['video', 'audio'], one of them, or ['image']
+  width: number; // base channel width of the encoders
+  projection: number; // width of the layer under the heads
+  headHidden: number; // > 0: each head is its own MLP of this hidden width (the official heads) instead of a shared projection
+  // ----- self-labelling -----
+  k: number; // clusters per head
+  heads: number; // number of heads (same K, different random init); the answer is one of these
+  overcluster: number; // K of one more head beside each of those (over-clustering, SeLa); 0: none
+  labelUpdates: number; // Sinkhorn re-solves over the run, dense early ((i/U)^1.5)
+  lambda: number; // λ of P^λ
+  prior: PriorKind; // cluster-size prior: uniform or gauss
+  priorSd: number; // relative sd of the Gaussian prior
+  // ----- pairs: a clip's audio and video, or two augmented views with one modality -----
+  align: number; // weight of the audio-visual InfoNCE term (0: pure SeLaVi)
+  alignTemperature: number; // τ of that InfoNCE
+  agree: number; // weight of the cluster agreement (IIC mutual information) between the same pairs (0: off)
+  // ----- optimisation -----
+  epochs: number;
+  batchSize: number;
+  optimizer: 'sgd' | 'adam';
+  lr: number; // peak learning rate
+  momentum: number; // SGD momentum
+  weightDecay: number; // L2 weight decay on conv/dense kernels
+  warmupEpochs: number;
+  augment: boolean; // augment training batches (never the relabel pass)
+  flip: boolean; // mirror items left-right among the augmentations (off for text, digits: handed content)
+  seed: number;
+}
+
+/** Defaults, CPU-sized. */
+export const DEFAULT_TRAIN: Readonly<TrainConfig> = Object.freeze({
+  modalities: ['video', 'audio'] as Modality[],
+  width: 16,
+  projection: 128,
+  headHidden: 0,
+  k: 10,
+  heads: 3,
+  overcluster: 0,
+  labelUpdates: 20,
+  lambda: 20,
+  prior: 'uniform' as PriorKind,
+  priorSd: 0.1,
+  align: 0,
+  alignTemperature: 0.1,
+  agree: 0,
+  epochs: 20,
+  batchSize: 32,
+  optimizer: 'sgd' as const,
+  lr: 0.05,
+  momentum: 0.9,
+  weightDecay: 0,
+  warmupEpochs: 1,
+  augment: true,
+  flip: true,
+  seed: 0,
+});
