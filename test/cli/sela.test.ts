@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readNpyArray } from '../../src/data/npy.js';
+import { normalizedMutualInfo } from '../../src/eval/nmi.js';
 import { runCli } from '../helpers/run-cli.js';
 import { solidPng } from '../helpers/solid-png.js';
 
@@ -27,10 +28,14 @@ describe('selavi sela --nuisance', () => {
     expect(r.code).toBe(0);
     const log = readFileSync(path.join(out, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     for (const entry of log) {
-      expect(entry.nmi_nuisance).toBeDefined();
       expect(entry.nmi_nuisance.shade).toBeGreaterThanOrEqual(0);
       expect(entry.nmi_nuisance.shade).toBeLessThanOrEqual(1);
     }
+    // The final entry's figure is the NMI of head 0's final labels (clusters.csv) against the shade.
+    const rows = readFileSync(path.join(out, 'clusters.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+    const shade = rows.map(([p]) => Number(/img(\d)\.png$/.exec(p)![1]) % 2);
+    const head0 = rows.map((cells) => Number(cells[3]));
+    expect(log.at(-1).nmi_nuisance.shade).toBeCloseTo(normalizedMutualInfo(shade, head0), 4);
   });
 });
 
