@@ -27,6 +27,7 @@ export interface TrainFlags extends ProgressFlags {
   agree: number;
   width: number;
   augment: boolean;
+  'augment-strength': 'full' | 'light';
   flip: boolean;
   seed: number;
   truth?: string;
@@ -60,6 +61,7 @@ export function withTrainFlags<T>(y: Argv<T>): Argv<T & TrainFlags> {
     .option('agree', { type: 'number', default: d.agree, describe: 'weight of a cluster-agreement term (IIC: mutual information of the same pairs\' cluster posteriors, every head); 0: off' })
     .option('width', { type: 'number', default: d.width, describe: 'encoder base width (channels); larger is slower and stronger' })
     .option('augment', { type: 'boolean', default: d.augment, describe: 'augment training batches (--no-augment to turn off)' })
+    .option('augment-strength', { choices: ['full', 'light'] as const, default: d.augmentStrength, describe: 'clips: full (crops from 60%, colour, polarity, noise, cutout, masks) or light (crops of 85-100% of the side, audio gain and time shift only; for clean content)' })
     .option('flip', { type: 'boolean', default: d.flip, describe: 'mirror items left-right among the augmentations (--no-flip for text, digits and other content a mirror changes)' })
     .option('seed', { type: 'number', default: d.seed, describe: 'seed of every random draw' })
     .option('truth', { type: 'string', describe: 'ground-truth labels, for the log and metrics.json only (never for training)' })
@@ -115,6 +117,7 @@ export function trainConfigFrom(a: TrainFlags, modalities: Modality[]): TrainCon
     weightDecay: nonNegative('weight-decay', a['weight-decay']),
     warmupEpochs: a['warmup-epochs'],
     augment: a.augment,
+    augmentStrength: a['augment-strength'],
     flip: a.flip,
     seed: a.seed,
   };

@@ -33,6 +33,7 @@ export interface TrainConfig {
   weightDecay: number; // L2 weight decay on conv/dense kernels
   warmupEpochs: number;
   augment: boolean; // augment training batches (never the relabel pass)
+  augmentStrength: 'full' | 'light'; // clips: every augmentation, or small crops and audio gain/time shift only
   flip: boolean; // mirror items left-right among the augmentations (off for text, digits: handed content)
   seed: number;
 }
@@ -61,6 +62,7 @@ export const DEFAULT_TRAIN: Readonly<TrainConfig> = Object.freeze({
   weightDecay: 0,
   warmupEpochs: 1,
   augment: true,
+  augmentStrength: 'full' as const,
   flip: true,
   seed: 0,
 });

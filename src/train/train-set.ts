@@ -46,9 +46,21 @@ const TRAIN_AUGMENT: AugmentOptions = { crop: { scale: [0.6, 1] } };
  * The training augmentation of clips; `flip: false` leaves out the left-right mirror, which
  * changes what text, digits and other handed content mean (a mirrored 2 is no digit).
  */
-export function clipAugment(opts: { flip: boolean }): AugmentOptions {
-  return opts.flip ? TRAIN_AUGMENT : { ...TRAIN_AUGMENT, flip: false };
+export function clipAugment(opts: { flip: boolean; augmentStrength?: 'full' | 'light' }): ClipAugment {
+  const base = opts.augmentStrength === 'light' ? LIGHT_AUGMENT : TRAIN_AUGMENT;
+  return { ...(opts.flip ? base : { ...base, flip: false }), nuisance: opts.augmentStrength !== 'light' };
 }
+
+/**
+ * `--augment-strength light`, for clean content that the full set would hide or change (the
+ * compact SeLaVi that reached NMI 0.86 on easy AV digits used only small shifts and gain/time
+ * shifts): a square crop of 85-100% of the side at a random place (a shift of up to 7.5% plus a
+ * small zoom), audio gain and time shift; no colour jitter, added noise, polarity, cutout or masks.
+ */
+const LIGHT_AUGMENT: AugmentOptions = { crop: { scale: [0.72, 1], ratio: [1, 1] }, color: false, noise: false };
+
+/** Augmentations of a clip: {@link augmentClip}'s, and whether the nuisance ones follow. */
+export type ClipAugment = AugmentOptions & { nuisance?: boolean };
 const TRAIN_NUISANCE: NuisanceOptions = { pixelNoise: 0.05, cutout: 0.25 };
 
 /**
@@ -57,7 +69,8 @@ const TRAIN_NUISANCE: NuisanceOptions = { pixelNoise: 0.05, cutout: 0.25 };
  * jitter, pixel noise and cutout for frames; gain, noise, time shift, added background noise of
  * random colour and level, and time/frequency masks for the spectrogram.
  */
-export function clipCacheTrainSet(cache: ClipCache, modalities: readonly Modality[], augment: AugmentOptions = TRAIN_AUGMENT): TrainSet {
+export function clipCacheTrainSet(cache: ClipCache, modalities: readonly Modality[], augment: ClipAugment = TRAIN_AUGMENT): TrainSet {
+  const withNuisance = augment.nuisance !== false;
   const [t, h, w] = cache.frameShape;
   const [f, m] = cache.specShape;
   const shapes: Partial<Record<Modality, number[]>> = {};
@@ -75,7 +88,8 @@ export function clipCacheTrainSet(cache: ClipCache, modalities: readonly Modalit
       const next = () => rng.next();
       for (let i = 0; i < b; i++) {
         let clip = cache.get(indices[i]);
-        if (aug) clip = nuisanceAugment(augmentClip(clip, next, augment), next, TRAIN_NUISANCE);
+        if (aug) clip = augmentClip(clip, next, augment);
+        if (aug && withNuisance) clip = nuisanceAugment(clip, next, TRAIN_NUISANCE);
         if (out.video) out.video.data.set(clip.frames, i * clip.frames.length);
         if (out.audio) out.audio.data.set(clip.spec, i * clip.spec.length);
       }
