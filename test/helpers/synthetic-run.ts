@@ -1,7 +1,9 @@
 /**
  * A run folder made without training, for report tests and benches: `clusters.csv` over real
  * clips of the built-in demo (repeated when more rows than clips are asked for), the demo's
- * truth and nuisance files as its recorded sources, a config.json and a log.jsonl.
+ * truth and nuisance files as its recorded sources, a config.json, a log.jsonl, and (unless
+ * `cache: false`) what a run's clip cache tells the report: `cache/index.json` (each clip's span)
+ * and `cache/manifest.jsonl` (duration, audio), as `selavi cluster` leaves them.
  */
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -23,7 +25,7 @@ export interface SyntheticRun {
  * Writes a run of `rows` items in `dir`: item i is demo clip i mod `clips` (sorted), in cluster
  * `clusterOf(i)`, with confidence falling with i inside each cluster.
  */
-export function syntheticRun(dir: string, opts: { rows: number; clips: number; clusterOf: (i: number) => number; logEntries?: number }): SyntheticRun {
+export function syntheticRun(dir: string, opts: { rows: number; clips: number; clusterOf: (i: number) => number; logEntries?: number; cache?: boolean }): SyntheticRun {
   mkdirSync(dir, { recursive: true });
   const files = readdirSync(path.join(DEMO, 'clips')).filter((f) => f.endsWith('.mp4')).sort().slice(0, opts.clips);
   const names = Array.from({ length: opts.rows }, (_, i) => path.relative(ROOT, path.join(DEMO, 'clips', files[i % files.length])));
@@ -41,6 +43,13 @@ export function syntheticRun(dir: string, opts: { rows: number; clips: number; c
     nmi_nuisance: { degradation: 0.3 + 0.05 * u, voice: 0.1 },
   }));
   writeFileSync(path.join(dir, 'log.jsonl'), `${log.map((e) => JSON.stringify(e)).join('\n')}\n`);
+  if (opts.cache !== false) {
+    // The demo's clips are 2 s long with audio: the run's clip is all of each.
+    mkdirSync(path.join(dir, 'cache'), { recursive: true });
+    const clips = files.map((f) => path.relative(ROOT, path.join(DEMO, 'clips', f)));
+    writeFileSync(path.join(dir, 'cache', 'index.json'), JSON.stringify({ options: { clipSeconds: 2 }, clips: clips.map((p) => ({ path: p, start: 0, hasAudio: true })) }));
+    writeFileSync(path.join(dir, 'cache', 'manifest.jsonl'), clips.map((p) => JSON.stringify({ path: path.join(ROOT, p), info: { duration: 2, audio: { codec: 'aac' } } })).join('\n'));
+  }
   writeRunSources(path.join(dir, 'clusters.csv'), { cwd: ROOT, truth: path.join(DEMO, 'labels.csv'), nuisance: path.join(DEMO, 'meta.jsonl') });
   return { dir, clusters, names };
 }

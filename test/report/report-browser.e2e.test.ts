@@ -56,7 +56,7 @@ describe.skipIf(!executablePath)('report page in chromium', () => {
 
   beforeAll(async () => {
     tmp = mkdtempSync(path.join(os.tmpdir(), 'selavi-report-'));
-    run = syntheticRun(path.join(tmp, 'run'), { rows: 60, clips: 60, clusterOf });
+    run = syntheticRun(path.join(tmp, 'run'), { rows: 60, clips: 60, clusterOf, cache: false }); // no cache: each clip is probed
     report = await writeReport({ run: run.dir, perCard: 12, cap: 10, progress: 'quiet', say: () => undefined });
     browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
   }, 180_000);
