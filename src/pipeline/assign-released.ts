@@ -103,7 +103,7 @@ export async function runReleasedAssign(job: ReleasedAssignJob): Promise<Release
   const say = job.say ?? ((line: string) => process.stderr.write(`${line}\n`));
   if (job.head !== 'auto' && (!Number.isInteger(job.head) || job.head < 0)) throw new ConfigError(`--head must be auto or a head index >= 0, got ${job.head}`);
   if (!existsSync(job.videos)) throw new InputError(job.videos, 'no such file or folder');
-  await initBackend({ backend: job.backend });
+  await initBackend({ backend: job.backend, log: job.say });
   const released = await readReleasedCheckpoint(job.weights);
   const { info } = released;
   if (job.head !== 'auto' && job.head >= info.heads) throw new ConfigError(`--head ${job.head}: ${job.weights} has heads 0..${info.heads - 1}`);

@@ -35,7 +35,7 @@ export async function runAssign(job: AssignJob): Promise<{ out: string; clips: n
   const say = job.say ?? ((line: string) => process.stderr.write(`${line}\n`));
   const { json, data } = readModel(job.run);
   const decodeOptions = await runClipOptions(job.run);
-  await initBackend({ backend: job.backend });
+  await initBackend({ backend: job.backend, log: job.say });
   const model = new SelaviModel(json.model as ModelConfig, createRng(0));
   const shapes = json.shapes as Partial<Record<Modality, number[]>>;
   model.build(shapes);

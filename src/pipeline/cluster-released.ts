@@ -68,7 +68,7 @@ export async function runClusterReleased(job: ClusterReleasedJob): Promise<RunSu
   if (!existsSync(job.videos)) throw new InputError(job.videos, 'no such file or folder');
   if (job.train.modalities.length !== 2) throw new ConfigError('--init trains heads on both modalities: leave --modalities at video,audio');
   prepareRunDir(job.out, job.resume);
-  await initBackend({ backend: job.backend });
+  await initBackend({ backend: job.backend, log: job.say });
   const featuresDir = path.join(job.out, 'features');
   let features = readFeatures(featuresDir);
   let skipped = 0;
@@ -131,7 +131,7 @@ export async function runAssignReleasedRun(
   const say = job.say ?? ((line: string) => process.stderr.write(`${line}\n`));
   const meta = JSON.parse(readFileSync(path.join(job.run, 'released.json'), 'utf8')) as { weights: string };
   const { json, data } = readModel(job.run);
-  await initBackend({ backend: job.backend });
+  await initBackend({ backend: job.backend, log: job.say });
   const { pass, skipped } = await releasedPass(job.videos, await readReleasedCheckpoint(meta.weights), { say, progress: job.progress });
   for (const s of skipped) say(`skipped ${s.path}: ${s.reason}`);
   if (pass.names.length === 0) throw new InputError(job.videos, 'no usable clip to assign');

@@ -156,7 +156,7 @@ export async function runCluster(job: ClusterJob): Promise<RunSummary> {
   if (job.videos !== undefined && !existsSync(job.videos)) throw new InputError(job.videos, 'no such file or folder');
   if (job.videos === undefined && job.cache === undefined) throw new ConfigError('give a folder of videos, or --cache DIR (a cache built by selavi decode)');
   prepareRunDir(job.out, job.resume);
-  await initBackend({ backend: job.backend });
+  await initBackend({ backend: job.backend, log: job.say });
   const say = job.say ?? ((line: string) => process.stderr.write(`${line}\n`));
   const { cache, dir, skipped } = await openRunCache(job, say);
   try {
@@ -171,6 +171,6 @@ export async function runCluster(job: ClusterJob): Promise<RunSummary> {
 export async function runSela(images: ImageSet, opts: RunOptions): Promise<RunSummary> {
   const t0 = performance.now();
   prepareRunDir(opts.out, opts.resume);
-  await initBackend({ backend: opts.backend });
+  await initBackend({ backend: opts.backend, log: opts.say });
   return runOn(imageTrainSet(images, opts.train), opts, 0, t0);
 }
