@@ -90,6 +90,23 @@ function hsv(h: number, s: number, v: number): Rgb {
 
 const luma = (c: Rgb): number => 0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2];
 
+/** The leading fields of a clip's meta: what it is, what it shows and says, who says it (in meta.jsonl's key order). */
+function clipIdentity(id: string, label: number, spoken: number, mismatch: boolean, classCell: number, voice: Voice) {
+  return {
+    id,
+    path: `clips/${id}.mp4`,
+    label,
+    spoken,
+    mismatch,
+    cell: cellIndex(label, classCell),
+    classCell,
+    voice: voice.id,
+    voiceKind: voice.kind,
+    speaker: voice.speaker,
+    language: voice.language,
+  };
+}
+
 /**
  * Draws the plan of clip `id` showing `label`. `speechLength(voice, digit, tempo)` gives an
  * utterance's length in samples, so that the onset keeps the whole word inside the clip.
@@ -153,17 +170,7 @@ export function planClip(
   const gainDb = rng.uniform(-16, 0);
 
   return {
-    id,
-    path: `clips/${id}.mp4`,
-    label,
-    spoken,
-    mismatch,
-    cell: cellIndex(label, classCell),
-    classCell,
-    voice: voice.id,
-    voiceKind: voice.kind,
-    speaker: voice.speaker,
-    language: voice.language,
+    ...clipIdentity(id, label, spoken, mismatch, classCell, voice),
     weak,
     degradation,
     polarity,
@@ -228,17 +235,7 @@ export function planLevelClip(
   const snrDb = easy ? rng.uniform(25, 35) : weak === 'audio' ? rng.uniform(-6, 0) : rng.uniform(5, 20);
   const voice = voices[voiceIndex];
   return {
-    id,
-    path: `clips/${id}.mp4`,
-    label,
-    spoken: label,
-    mismatch: false,
-    cell: cellIndex(label, classCell),
-    classCell,
-    voice: voice.id,
-    voiceKind: voice.kind,
-    speaker: voice.speaker,
-    language: voice.language,
+    ...clipIdentity(id, label, label, false, classCell, voice),
     weak,
     degradation,
     polarity: 'light-on-dark',
