@@ -66,6 +66,7 @@ export interface LabelUpdateLog {
   sinkhorn: { iters: number; err: number; converged: boolean }[];
   nmi_truth?: number[]; // per head, when truth is known (reporting only)
   nmi_modality_truth?: Record<string, number>; // per modality argmax of head 0 vs truth
+  modality_agreement?: number[]; // per head: NMI between its video and its audio argmax (two modalities only; no truth)
   nmi_nuisance?: Record<string, number>; // head 0 vs each known nuisance attribute
   seconds: number;
 }
@@ -174,7 +175,11 @@ async function relabel(model: SelaviModel, data: TrainSet, cfg: TrainConfig, rng
   }
   const modalityArgmax: Partial<Record<Modality, Int32Array>> = {};
   for (const m of present) modalityArgmax[m] = argmaxRows(perMod[m]![0], n, ks[0]);
-  return { labels, confidence, stats, modalityArgmax, features, logitSum };
+  // Per head: how much its two modalities' own answers agree (NMI of the argmaxes). What both
+  // modalities of a clip predict alike is the content they share; no truth involved.
+  const modalityAgreement =
+    present.length === 2 ? ks.map((k, h) => normalizedMutualInfo(argmaxRows(perMod[present[0]]![h], n, k), argmaxRows(perMod[present[1]]![h], n, k))) : undefined;
+  return { labels, confidence, stats, modalityArgmax, modalityAgreement, features, logitSum };
 }
 
 function sizes(labels: Int32Array, k: number): number[] {
@@ -291,6 +296,7 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
       changed: r.labels.map((l, h) => (previous[h] ? round(l.reduce((s, x, i) => s + (x !== previous[h][i] ? 1 : 0), 0) / data.n) : 1)),
       sizes: r.labels.map((l, h) => sizes(l, ks[h])),
       sinkhorn: r.stats,
+      ...(r.modalityAgreement && { modality_agreement: r.modalityAgreement.map((x) => round(x)) }),
       seconds: round((performance.now() - t) / 1000, 2),
     };
     if (aligned && lossCount) entry.align_loss = round(alignSum / lossCount);

@@ -97,6 +97,11 @@ describe('selavi cluster (end to end, tiny)', () => {
     expect(log.at(-1).event).toBe('final');
     expect(log[0]).toHaveProperty('nmi_truth');
     expect(log[0].sizes[0].reduce((a: number, b: number) => a + b, 0)).toBe(24);
+    // Each head's agreement between its video and audio answers (a diagnostic; no truth involved).
+    for (const entry of log) {
+      expect(entry.modality_agreement).toHaveLength(2);
+      for (const x of entry.modality_agreement) expect(x >= 0 && x <= 1).toBe(true);
+    }
     // Every solve says whether it reached the tolerance: converged ones did, the others hit the cap.
     for (const entry of log) for (const st of entry.sinkhorn) expect(st.converged ? st.err <= 1e-3 : st.iters === 2000).toBe(true);
     expect(JSON.parse(readFileSync(path.join(out, 'metrics.json'), 'utf8')).head_rule).toBe('max-mean-nmi-to-other-heads');
