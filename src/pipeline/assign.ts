@@ -20,7 +20,7 @@ import { passProgress } from '../report/progress.js';
 import { reportAfterRun, type RunReportHook } from '../report/write-report.js';
 import { readModel } from '../train/checkpoint.js';
 import { scorePass } from '../train/selavi.js';
-import { clipCacheTrainSet } from '../train/train-set.js';
+import { clipCacheTrainSet, type TrainSet } from '../train/train-set.js';
 import { runClipOptions } from './run-cache.js';
 
 export interface AssignJob extends Pick<RunReportHook, 'progress' | 'report'> {
@@ -31,16 +31,36 @@ export interface AssignJob extends Pick<RunReportHook, 'progress' | 'report'> {
   say?: (line: string) => void;
 }
 
+/** A trained run's model (read with readModel), built and loaded, and the head that answers. Caller disposes. */
+export function buildRunModel(run: string, saved: ReturnType<typeof readModel>): { model: SelaviModel; head: number } {
+  const { json, data } = saved;
+  const model = new SelaviModel(json.model as ModelConfig, createRng(0));
+  model.build(json.shapes as Partial<Record<Modality, number[]>>);
+  model.params.load(json.params, data, path.join(run, 'model'));
+  return { model, head: Number(json.head ?? 0) };
+}
+
+/**
+ * Labels `set` with a trained model: each item goes to the argmax of head `head`'s log-probabilities
+ * summed over modalities, with the renormalised probability of that cluster as its confidence;
+ * written to `out` as `path,cluster,confidence`.
+ */
+export async function writeRunAssignment(model: SelaviModel, set: TrainSet, head: number, out: string, onBatch?: (done: number, total: number) => void): Promise<void> {
+  const { perMod, present, ks } = await scorePass(model, set, 32, createRng(0), false, onBatch);
+  const k = ks[head];
+  const fused = combineLogProbs(present.map((m) => perMod[m]![head]), set.n, k);
+  const conf = combineLogProbs([fused], set.n, k); // log p(cluster | all modalities)
+  const clusters = argmaxRows(fused, set.n, k);
+  const lines = set.names.map((name, i) => `${csvField(name)},${clusters[i]},${Math.exp(conf[i * k + clusters[i]]).toFixed(4)}`);
+  writeFileAtomic(out, `path,cluster,confidence\n${lines.join('\n')}\n`);
+}
+
 export async function runAssign(job: AssignJob): Promise<{ out: string; clips: number; skipped: number; head: number }> {
   const say = job.say ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const { json, data } = readModel(job.run);
+  const saved = readModel(job.run);
   const decodeOptions = await runClipOptions(job.run);
   await initBackend({ backend: job.backend, log: job.say });
-  const model = new SelaviModel(json.model as ModelConfig, createRng(0));
-  const shapes = json.shapes as Partial<Record<Modality, number[]>>;
-  model.build(shapes);
-  model.params.load(json.params, data, path.join(job.run, 'model'));
-  const head = Number(json.head ?? 0);
+  const { model, head } = buildRunModel(job.run, saved);
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'selavi-assign-'));
   try {
     const summary = await buildCache({ ...decodeOptions, videos: job.videos, out: tmp, progress: job.progress });
@@ -49,13 +69,7 @@ export async function runAssign(job: AssignJob): Promise<{ out: string; clips: n
     try {
       if (cache.size === 0) throw new InputError(job.videos, 'no usable clip to assign');
       const set = clipCacheTrainSet(cache, model.config.modalities);
-      const { perMod, present, ks } = await scorePass(model, set, 32, createRng(0), false, passProgress('assign', job.progress));
-      const k = ks[head];
-      const fused = combineLogProbs(present.map((m) => perMod[m]![head]), set.n, k);
-      const conf = combineLogProbs([fused], set.n, k); // log p(cluster | all modalities)
-      const clusters = argmaxRows(fused, set.n, k);
-      const lines = set.names.map((name, i) => `${csvField(name)},${clusters[i]},${Math.exp(conf[i * k + clusters[i]]).toFixed(4)}`);
-      writeFileAtomic(job.out, `path,cluster,confidence\n${lines.join('\n')}\n`);
+      await writeRunAssignment(model, set, head, job.out, passProgress('assign', job.progress));
       await reportAfterRun(job.out, { ...job, items: { kind: 'videos', path: job.videos } });
       return { out: job.out, clips: set.n, skipped: summary.skipped.length, head };
     } finally {

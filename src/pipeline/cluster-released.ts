@@ -23,14 +23,9 @@ import { initBackend } from '../engine/backend.js';
 import { prepareRunDir, runOn, type RunOptions, type RunSummary } from './run-cluster.js';
 import { featureTrainSet } from '../train/train-set.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
-import { argmaxRows } from '../util/argmax-rows.js';
-import { csvField } from '../util/csv-field.js';
-import { createRng } from '../util/rng.js';
-import { SelaviModel, type ModelConfig, type Modality } from '../models/selavi-model.js';
-import { combineLogProbs } from '../sinkhorn/combine.js';
 import { readModel } from '../train/checkpoint.js';
-import { scorePass } from '../train/selavi.js';
 import { releasedPass, sumOf } from './assign-released.js';
+import { buildRunModel, writeRunAssignment } from './assign.js';
 import { writeExport } from '../data/export-arrays.js';
 import { reportAfterRun, type RunReportHook } from '../report/write-report.js';
 
@@ -130,26 +125,18 @@ export async function runAssignReleasedRun(
 ): Promise<{ out: string; clips: number; skipped: number; head: number }> {
   const say = job.say ?? ((line: string) => process.stderr.write(`${line}\n`));
   const meta = JSON.parse(readFileSync(path.join(job.run, 'released.json'), 'utf8')) as { weights: string };
-  const { json, data } = readModel(job.run);
+  const saved = readModel(job.run);
   await initBackend({ backend: job.backend, log: job.say });
   const { pass, skipped } = await releasedPass(job.videos, await readReleasedCheckpoint(meta.weights), { say, progress: job.progress });
   for (const s of skipped) say(`skipped ${s.path}: ${s.reason}`);
   if (pass.names.length === 0) throw new InputError(job.videos, 'no usable clip to assign');
-  const model = new SelaviModel(json.model as ModelConfig, createRng(0));
+  const { model, head } = buildRunModel(job.run, saved);
   try {
-    model.build(json.shapes as Partial<Record<Modality, number[]>>);
-    model.params.load(json.params, data, path.join(job.run, 'model'));
     const set = featureTrainSet(pass.names, {
       video: { data: pass.features.video, dim: pass.features.video.length / pass.names.length },
       audio: { data: pass.features.audio, dim: pass.features.audio.length / pass.names.length },
     });
-    const head = Number(json.head ?? 0);
-    const { perMod, ks } = await scorePass(model, set, 64, createRng(0));
-    const k = ks[head];
-    const fused = combineLogProbs([combineLogProbs([perMod.video![head], perMod.audio![head]], set.n, k, 'sum')], set.n, k);
-    const clusters = argmaxRows(fused, set.n, k);
-    const lines = set.names.map((name, i) => `${csvField(name)},${clusters[i]},${Math.exp(fused[i * k + clusters[i]]).toFixed(4)}`);
-    writeFileAtomic(job.out, `path,cluster,confidence\n${lines.join('\n')}\n`);
+    await writeRunAssignment(model, set, head, job.out);
     await reportAfterRun(job.out, { ...job, say });
     return { out: job.out, clips: set.n, skipped: skipped.length, head };
   } finally {
