@@ -8,6 +8,8 @@ ONLY ?=
 N ?= 2000
 SEED ?= 1
 
+
+.PHONY: wasm
 .PHONY: all install build test test-unit test-e2e typecheck demo bench bench-quality decode cluster eval report av-digits fashion-mnist clean
 
 all: build
@@ -23,6 +25,11 @@ install: $(NODE_MODULES_STAMP)
 
 build: install
 	node_modules/.bin/tsc -p tsconfig.json
+
+# The AssemblyScript kernels (src/**/wasm/*.as.ts) compiled to WebAssembly and written as
+# TypeScript modules (committed, so nothing else needs a build step; a test checks they are current).
+wasm: install
+	$(TSX) tools/wasm/build-wasm.ts
 
 typecheck: install
 	node_modules/.bin/tsc -p tsconfig.json --noEmit
@@ -48,7 +55,7 @@ test-e2e:
 # Every benchmark, or one: `make bench ONLY=sinkhorn-vggsound`. Each prints one JSON line.
 # Speed benchmarks live in bench/, quality ones (long: they train on real data) in bench/quality/.
 BENCHES = $(wildcard bench/*.bench.ts) $(wildcard bench/quality/*.bench.ts)
-bench: install
+bench: build
 	@set -e; if [ -n "$(ONLY)" ]; then \
 	  f=$$(ls bench/$(ONLY).bench.ts bench/quality/$(ONLY).bench.ts 2>/dev/null | head -1); \
 	  [ -n "$$f" ] || { echo "no benchmark named $(ONLY): see bench/*.bench.ts and bench/quality/*.bench.ts" >&2; exit 2; }; \

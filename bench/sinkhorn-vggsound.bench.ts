@@ -1,13 +1,28 @@
 /**
- * Sinkhorn at VGG-Sound's size: N = 170,752 clips x K = 309 classes, λ = 20, on random but
- * clustered logits. Prints one JSON line. Both memory modes are timed in the same run: the
- * default (separate float32 kernel) and in-place (log kernel, exps on the fly).
+ * Sinkhorn at VGG-Sound's size (issue 13, goal 3): N = 170,752 clips x K = 309 classes, λ = 20,
+ * on random but clustered logits, with SeLa's stopping rule. Times `selavi sinkhorn --stop sela`
+ * as a whole process (reading the .npy included) against SeLa's algorithm run in this process
+ * (float64, bench/lib/sela-sinkhorn-reference.ts), and checks that their labels agree and that
+ * the cluster sizes hold. This machine's memory bandwidth (a 256 MB copy, one thread) is measured
+ * in the same run, to set the iterations' GB/s against.
+ *
+ * numpy's time for SeLa's code is not measured here (the project runs no Python): NUMPY_SECONDS
+ * gives the figure measured on this machine by hand (README), 16.5 s by default.
  */
-import { sinkhorn } from '../src/sinkhorn/sinkhorn.js';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { encodeNpy, readNpyArray } from '../src/data/npy.js';
 import { createRng } from '../src/util/rng.js';
+import { selaReferenceSinkhorn } from './lib/sela-sinkhorn-reference.js';
+import { peakRssMb } from './lib/training-step.js';
 
 const n = 170_752;
 const k = 309;
+const LAMBDA = 20;
+const NUMPY_SECONDS = Number(process.env.NUMPY_SECONDS ?? 16.5);
+
 const rng = createRng(0);
 const logits = new Float32Array(n * k);
 for (let i = 0; i < n; i++) {
@@ -15,35 +30,64 @@ for (let i = 0; i < n; i++) {
   const t = Math.min(k - 1, Math.floor(k * Math.pow(rng.next(), 1.3)));
   for (let j = 0; j < k; j++) logits[i * k + j] = rng.normal() + (j === t ? 3 : 0);
 }
+const dir = mkdtempSync(join(tmpdir(), 'selavi-sinkhorn-bench-'));
+const input = join(dir, 'logits.npy');
+writeFileSync(input, encodeNpy(logits, [n, k]));
 
-function timed(inPlace: boolean) {
-  const input = inPlace ? logits.slice() : logits;
-  const t0 = performance.now();
-  const r = sinkhorn(input, n, k, { lambda: 20, tol: 1e-3, maxIters: 1000, inPlace });
-  const seconds = (performance.now() - t0) / 1000;
-  return { r, seconds };
-}
+// ----- the whole `selavi sinkhorn` process -----
+const t0 = performance.now();
+const run = spawnSync(process.execPath, ['dist/cli/bin.js', 'sinkhorn', input, '--out', join(dir, 'labels.npy'), '--lambda', String(LAMBDA), '--stop', 'sela', '--max-iters', '5000'], { encoding: 'utf8' });
+const processSeconds = (performance.now() - t0) / 1000;
+if (run.status !== 0) throw new Error(`selavi sinkhorn failed: ${run.stderr}`);
+const ours = JSON.parse(run.stdout.trim().split('\n').pop()!);
+const labels = Int32Array.from(readNpyArray(join(dir, 'labels.npy')).data);
+rmSync(dir, { recursive: true, force: true });
 
-const { r, seconds } = timed(false);
-const inPlace = timed(true);
-const bytesPerPass = n * k * 4;
-let maxDev = 0;
-for (const c of r.counts) maxDev = Math.max(maxDev, Math.abs(c - n / k) / (n / k));
+// ----- SeLa's algorithm, float64, in this process -----
+const ref = selaReferenceSinkhorn(logits, n, k, LAMBDA);
+let agree = 0;
+for (let i = 0; i < n; i++) if (labels[i] === ref.labels[i]) agree++;
+const sizeDev = (l: Int32Array) => {
+  const counts = new Int32Array(k);
+  for (const x of l) counts[x]++;
+  return Math.max(...Array.from(counts, (c) => Math.abs(c - n / k) / (n / k)));
+};
+
+// ----- memory bandwidth: copy 256 MB, read + write -----
+const src = Buffer.alloc(256 * 2 ** 20, 1);
+const dst = Buffer.alloc(src.length);
+src.copy(dst);
+const tb = performance.now();
+for (let r = 0; r < 4; r++) src.copy(dst);
+const bandwidth = (4 * 2 * src.length) / ((performance.now() - tb) / 1000) / 1e9;
+
+const kernelBytes = n * k * 4;
 console.log(
   JSON.stringify({
     bench: 'sinkhorn-vggsound',
     n,
     k,
-    lambda: 20,
-    iterations: r.iterations,
-    error: Number(r.error.toExponential(3)),
-    converged: r.converged,
-    seconds: Number(seconds.toFixed(3)),
-    gb_per_s: Number(((bytesPerPass * r.iterations) / seconds / 1e9).toFixed(2)),
-    max_cluster_size_dev_rel: Number(maxDev.toFixed(4)),
-    in_place_seconds: Number(inPlace.seconds.toFixed(3)),
-    in_place_iterations: inPlace.r.iterations,
-    in_place_slowdown: Number((inPlace.seconds / seconds).toFixed(2)),
-    peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+    lambda: LAMBDA,
+    stop: 'sela',
+    process_seconds: Number(processSeconds.toFixed(2)),
+    read_seconds: ours.read_seconds,
+    solve_seconds: ours.seconds,
+    iterate_seconds: ours.iterate_seconds,
+    iterations: ours.iters,
+    marginal_error: Number(ours.err.toExponential(2)),
+    converged: ours.converged,
+    // Each iteration streams the float32 kernel once.
+    iteration_gb_per_s: Number(((kernelBytes * ours.iters) / ours.iterate_seconds / 1e9).toFixed(1)),
+    memcpy_gb_per_s_one_thread: Number(bandwidth.toFixed(1)),
+    reference_js_float64_seconds: Number(ref.seconds.toFixed(1)),
+    reference_iterations: ref.iterations,
+    speedup_vs_reference_js: Number((ref.seconds / processSeconds).toFixed(2)),
+    numpy_reference_seconds: NUMPY_SECONDS,
+    speedup_vs_numpy: Number((NUMPY_SECONDS / processSeconds).toFixed(2)),
+    labels_agree_with_reference: Number((agree / n).toFixed(5)),
+    max_cluster_size_dev_rel: Number(sizeDev(labels).toFixed(4)),
+    reference_max_cluster_size_dev_rel: Number(sizeDev(ref.labels).toFixed(4)),
+    cli_peak_rss_mb: ours.peak_rss_mb,
+    peak_rss_mb: peakRssMb(),
   }),
 );

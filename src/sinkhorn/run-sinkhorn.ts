@@ -3,13 +3,14 @@ import { ConfigError } from '../errors.js';
 import { readNpyMatrix, writeNpy } from '../data/npy.js';
 import { createRng } from '../util/rng.js';
 import { resolvePrior, type PriorKind } from './prior.js';
-import { sinkhorn, solveInPlaceByDefault } from './sinkhorn.js';
+import { sinkhorn, solveInPlaceByDefault, type SinkhornStop } from './sinkhorn.js';
 
 export interface SinkhornJob {
   logits: string;
   out: string;
   lambda: number;
   tol: number;
+  stop?: SinkhornStop;
   maxIters: number;
   prior: PriorKind;
   sd: number;
@@ -23,19 +24,37 @@ export interface SinkhornSummary {
   iters: number;
   err: number;
   converged: boolean;
+  /** Reading the .npy, s. */
+  read_seconds: number;
+  /** Solving (set-up, iterations, labels), s. */
   seconds: number;
+  /** Of which the scaling iterations, s (when the solver reports it). */
+  iterate_seconds?: number;
+  /** Peak resident memory of the process, MB. */
+  peak_rss_mb: number;
 }
 
 export function runSinkhornCommand(job: SinkhornJob): SinkhornSummary {
   if (!job.out.endsWith('.npy')) throw new ConfigError(`--out must name a .npy file, got ${job.out}`);
+  const tRead = performance.now();
   const { data, rows, cols } = readNpyMatrix(job.logits);
   const t0 = performance.now();
   const prior = resolvePrior(job.prior, data, rows, cols, job.sd, createRng(job.seed));
   // Big inputs are solved in place (one N x K array in memory, exps on the fly); smaller ones keep a
   // separate float32 kernel, which makes each iteration a plain multiply-add pass.
   const inPlace = solveInPlaceByDefault(rows, cols);
-  const result = sinkhorn(data, rows, cols, { lambda: job.lambda, tol: job.tol, maxIters: job.maxIters, prior, inPlace });
+  const result = sinkhorn(data, rows, cols, { lambda: job.lambda, tol: job.tol, stop: job.stop, maxIters: job.maxIters, prior, inPlace });
   const seconds = (performance.now() - t0) / 1000;
   writeNpy(job.out, result.labels);
-  return { n: rows, k: cols, iters: result.iterations, err: result.error, converged: result.converged, seconds: Number(seconds.toFixed(3)) };
+  return {
+    n: rows,
+    k: cols,
+    iters: result.iterations,
+    err: result.error,
+    converged: result.converged,
+    read_seconds: Number(((t0 - tRead) / 1000).toFixed(3)),
+    seconds: Number(seconds.toFixed(3)),
+    iterate_seconds: result.phaseSeconds ? Number(result.phaseSeconds.iterations.toFixed(3)) : undefined,
+    peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+  };
 }

@@ -22,6 +22,14 @@
  *   exps per entry per iteration.
  */
 import { ConfigError } from '../errors.js';
+import { MIN_ROW_EXPONENT, SCALING_LIMIT, STALL_ITERS, fitsThreaded, selaRuleStops, solveOnThreads } from './sinkhorn-threads.js';
+
+/**
+ * When to stop: `marginal`, when the mean relative column error is at most `tol`; `sela`, SeLa's
+ * own rule (its released code): when Σ_i |u_i(before)/u_i − 1| over an iteration is at most 0.1,
+ * tested every 10th iteration.
+ */
+export type SinkhornStop = 'marginal' | 'sela';
 
 /** Options of {@link sinkhorn}. */
 export interface SinkhornOptions {
@@ -31,6 +39,16 @@ export interface SinkhornOptions {
   tol?: number;
   /** Iteration cap. Default 1000. */
   maxIters?: number;
+  /** Stopping rule (see {@link SinkhornStop}). Default `marginal`. */
+  stop?: SinkhornStop;
+  /**
+   * Where the scaling iterations run: `auto` (WebAssembly SIMD over row blocks on every core for
+   * problems of 65,536 entries or more, when not in place and without `keepPlan`), `js`, or
+   * `threads` (WebAssembly whatever the size). Default `auto`.
+   */
+  engine?: 'auto' | 'js' | 'threads';
+  /** Threads for the WebAssembly engine. Default: one below 4M entries, else every core (at most 8). */
+  threads?: number;
   /** Target cluster masses c_j (any positive scale; normalised to sum 1). Default uniform 1/K. */
   prior?: ArrayLike<number>;
   /** Overwrite `scores` with the kernel instead of allocating a second N x K array. Default false. */
@@ -53,10 +71,12 @@ export interface SinkhornResult {
    * items (e.g. 1 item off for clusters of 100).
    */
   error: number;
-  /** True when `error <= tol` was reached before the iteration cap. */
+  /** True when the stopping rule was met (`error <= tol`, or SeLa's rule) before the iteration cap. */
   converged: boolean;
   /** Q itself, rows summing to 1/N and columns to c_j, when `keepPlan` was set. */
   plan?: Float32Array;
+  /** Where the time went, s: set-up (normalisation and kernel), iterations, labels. */
+  phaseSeconds?: { setup: number; iterations: number; labels: number };
 }
 
 /**
@@ -92,14 +112,11 @@ export function columnTargets(k: number, prior?: ArrayLike<number>): Float64Arra
   return c;
 }
 
-// Exponents below this underflow float32 (min normal ≈ 1.2e-38 ≈ e^-87.3); rows whose best entry
-// falls below it are shifted up, which only rescales u_i.
-const MIN_ROW_EXPONENT = -80;
-// Scalings outside [1/LIMIT, LIMIT] mean the float32 kernel has lost the entries that matter:
-// hand over to the log domain, which is exact whatever the range.
-const SCALING_LIMIT = 1e100;
-// Scaling iterations that improve the error by less than 1% for this long hand over to the log domain.
-const STALL_ITERS = 50;
+// MIN_ROW_EXPONENT: exponents below it underflow float32 (min normal ≈ 1.2e-38 ≈ e^-87.3); rows
+// whose best entry falls below it are shifted up, which only rescales u_i. SCALING_LIMIT: scalings
+// outside [1/LIMIT, LIMIT] mean the float32 kernel has lost the entries that matter: hand over to
+// the log domain, exact whatever the range. STALL_ITERS: scaling iterations that improve the error
+// by less than 1% for this long hand over to the log domain too.
 // ε-scaling starts where the kernel's within-row spread is this many nats, and spends at most
 // this many iterations per intermediate stage.
 const EPS_SCALING_RANGE = 50;
@@ -162,8 +179,9 @@ function writeKernel(scores: ArrayLike<number>, out: Float32Array, n: number, k:
  * One Sinkhorn pass: u_i = r / Σ_j K_ij v_j, then col_j = Σ_i K_ij u_i (float64 sums). With
  * `logDomain`, `kernel` holds log K and entries are exponentiated on the fly (the in-place mode).
  */
-function rowPass(kernel: Float32Array, n: number, k: number, r: number, u: Float64Array, v: Float64Array, col: Float64Array, logDomain: boolean): void {
+function rowPass(kernel: Float32Array, n: number, k: number, r: number, u: Float64Array, v: Float64Array, col: Float64Array, logDomain: boolean): number {
   col.fill(0);
+  let change = 0; // Σ_i |u_i(before)/u_i − 1|, what SeLa's rule measures
   for (let i = 0; i < n; i++) {
     const o = i * k;
     let d = 0;
@@ -171,14 +189,17 @@ function rowPass(kernel: Float32Array, n: number, k: number, r: number, u: Float
       for (let j = 0; j < k; j++) d += Math.exp(kernel[o + j]) * v[j];
       const ui = r / d;
       for (let j = 0; j < k; j++) col[j] += Math.exp(kernel[o + j]) * ui;
+      change += Math.abs(u[i] / ui - 1);
       u[i] = ui;
     } else {
       for (let j = 0; j < k; j++) d += kernel[o + j] * v[j];
       const ui = r / d;
       for (let j = 0; j < k; j++) col[j] += kernel[o + j] * ui;
+      change += Math.abs(u[i] / ui - 1);
       u[i] = ui;
     }
   }
+  return change;
 }
 
 function outOfRange(x: Float64Array): boolean {
@@ -196,9 +217,16 @@ function outOfRange(x: Float64Array): boolean {
  * const { labels, counts } = sinkhorn(logits, n, k, { lambda: 20 });
  */
 export function sinkhorn(scores: Float32Array | Float64Array, n: number, k: number, opts: SinkhornOptions = {}): SinkhornResult {
-  const { lambda = 20, tol = 1e-3, maxIters = 1000, prior, inPlace = false, keepPlan = false } = opts;
+  const { lambda = 20, tol = 1e-3, maxIters = 1000, prior, inPlace = false, keepPlan = false, stop = 'marginal', engine = 'auto', threads } = opts;
   validate(scores, n, k, lambda, tol, maxIters);
   const c = columnTargets(k, prior);
+  const threadable = !inPlace && !keepPlan && fitsThreaded(n, k);
+  if (engine === 'threads' || (engine === 'auto' && threadable && n * k >= 65_536)) {
+    if (!threadable) throw new ConfigError('sinkhorn: the threads engine solves neither in place nor with keepPlan, and at most 4 GiB of kernel');
+    const fast = solveOnThreads(scores, n, k, { lambda, tol, maxIters, stop, c, threads });
+    if (fast) return fast;
+    // else: the scaling iterations stalled; the JavaScript solver below hands over to the log domain
+  }
   const r = 1 / n;
   // In place, the scores array becomes log K (lossless to rebuild from, so absorption stays exact
   // with no second N x K array); otherwise a separate float32 kernel keeps the scores for rebuilds.
@@ -216,16 +244,18 @@ export function sinkhorn(scores: Float32Array | Float64Array, n: number, k: numb
   let best = Infinity;
   let bestAt = 0;
   let stalled = false;
+  let stopped = false; // the stopping rule was met
   while (iterations < maxIters) {
     iterations++;
-    rowPass(kernel, n, k, r, u, v, col, inPlaceLog); // rows to 1/N, column sums with the new u
+    const change = rowPass(kernel, n, k, r, u, v, col, inPlaceLog); // rows to 1/N, column sums with the new u
     error = 0;
     for (let j = 0; j < k; j++) {
       error += Math.abs(col[j] * v[j] - c[j]) / c[j];
       v[j] = c[j] / col[j]; // columns to c_j
     }
     error /= k;
-    if (error <= tol) break;
+    stopped = stop === 'sela' ? selaRuleStops(iterations, change) : error <= tol;
+    if (stopped) break;
     if (!Number.isFinite(error) || outOfRange(u) || outOfRange(v)) {
       // A row or column whose float32 entries all underflowed: only the log domain can move mass there.
       stalled = true;
@@ -234,7 +264,7 @@ export function sinkhorn(scores: Float32Array | Float64Array, n: number, k: numb
     if (error < best * 0.99) {
       best = error;
       bestAt = iterations;
-    } else if (iterations - bestAt >= STALL_ITERS) {
+    } else if (iterations - bestAt >= STALL_ITERS && error > tol) {
       stalled = true; // e.g. near-hard kernels whose useful entries underflowed float32
       break;
     }
@@ -309,7 +339,9 @@ export function sinkhorn(scores: Float32Array | Float64Array, n: number, k: numb
       for (let j = 0; j < k; j++) plan[o + j] = (Math.exp(plan[o + j] - m) * r) / d;
     }
   }
-  return { labels, counts, iterations, error, converged: reachedLambda && error <= tol, plan };
+  // SeLa's rule is only tested in the scaling phase; the log-domain phase stops on the marginals.
+  const converged = logDuals ? reachedLambda && error <= tol : stop === 'sela' ? stopped : error <= tol;
+  return { labels, counts, iterations, error, converged, plan };
 }
 
 /** Largest within-row spread max_j L_ij − min_j L_ij. */

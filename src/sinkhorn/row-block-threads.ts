@@ -1,0 +1,145 @@
+/**
+ * The Sinkhorn kernels (src/sinkhorn/wasm/scaling.as.ts) run over blocks of rows by several
+ * threads sharing one WebAssembly memory: the calling thread takes the first block and
+ * `worker_threads` the others, each with its own instance of the same module. Calls are
+ * synchronous (the caller waits on an Atomics flag), so `sinkhorn()` stays a plain function.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { WASM_BASE64 } from './wasm/scaling-wasm.js';
+
+/** The kernels' exports, by the op number a worker is sent. */
+const OPS = ['rowPotentials', 'writeKernel', 'scalingPass', 'argmaxLabels'] as const;
+export type KernelOp = (typeof OPS)[number];
+type Kernels = Record<KernelOp, (...args: number[]) => number>;
+
+const PAGE = 65536;
+// The module's own constant tables sit below this offset; our arrays start here.
+const FIRST_FREE_BYTE = PAGE;
+// A worker's mailbox: Int32 [generation, done generation, failed, pad], then float64 [op, argc, args..., result].
+const MAILBOX_ARGS = 12;
+const MAILBOX_BYTES = 16 + 8 * (MAILBOX_ARGS + 3);
+// A block that has not finished after this long means a dead worker, not a slow one.
+const BLOCK_TIMEOUT_MS = 15 * 60_000;
+
+// Runs in each worker (eval'd: plain JS, so that it loads the same way from src/ and dist/).
+const WORKER_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const { module, memory, mailbox } = workerData;
+const ex = new WebAssembly.Instance(module, { env: { memory, abort() { throw new Error('wasm abort'); } } }).exports;
+const fns = ${JSON.stringify(OPS)}.map((name) => ex[name]);
+const flags = new Int32Array(mailbox, 0, 4);
+const box = new Float64Array(mailbox, 16);
+let seen = 0;
+for (;;) {
+  Atomics.wait(flags, 0, seen);
+  seen = Atomics.load(flags, 0);
+  const op = box[0];
+  if (op < 0) break;
+  const args = Array.from(box.subarray(2, 2 + box[1]));
+  try {
+    box[${MAILBOX_ARGS + 2}] = fns[op](...args);
+  } catch (e) {
+    flags[2] = 1;
+  }
+  Atomics.store(flags, 1, seen);
+  Atomics.notify(flags, 1);
+}
+`;
+
+let compiled: WebAssembly.Module | undefined;
+function kernelModule(): WebAssembly.Module {
+  compiled ??= new WebAssembly.Module(Buffer.from(WASM_BASE64, 'base64'));
+  return compiled;
+}
+
+/** How many threads a solve of this many entries uses: one below 4M entries (threads cost ~30 ms to start). */
+export function threadsFor(entries: number, max = availableParallelism()): number {
+  return entries < 4_000_000 ? 1 : Math.max(1, Math.min(max, 8));
+}
+
+/** Largest memory the kernels can address (wasm32), less a margin for the module's own data. */
+export const MAX_KERNEL_BYTES = 4 * 1024 ** 3 - 2 * PAGE;
+
+/**
+ * Shared memory, laid out by {@link RowBlockThreads.alloc}, and the threads that run the kernels
+ * on it. Call {@link RowBlockThreads.close} when done (workers would keep the process alive).
+ */
+export class RowBlockThreads {
+  readonly memory: WebAssembly.Memory;
+  readonly threads: number;
+  private readonly own: Kernels;
+  private readonly workers: { worker: Worker; flags: Int32Array; box: Float64Array; generation: number }[] = [];
+  private next = FIRST_FREE_BYTE;
+
+  /** @param bytes memory the caller will `alloc`, in all. */
+  constructor(bytes: number, threads: number) {
+    const pages = Math.ceil((FIRST_FREE_BYTE + bytes + 64 * 16) / PAGE);
+    if (pages * PAGE > MAX_KERNEL_BYTES) throw new RangeError(`row-block threads: ${bytes} bytes do not fit in a wasm32 memory`);
+    this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+    this.threads = threads;
+    const env = { memory: this.memory, abort: () => { throw new Error('wasm abort'); } };
+    this.own = new WebAssembly.Instance(kernelModule(), { env }).exports as unknown as Kernels;
+    for (let t = 1; t < threads; t++) {
+      const mailbox = new SharedArrayBuffer(MAILBOX_BYTES);
+      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module: kernelModule(), memory: this.memory, mailbox } });
+      worker.unref();
+      this.workers.push({ worker, flags: new Int32Array(mailbox, 0, 4), box: new Float64Array(mailbox, 16), generation: 0 });
+    }
+  }
+
+  /** Reserves `bytes` (16-byte aligned) in the shared memory; returns its byte offset. */
+  alloc(bytes: number): number {
+    const at = this.next;
+    this.next = at + Math.ceil(bytes / 16) * 16;
+    if (this.next > this.memory.buffer.byteLength) throw new RangeError('row-block threads: out of reserved memory');
+    return at;
+  }
+
+  /** Rows [start, end) of block `t` of `threads` over n rows. */
+  block(t: number, n: number): [number, number] {
+    return [Math.floor((t * n) / this.threads), Math.floor(((t + 1) * n) / this.threads)];
+  }
+
+  /**
+   * Runs `op` on every block at once: `args(t, row0, row1)` gives block t's arguments. Returns
+   * each block's result (for scalingPass, its share of the change).
+   */
+  run(op: KernelOp, n: number, args: (t: number, row0: number, row1: number) => number[]): number[] {
+    const code = OPS.indexOf(op);
+    this.workers.forEach((w, i) => {
+      const [r0, r1] = this.block(i + 1, n);
+      const a = args(i + 1, r0, r1);
+      if (a.length > MAILBOX_ARGS) throw new RangeError(`row-block threads: ${op} takes at most ${MAILBOX_ARGS} arguments`);
+      w.box[0] = code;
+      w.box[1] = a.length;
+      w.box.set(a, 2);
+      w.generation++;
+      Atomics.store(w.flags, 0, w.generation);
+      Atomics.notify(w.flags, 0);
+    });
+    const [r0, r1] = this.block(0, n);
+    const results = [this.own[op](...args(0, r0, r1))];
+    for (const w of this.workers) {
+      const deadline = Date.now() + BLOCK_TIMEOUT_MS;
+      while (Atomics.load(w.flags, 1) !== w.generation) {
+        if (Date.now() > deadline) throw new Error(`row-block threads: a worker did not finish ${op} in ${BLOCK_TIMEOUT_MS / 60_000} minutes`);
+        Atomics.wait(w.flags, 1, w.generation - 1, 1000);
+      }
+      if (w.flags[2]) throw new Error(`row-block threads: ${op} failed in a worker`);
+      results.push(w.box[MAILBOX_ARGS + 2]);
+    }
+    return results;
+  }
+
+  /** Stops the workers. */
+  close(): void {
+    for (const w of this.workers) {
+      w.box[0] = -1;
+      w.generation++;
+      Atomics.store(w.flags, 0, w.generation);
+      Atomics.notify(w.flags, 0);
+    }
+    this.workers.length = 0;
+  }
+}

@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { sinkhorn } from '../../src/sinkhorn/sinkhorn.js';
+import { selaRuleStops } from '../../src/sinkhorn/sinkhorn-threads.js';
+import { threadsFor } from '../../src/sinkhorn/row-block-threads.js';
+import { ConfigError } from '../../src/errors.js';
+import { clusteredLogits } from '../helpers/clustered-logits.js';
+import { createRng } from '../../src/util/rng.js';
+import { selaReferenceSinkhorn } from '../../bench/lib/sela-sinkhorn-reference.js';
+
+function agreement(a: Int32Array, b: Int32Array): number {
+  let same = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] === b[i]) same++;
+  return same / a.length;
+}
+
+describe('SeLa stopping rule', () => {
+  it('tests the change at iterations 1, 11, 21, ... against 0.1', () => {
+    expect(selaRuleStops(1, 0.05)).toBe(true);
+    expect(selaRuleStops(2, 0.05)).toBe(false);
+    expect(selaRuleStops(10, 0)).toBe(false);
+    expect(selaRuleStops(11, 0.1)).toBe(true);
+    expect(selaRuleStops(11, 0.1000001)).toBe(false);
+    expect(selaRuleStops(21, 0.01)).toBe(true);
+  });
+});
+
+describe('sinkhorn on WebAssembly threads', () => {
+  it('uses one thread below 4M entries and every core (at most 8) above', () => {
+    expect(threadsFor(3_999_999, 2)).toBe(1);
+    expect(threadsFor(4_000_000, 2)).toBe(2);
+    expect(threadsFor(50_000_000, 64)).toBe(8);
+  });
+
+  // K = 17 is odd and not a multiple of 4: every SIMD loop's scalar tail runs.
+  for (const stop of ['marginal', 'sela'] as const) {
+    it(`gives the JavaScript solver's labels and iterations with 1 and 2 threads (stop: ${stop})`, () => {
+      const n = 3001;
+      const k = 17;
+      const { logits } = clusteredLogits(n, k, { seed: 11, skew: 1.5 });
+      const js = sinkhorn(logits, n, k, { engine: 'js', stop });
+      for (const threads of [1, 2]) {
+        const wasm = sinkhorn(logits, n, k, { engine: 'threads', stop, threads });
+        expect(agreement(wasm.labels, js.labels)).toBeGreaterThanOrEqual(0.999);
+        expect(Math.abs(wasm.iterations - js.iterations)).toBeLessThanOrEqual(stop === 'sela' ? 10 : 1);
+        expect(wasm.converged).toBe(true);
+        expect(wasm.error).toBeLessThan(stop === 'sela' ? 1e-4 : 1e-3);
+        expect(wasm.phaseSeconds!.iterations).toBeGreaterThan(0);
+      }
+    });
+  }
+
+  it("agrees with SeLa's own algorithm (float64, from softmax) on 99% of items, its plan's marginals within 1%", () => {
+    const n = 6000;
+    const k = 30;
+    const { logits } = clusteredLogits(n, k, { seed: 5, skew: 1 });
+    const ours = sinkhorn(logits, n, k, { lambda: 20, stop: 'sela', engine: 'threads', threads: 2 });
+    const ref = selaReferenceSinkhorn(logits, n, k, 20);
+    expect(agreement(ours.labels, ref.labels)).toBeGreaterThanOrEqual(0.99);
+    expect(ours.error).toBeLessThanOrEqual(0.01); // the plan's columns, mean relative error
+    // Hard labels (argmax of the plan) are not exactly balanced: no further off than SeLa's own.
+    const dev = (counts: ArrayLike<number>) => Math.max(...Array.from(counts, (c) => Math.abs(c - n / k)));
+    const refCounts = new Int32Array(k);
+    for (const l of ref.labels) refCounts[l]++;
+    expect(dev(ours.counts)).toBeLessThanOrEqual(dev(refCounts) + 2);
+  });
+
+  it('hands a near-hard problem (λ·|S| ~ 5e5) to the exact log domain and still balances it', () => {
+    const n = 500;
+    const k = 8;
+    const rng = createRng(4);
+    const s = new Float32Array(n * k).map(() => (rng.next() * 2 - 1) * 1e4);
+    const r = sinkhorn(s, n, k, { lambda: 50, tol: 1e-3, maxIters: 20_000, engine: 'threads', threads: 2 });
+    expect(r.error).toBeLessThan(0.01);
+    for (const c of r.counts) expect(Math.abs(c - n / k)).toBeLessThanOrEqual(2);
+  });
+
+  it('keeps a column whose every entry is far below each row maximum', () => {
+    const n = 30;
+    const k = 3;
+    const rng = createRng(5);
+    const s = new Float32Array(n * k);
+    for (let i = 0; i < n; i++) {
+      s[i * k] = rng.normal();
+      s[i * k + 1] = rng.normal();
+      s[i * k + 2] = -1000 + rng.normal();
+    }
+    const r = sinkhorn(s, n, k, { lambda: 20, maxIters: 20_000, engine: 'threads', threads: 2 });
+    expect(Array.from(r.counts)).toEqual([10, 10, 10]);
+  });
+
+  it('names the row of a non-finite score', () => {
+    const s = new Float32Array(40).fill(0);
+    s[7 * 2 + 1] = Infinity;
+    expect(() => sinkhorn(s, 20, 2, { engine: 'threads', threads: 2 })).toThrow(ConfigError);
+    expect(() => sinkhorn(s, 20, 2, { engine: 'threads', threads: 2 })).toThrow(/row 7 has a non-finite score \(Infinity\)/);
+  });
+
+  it('refuses in-place and keepPlan solves, which it does not do', () => {
+    const { logits } = clusteredLogits(100, 4, { seed: 1 });
+    expect(() => sinkhorn(logits, 100, 4, { engine: 'threads', keepPlan: true })).toThrow(/threads engine/);
+    expect(() => sinkhorn(logits, 100, 4, { engine: 'threads', inPlace: true })).toThrow(/threads engine/);
+  });
+});
