@@ -3,17 +3,20 @@
  * on random but clustered logits, with SeLa's stopping rule. Times `selavi sinkhorn --stop sela`
  * as a whole process (reading the .npy included) against SeLa's algorithm run in this process
  * (float64, bench/lib/sela-sinkhorn-reference.ts), and checks that their labels agree and that
- * the cluster sizes hold. This machine's memory bandwidth (a 256 MB copy, one thread) is measured
+ * the cluster sizes hold; and the same solve without its sparse phase (every iteration a pass over
+ * the full kernel), for its memory traffic. This machine's memory bandwidth (a 256 MB copy, one thread) is measured
  * in the same run, to set the iterations' GB/s against.
  *
  * numpy's time for SeLa's code is not measured here (the project runs no Python): NUMPY_SECONDS
- * gives the figure measured on this machine by hand (README), 16.5 s by default.
+ * gives the figure measured on this machine by hand (README: 14.8 s on 2026-12-02, numpy 1.24,
+ * reading the .npy included), the default.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeNpy, readNpyArray } from '../src/data/npy.js';
+import { sinkhorn } from '../src/sinkhorn/sinkhorn.js';
 import { createRng } from '../src/util/rng.js';
 import { selaReferenceSinkhorn } from './lib/sela-sinkhorn-reference.js';
 import { peakRssMb } from './lib/training-step.js';
@@ -21,7 +24,7 @@ import { peakRssMb } from './lib/training-step.js';
 const n = 170_752;
 const k = 309;
 const LAMBDA = 20;
-const NUMPY_SECONDS = Number(process.env.NUMPY_SECONDS ?? 16.5);
+const NUMPY_SECONDS = Number(process.env.NUMPY_SECONDS ?? 14.8);
 
 const rng = createRng(0);
 const logits = new Float32Array(n * k);
@@ -42,6 +45,10 @@ if (run.status !== 0) throw new Error(`selavi sinkhorn failed: ${run.stderr}`);
 const ours = JSON.parse(run.stdout.trim().split('\n').pop()!);
 const labels = Int32Array.from(readNpyArray(join(dir, 'labels.npy')).data);
 rmSync(dir, { recursive: true, force: true });
+
+// ----- the full-kernel iterations alone, in this process: their memory traffic -----
+const dense = sinkhorn(logits, n, k, { lambda: LAMBDA, stop: 'sela', maxIters: 5000, engine: 'threads', sparse: false });
+const denseIterSeconds = dense.phaseSeconds!.iterations;
 
 // ----- SeLa's algorithm, float64, in this process -----
 const ref = selaReferenceSinkhorn(logits, n, k, LAMBDA);
@@ -76,8 +83,14 @@ console.log(
     iterations: ours.iters,
     marginal_error: Number(ours.err.toExponential(2)),
     converged: ours.converged,
-    // Each iteration streams the float32 kernel once.
-    iteration_gb_per_s: Number(((kernelBytes * ours.iters) / ours.iterate_seconds / 1e9).toFixed(1)),
+    sparse_iterations: ours.sparse_iters,
+    sparse_density: ours.sparse_density,
+    // Without the sparse phase: every iteration streams the float32 kernel once.
+    full_kernel_iterations: dense.iterations,
+    full_kernel_iterate_seconds: Number(denseIterSeconds.toFixed(2)),
+    full_kernel_iteration_ms: Number(((denseIterSeconds * 1000) / dense.iterations).toFixed(1)),
+    full_kernel_iteration_gb_per_s: Number(((kernelBytes * dense.iterations) / denseIterSeconds / 1e9).toFixed(1)),
+    full_kernel_labels_agree: Number((dense.labels.reduce((a, l, i) => a + (l === labels[i] ? 1 : 0), 0) / n).toFixed(5)),
     memcpy_gb_per_s_one_thread: Number(bandwidth.toFixed(1)),
     reference_js_float64_seconds: Number(ref.seconds.toFixed(1)),
     reference_iterations: ref.iterations,

@@ -2,7 +2,7 @@
 import type { Argv } from 'yargs';
 import { ConfigError } from '../errors.js';
 import type { Modality } from '../models/selavi-model.js';
-import { DEFAULT_TRAIN, type TrainConfig } from '../train/selavi.js';
+import { DEFAULT_TRAIN, type TrainConfig } from '../train/train-config.js';
 import { backendOption, runOutputOf, truthFormatOption, withProgressFlags, withReportFlag, type ProgressFlags } from './shared-flags.js';
 
 export interface TrainFlags extends ProgressFlags {

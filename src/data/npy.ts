@@ -65,11 +65,19 @@ function readExactly(fd: number, buf: Uint8Array, position: number, file: string
 }
 
 /**
+ * Where to read the values: given the array's rows (product of all axes but the last) and
+ * columns, a float32 array of that size, or undefined to have one allocated. Lets a caller read a
+ * file straight into memory it owns (the Sinkhorn threads' shared memory): no second copy.
+ * Not used for Fortran-order files, which need a reordering copy anyway.
+ */
+export type NpyDestination = (rows: number, cols: number) => Float32Array | undefined;
+
+/**
  * Reads an N x K float32 or float64 C-order matrix.
  * @example const { data, rows, cols } = readNpyMatrix('logits.npy');
  */
-export function readNpyMatrix(file: string): NpyMatrix {
-  const { data, shape, dtype } = readNpyArray(file, 2);
+export function readNpyMatrix(file: string, into?: NpyDestination): NpyMatrix {
+  const { data, shape, dtype } = readNpyArray(file, 2, into);
   if (dtype !== '<f4' && dtype !== '<f8') throw new InputError(file, `dtype ${dtype} not supported (need float32 '<f4' or float64 '<f8')`);
   return { data, rows: shape[0], cols: shape[1], dtype };
 }
@@ -78,7 +86,7 @@ export function readNpyMatrix(file: string): NpyMatrix {
  * Reads a float32 or float64 C-order array of any rank (or of rank `rank` when given) as float32.
  * @example const { data, shape } = readNpyArray('features.npy'); // shape [N, 512]
  */
-export function readNpyArray(file: string, rank?: number): NpyArray {
+export function readNpyArray(file: string, rank?: number, into?: NpyDestination): NpyArray {
   let fd: number;
   try {
     fd = openSync(file, 'r');
@@ -110,9 +118,11 @@ export function readNpyArray(file: string, rank?: number): NpyArray {
     if (size - dataStart < expected) {
       throw new InputError(file, `truncated .npy: shape (${shape.join(', ')}) needs ${expected} bytes, file has ${size - dataStart}`);
     }
-    const data = new Float32Array(rows * cols);
+    const given = fortran ? undefined : into?.(rows, cols);
+    if (given && given.length !== rows * cols) throw new RangeError(`npy: destination holds ${given.length} values, expected ${rows * cols}`);
+    const data = given ?? new Float32Array(rows * cols);
     if (descr === '<f4') {
-      readExactly(fd, new Uint8Array(data.buffer), dataStart, file);
+      readExactly(fd, new Uint8Array(data.buffer, data.byteOffset, data.byteLength), dataStart, file);
     } else {
       // Narrow to float32 a block of rows at a time: no second full-size array.
       const rowsPerBlock = Math.max(1, Math.floor((8 << 20) / Math.max(1, cols * itemSize)));

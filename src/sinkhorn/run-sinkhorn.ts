@@ -4,6 +4,7 @@ import { readNpyMatrix, writeNpy } from '../data/npy.js';
 import { createRng } from '../util/rng.js';
 import { resolvePrior, type PriorKind } from './prior.js';
 import { sinkhorn, solveInPlaceByDefault, type SinkhornStop } from './sinkhorn.js';
+import { ThreadedSolver, fitsThreaded } from './sinkhorn-threads.js';
 
 export interface SinkhornJob {
   logits: string;
@@ -30,6 +31,9 @@ export interface SinkhornSummary {
   seconds: number;
   /** Of which the scaling iterations, s (when the solver reports it). */
   iterate_seconds?: number;
+  /** Of `iters`, those on the sparse kernel, and the fraction of entries it kept (WebAssembly engine). */
+  sparse_iters?: number;
+  sparse_density?: number;
   /** Peak resident memory of the process, MB. */
   peak_rss_mb: number;
 }
@@ -37,13 +41,36 @@ export interface SinkhornSummary {
 export function runSinkhornCommand(job: SinkhornJob): SinkhornSummary {
   if (!job.out.endsWith('.npy')) throw new ConfigError(`--out must name a .npy file, got ${job.out}`);
   const tRead = performance.now();
-  const { data, rows, cols } = readNpyMatrix(job.logits);
-  const t0 = performance.now();
-  const prior = resolvePrior(job.prior, data, rows, cols, job.sd, createRng(job.seed));
-  // Big inputs are solved in place (one N x K array in memory, exps on the fly); smaller ones keep a
-  // separate float32 kernel, which makes each iteration a plain multiply-add pass.
-  const inPlace = solveInPlaceByDefault(rows, cols);
-  const result = sinkhorn(data, rows, cols, { lambda: job.lambda, tol: job.tol, stop: job.stop, maxIters: job.maxIters, prior, inPlace });
+  // A uniform prior needs nothing from the scores before the solve: read them straight into the
+  // WebAssembly threads' memory (one copy of the matrix in the process, not two or three).
+  let solver: ThreadedSolver | undefined;
+  const into =
+    job.prior === 'uniform'
+      ? (rows: number, cols: number) => {
+          if (solveInPlaceByDefault(rows, cols) || !fitsThreaded(rows, cols) || rows * cols < 65_536) return undefined;
+          solver = new ThreadedSolver(rows, cols);
+          return solver.scores;
+        }
+      : undefined;
+  let t0 = 0;
+  let result;
+  let rows = 0;
+  let cols = 0;
+  try {
+    const read = readNpyMatrix(job.logits, into);
+    const data = read.data;
+    rows = read.rows;
+    cols = read.cols;
+    t0 = performance.now();
+    const prior = resolvePrior(job.prior, data, rows, cols, job.sd, createRng(job.seed));
+    // Big inputs are solved in place (one N x K array in memory, exps on the fly); smaller ones keep a
+    // separate float32 kernel, which makes each iteration a plain multiply-add pass.
+    const inPlace = solveInPlaceByDefault(rows, cols);
+    const prepared = solver ? { solver, reload: () => readNpyMatrix(job.logits).data } : undefined;
+    result = sinkhorn(data, rows, cols, { lambda: job.lambda, tol: job.tol, stop: job.stop, maxIters: job.maxIters, prior, inPlace, prepared });
+  } finally {
+    solver?.close();
+  }
   const seconds = (performance.now() - t0) / 1000;
   writeNpy(job.out, result.labels);
   return {
@@ -55,6 +82,8 @@ export function runSinkhornCommand(job: SinkhornJob): SinkhornSummary {
     read_seconds: Number(((t0 - tRead) / 1000).toFixed(3)),
     seconds: Number(seconds.toFixed(3)),
     iterate_seconds: result.phaseSeconds ? Number(result.phaseSeconds.iterations.toFixed(3)) : undefined,
+    sparse_iters: result.sparseIterations,
+    sparse_density: result.sparseDensity === undefined ? undefined : Number(result.sparseDensity.toFixed(4)),
     peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
   };
 }

@@ -22,7 +22,7 @@
  *   exps per entry per iteration.
  */
 import { ConfigError } from '../errors.js';
-import { MIN_ROW_EXPONENT, SCALING_LIMIT, STALL_ITERS, fitsThreaded, selaRuleStops, solveOnThreads } from './sinkhorn-threads.js';
+import { MIN_ROW_EXPONENT, SCALING_LIMIT, STALL_ITERS, fitsThreaded, selaRuleStops, solveOnThreads, type ThreadedSolver } from './sinkhorn-threads.js';
 
 /**
  * When to stop: `marginal`, when the mean relative column error is at most `tol`; `sela`, SeLa's
@@ -49,6 +49,17 @@ export interface SinkhornOptions {
   engine?: 'auto' | 'js' | 'threads';
   /** Threads for the WebAssembly engine. Default: one below 4M entries, else every core (at most 8). */
   threads?: number;
+  /**
+   * WebAssembly engine: when few kernel entries matter, iterate on those first (then on the full
+   * kernel until the stopping rule holds there). Default true.
+   */
+  sparse?: boolean;
+  /**
+   * Scores already in a {@link ThreadedSolver}'s memory (`scores` is its `scores` view, which the
+   * solve overwrites): solved there with no copy. `reload` gives them again should the
+   * JavaScript solver's exact log domain be needed.
+   */
+  prepared?: { solver: ThreadedSolver; reload: () => Float32Array | Float64Array };
   /** Target cluster masses c_j (any positive scale; normalised to sum 1). Default uniform 1/K. */
   prior?: ArrayLike<number>;
   /** Overwrite `scores` with the kernel instead of allocating a second N x K array. Default false. */
@@ -75,6 +86,10 @@ export interface SinkhornResult {
   converged: boolean;
   /** Q itself, rows summing to 1/N and columns to c_j, when `keepPlan` was set. */
   plan?: Float32Array;
+  /** Of `iterations`, how many ran on the sparse kernel (WebAssembly engine; see sinkhorn-threads.ts). */
+  sparseIterations?: number;
+  /** Fraction of the kernel's entries the sparse phase kept, when it ran. */
+  sparseDensity?: number;
   /** Where the time went, s: set-up (normalisation and kernel), iterations, labels. */
   phaseSeconds?: { setup: number; iterations: number; labels: number };
 }
@@ -217,13 +232,18 @@ function outOfRange(x: Float64Array): boolean {
  * const { labels, counts } = sinkhorn(logits, n, k, { lambda: 20 });
  */
 export function sinkhorn(scores: Float32Array | Float64Array, n: number, k: number, opts: SinkhornOptions = {}): SinkhornResult {
-  const { lambda = 20, tol = 1e-3, maxIters = 1000, prior, inPlace = false, keepPlan = false, stop = 'marginal', engine = 'auto', threads } = opts;
+  const { lambda = 20, tol = 1e-3, maxIters = 1000, prior, inPlace = false, keepPlan = false, stop = 'marginal', engine = 'auto', threads, prepared, sparse } = opts;
   validate(scores, n, k, lambda, tol, maxIters);
   const c = columnTargets(k, prior);
+  if (prepared) {
+    if (prepared.solver.scores !== scores) throw new ConfigError('sinkhorn: `prepared` needs the solver\'s own scores view');
+    const fast = prepared.solver.solve({ lambda, tol, maxIters, stop, c, sparse });
+    return fast ?? sinkhorn(prepared.reload(), n, k, { ...opts, prepared: undefined, engine: 'js' });
+  }
   const threadable = !inPlace && !keepPlan && fitsThreaded(n, k);
   if (engine === 'threads' || (engine === 'auto' && threadable && n * k >= 65_536)) {
     if (!threadable) throw new ConfigError('sinkhorn: the threads engine solves neither in place nor with keepPlan, and at most 4 GiB of kernel');
-    const fast = solveOnThreads(scores, n, k, { lambda, tol, maxIters, stop, c, threads });
+    const fast = solveOnThreads(scores, n, k, { lambda, tol, maxIters, stop, c, threads, sparse });
     if (fast) return fast;
     // else: the scaling iterations stalled; the JavaScript solver below hands over to the log domain
   }

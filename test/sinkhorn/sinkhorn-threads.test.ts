@@ -39,15 +39,38 @@ describe('sinkhorn on WebAssembly threads', () => {
       const { logits } = clusteredLogits(n, k, { seed: 11, skew: 1.5 });
       const js = sinkhorn(logits, n, k, { engine: 'js', stop });
       for (const threads of [1, 2]) {
-        const wasm = sinkhorn(logits, n, k, { engine: 'threads', stop, threads });
+        const wasm = sinkhorn(logits, n, k, { engine: 'threads', stop, threads, sparse: false });
         expect(agreement(wasm.labels, js.labels)).toBeGreaterThanOrEqual(0.999);
         expect(Math.abs(wasm.iterations - js.iterations)).toBeLessThanOrEqual(stop === 'sela' ? 10 : 1);
         expect(wasm.converged).toBe(true);
         expect(wasm.error).toBeLessThan(stop === 'sela' ? 1e-4 : 1e-3);
+        expect(wasm.sparseIterations).toBe(0);
         expect(wasm.phaseSeconds!.iterations).toBeGreaterThan(0);
       }
     });
   }
+
+  it('runs a sparse phase first where few entries matter, then meets the rule on the full kernel', () => {
+    // Skewed cluster sizes: the scalings move far from where they start, so the entries the sparse
+    // phase leaves out matter and it must hand over to the full kernel (which then decides).
+    const n = 3001;
+    const k = 17;
+    const { logits } = clusteredLogits(n, k, { seed: 11, skew: 1.5 });
+    const js = sinkhorn(logits, n, k, { engine: 'js', stop: 'sela' });
+    const wasm = sinkhorn(logits, n, k, { engine: 'threads', stop: 'sela', threads: 2 });
+    expect(wasm.sparseDensity).toBeGreaterThan(0);
+    expect(wasm.sparseDensity).toBeLessThanOrEqual(0.25);
+    expect(wasm.sparseIterations).toBeGreaterThan(0);
+    expect(wasm.iterations).toBeGreaterThan(wasm.sparseIterations!); // at least one full iteration
+    expect(wasm.converged).toBe(true);
+    expect(agreement(wasm.labels, js.labels)).toBeGreaterThanOrEqual(0.999);
+    // Evenly sized clusters: the sparse phase does nearly all the work.
+    const even = clusteredLogits(20_000, 40, { seed: 2 }).logits;
+    const a = sinkhorn(even, 20_000, 40, { engine: 'threads', stop: 'sela', threads: 2 });
+    const b = sinkhorn(even, 20_000, 40, { engine: 'threads', stop: 'sela', threads: 2, sparse: false });
+    expect(a.iterations - a.sparseIterations!).toBeLessThanOrEqual(3);
+    expect(agreement(a.labels, b.labels)).toBeGreaterThanOrEqual(0.999);
+  });
 
   it("agrees with SeLa's own algorithm (float64, from softmax) on 99% of items, its plan's marginals within 1%", () => {
     const n = 6000;

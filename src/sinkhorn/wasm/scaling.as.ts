@@ -4,57 +4,56 @@
 // Pointers are byte offsets into the imported memory. Sums and scalings are float64; the kernel
 // is float32 (half the memory traffic), promoted two entries at a time with SIMD.
 
-/** Row max and log-sum-exp of λS (f_i = −lse_i), and this block's online column log-sum-exp of λS_ij + f_i. */
-export function rowPotentials(scores: usize, k: i32, row0: i32, row1: i32, lambda: f64, f: usize, colMax: usize, colSum: usize): void {
+// The smallest normal float32.
+const MIN_NORMAL: f32 = 1.1754944e-38;
+
+/**
+ * The kernel, in place over the scores: E_ij = exp(λS_ij − max_j λS_ij) (float32: each row's
+ * largest entry is 1, so no row underflows; the row factor is left to the row scaling), and this
+ * block's column sums of the row-normalised kernel, col_j += E_ij / Σ_j E_ij. rowSum_i gets
+ * Σ_j E_ij, or NaN when the row holds a non-finite score.
+ */
+export function rowKernelInPlace(buf: usize, k: i32, row0: i32, row1: i32, lambda: f64, rowSum: usize, col: usize): void {
   for (let i = row0; i < row1; i++) {
-    const row = scores + ((<usize>i * <usize>k) << 2);
+    const row = buf + ((<usize>i * <usize>k) << 2);
     let m = -Infinity;
+    let finite = true;
     for (let j = 0; j < k; j++) {
       const x = lambda * <f64>load<f32>(row + (<usize>j << 2));
+      if (!isFinite(x)) finite = false;
       if (x > m) m = x;
     }
-    let s: f64 = 0;
-    for (let j = 0; j < k; j++) s += Math.exp(lambda * <f64>load<f32>(row + (<usize>j << 2)) - m);
-    const fi = -(m + Math.log(s));
-    store<f64>(f + (<usize>i << 3), fi);
-    for (let j = 0; j < k; j++) {
-      const x = lambda * <f64>load<f32>(row + (<usize>j << 2)) + fi;
-      const pm = colMax + (<usize>j << 3);
-      const ps = colSum + (<usize>j << 3);
-      const cm = load<f64>(pm);
-      if (x > cm) {
-        store<f64>(ps, load<f64>(ps) * Math.exp(cm - x) + 1);
-        store<f64>(pm, x);
-      } else {
-        store<f64>(ps, load<f64>(ps) + Math.exp(x - cm));
-      }
+    if (!finite) {
+      store<f64>(rowSum + (<usize>i << 3), NaN);
+      continue;
     }
+    let s: f64 = 0;
+    for (let j = 0; j < k; j++) {
+      const p = row + (<usize>j << 2);
+      let e = Mathf.exp(<f32>(lambda * <f64>load<f32>(p) - m));
+      if (e < MIN_NORMAL) e = 0; // subnormals cost ~100x in every later pass; they carry nothing
+      store<f32>(p, e);
+      s += <f64>e;
+    }
+    store<f64>(rowSum + (<usize>i << 3), s);
+    axpyRow(row, k, 1 / s, col);
   }
 }
 
-/**
- * K_ij = exp(λS_ij + f_i + g_j) into `kernel`; a row whose best exponent is below `minExponent`
- * has f_i raised to bring it to 0 (the float32 entries would all underflow otherwise).
- */
-export function writeKernel(scores: usize, kernel: usize, k: i32, row0: i32, row1: i32, lambda: f64, f: usize, g: usize, minExponent: f64): void {
-  for (let i = row0; i < row1; i++) {
-    const off = (<usize>i * <usize>k) << 2;
-    const row = scores + off;
-    const out = kernel + off;
-    let fi = load<f64>(f + (<usize>i << 3));
-    let m = -Infinity;
-    for (let j = 0; j < k; j++) {
-      const x = lambda * <f64>load<f32>(row + (<usize>j << 2)) + fi + load<f64>(g + (<usize>j << 3));
-      if (x > m) m = x;
-    }
-    if (m < minExponent) {
-      fi -= m;
-      store<f64>(f + (<usize>i << 3), fi);
-    }
-    for (let j = 0; j < k; j++) {
-      const x = lambda * <f64>load<f32>(row + (<usize>j << 2)) + fi + load<f64>(g + (<usize>j << 3));
-      store<f32>(out + (<usize>j << 2), <f32>Math.exp(x));
-    }
+/** col_j += row_j · a over one float32 row, float64 sums. */
+// @ts-ignore: AssemblyScript decorator
+@inline
+function axpyRow(row: usize, k: i32, a: f64, col: usize): void {
+  const as = f64x2.splat(a);
+  const k2 = k & ~1;
+  let j = 0;
+  for (; j < k2; j += 2) {
+    const c = col + (<usize>j << 3);
+    v128.store(c, f64x2.add(v128.load(c), f64x2.mul(f64x2.promote_low_f32x4(v128.load64_zero(row + (<usize>j << 2))), as)));
+  }
+  for (; j < k; j++) {
+    const c = col + (<usize>j << 3);
+    store<f64>(c, load<f64>(c) + <f64>load<f32>(row + (<usize>j << 2)) * a);
   }
 }
 
@@ -66,7 +65,6 @@ export function writeKernel(scores: usize, kernel: usize, k: i32, row0: i32, row
 export function scalingPass(kernel: usize, k: i32, row0: i32, row1: i32, r: f64, v: usize, u: usize, col: usize): f64 {
   let change: f64 = 0;
   const k4 = k & ~3;
-  const k2 = k & ~1;
   for (let i = row0; i < row1; i++) {
     const row = kernel + ((<usize>i * <usize>k) << 2);
     let acc0 = f64x2.splat(0);
@@ -85,15 +83,69 @@ export function scalingPass(kernel: usize, k: i32, row0: i32, row1: i32, r: f64,
     const pu = u + (<usize>i << 3);
     change += Math.abs(load<f64>(pu) / ui - 1);
     store<f64>(pu, ui);
-    const us = f64x2.splat(ui);
-    j = 0;
-    for (; j < k2; j += 2) {
-      const c = col + (<usize>j << 3);
-      v128.store(c, f64x2.add(v128.load(c), f64x2.mul(f64x2.promote_low_f32x4(v128.load64_zero(row + (<usize>j << 2))), us)));
+    axpyRow(row, k, ui, col);
+  }
+  return change;
+}
+
+/** max_j K_ij v_j of one row. */
+// @ts-ignore: AssemblyScript decorator
+@inline
+function rowMaxScaled(row: usize, k: i32, v: usize): f64 {
+  let m: f64 = 0;
+  for (let j = 0; j < k; j++) {
+    const q = <f64>load<f32>(row + (<usize>j << 2)) * load<f64>(v + (<usize>j << 3));
+    if (q > m) m = q;
+  }
+  return m;
+}
+
+/**
+ * How many entries of each row matter (counts_i, int32): those with K_ij v_j above `tau` times
+ * the row's largest K_ij v_j, v the column scaling the iterations start from.
+ */
+export function countAbove(kernel: usize, k: i32, row0: i32, row1: i32, tau: f64, v: usize, counts: usize): void {
+  for (let i = row0; i < row1; i++) {
+    const row = kernel + ((<usize>i * <usize>k) << 2);
+    const floor = tau * rowMaxScaled(row, k, v);
+    let c = 0;
+    for (let j = 0; j < k; j++) if (<f64>load<f32>(row + (<usize>j << 2)) * load<f64>(v + (<usize>j << 3)) > floor) c++;
+    store<i32>(counts + (<usize>i << 2), c);
+  }
+}
+
+/** The entries {@link countAbove} counts, row by row (CSR: row i at start[i]..start[i+1] of values and cols). */
+export function fillSparse(kernel: usize, k: i32, row0: i32, row1: i32, tau: f64, v: usize, start: usize, values: usize, cols: usize): void {
+  for (let i = row0; i < row1; i++) {
+    const row = kernel + ((<usize>i * <usize>k) << 2);
+    const floor = tau * rowMaxScaled(row, k, v);
+    let at = <usize>load<i32>(start + (<usize>i << 2));
+    for (let j = 0; j < k; j++) {
+      const e = load<f32>(row + (<usize>j << 2));
+      if (<f64>e * load<f64>(v + (<usize>j << 3)) > floor) {
+        store<f32>(values + (at << 2), e);
+        store<i32>(cols + (at << 2), j);
+        at++;
+      }
     }
-    for (; j < k; j++) {
-      const c = col + (<usize>j << 3);
-      store<f64>(c, load<f64>(c) + <f64>load<f32>(row + (<usize>j << 2)) * ui);
+  }
+}
+
+/** {@link scalingPass} over the sparse kernel. */
+export function sparseScalingPass(start: usize, values: usize, cols: usize, row0: i32, row1: i32, r: f64, v: usize, u: usize, col: usize): f64 {
+  let change: f64 = 0;
+  for (let i = row0; i < row1; i++) {
+    const a = <usize>load<i32>(start + (<usize>i << 2));
+    const b = <usize>load<i32>(start + (<usize>(i + 1) << 2));
+    let d: f64 = 0;
+    for (let e = a; e < b; e++) d += <f64>load<f32>(values + (e << 2)) * load<f64>(v + (<usize>load<i32>(cols + (e << 2)) << 3));
+    const ui = r / d;
+    const pu = u + (<usize>i << 3);
+    change += Math.abs(load<f64>(pu) / ui - 1);
+    store<f64>(pu, ui);
+    for (let e = a; e < b; e++) {
+      const c = col + (<usize>load<i32>(cols + (e << 2)) << 3);
+      store<f64>(c, load<f64>(c) + <f64>load<f32>(values + (e << 2)) * ui);
     }
   }
   return change;
