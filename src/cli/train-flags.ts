@@ -43,7 +43,7 @@ export function withTrainFlags<T>(y: Argv<T>): Argv<T & TrainFlags> {
   return withReportFlag(withProgressFlags(y), 'RUN/report.html')
     .option('out', { type: 'string', demandOption: true, describe: 'run folder: clusters.csv, log.jsonl, model/, checkpoint/, metrics.json' })
     .option('k', { type: 'number', default: d.k, describe: 'clusters per head' })
-    .option('heads', { type: 'number', default: d.heads, describe: 'heads trained at once (the answer is the head that agrees most with the others)' })
+    .option('heads', { type: 'number', default: d.heads, describe: 'heads trained at once (the answer: with audio and video, the head whose two modalities agree most; otherwise the head that agrees most with the others)' })
     .option('overcluster', { type: 'number', default: d.overcluster, describe: 'beside each head, one more head of this many clusters (over-clustering; trained, written to clusters.csv, never the answer); 0: none' })
     .option('epochs', { type: 'number', default: d.epochs, describe: 'passes over the data' })
     .option('batch-size', { type: 'number', default: d.batchSize, describe: 'items per training step' })

@@ -6,6 +6,7 @@
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { readIdxImages } from '../data/idx.js';
+import { HEAD_RULE_TEXT, type HeadRule } from '../train/choose-head.js';
 import { probeMedia } from '../media/probe.js';
 import { nuisanceValuesForItems, truthForItems } from '../train/reference-labels.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
@@ -259,7 +260,7 @@ export async function writeReport(opts: ReportOptions): Promise<ReportSummary> {
   if (nuisanceFile) settings.push(['nuisance', nuisanceFile]);
   const last = files.log[files.log.length - 1];
   const nuisanceNmi = Object.entries(last?.nmi_nuisance ?? {}).sort((a, b) => b[1] - a[1]);
-  const headLine = files.head === undefined ? [] : [`answer: head ${files.head}${files.headRule ? ` (${files.headRule === 'max-mean-nmi-to-other-heads' ? 'the head that agrees most with the others; never chosen by truth' : files.headRule})` : ''}`];
+  const headLine = files.head === undefined ? [] : [`answer: head ${files.head}${files.headRule ? ` (${HEAD_RULE_TEXT[files.headRule as HeadRule] ?? files.headRule})` : ''}`];
   const model: PageModel = {
     title: `selavi report: ${runName}`,
     subtitle: [

@@ -424,8 +424,11 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
     const r = await relabel(model, data, cfg, rng, deps.exportDir !== undefined, deps.onScore);
     logUpdate('final', r, labels, t);
     if (deps.exportDir) writeExport(deps.exportDir, data.names, r.features, r.logitSum, ks);
-    const choice = chooseHead(r.labels.slice(0, cfg.heads)); // the answer has --k clusters
-    deps.say(`head ${choice.head} answers (mean NMI to the other heads ${choice.meanAgreement.map((x) => x.toFixed(3)).join('/')}); ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    const choice = chooseHead(r.labels.slice(0, cfg.heads), r.modalityAgreement); // the answer has --k clusters
+    const why = choice.modalityAgreement
+      ? `video–audio agreement ${choice.modalityAgreement.map((x) => x.toFixed(3)).join('/')}`
+      : `mean NMI to the other heads ${choice.meanAgreement.map((x) => x.toFixed(3)).join('/')}`;
+    deps.say(`head ${choice.head} answers (${why}); ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     await saveModel(deps.runDir, modelConfig, { train: cfg, shapes: data.shapes, head: choice.head }, model.params);
     result = { labels: r.labels, confidence: r.confidence, choice, steps: step, interrupted };
   }

@@ -24,6 +24,19 @@ describe('chooseHead', () => {
     expect(choice.meanAgreement[0]).toBe(0);
   });
 
+  it("with two modalities, picks the head whose video and audio answers agree most, whatever the heads' consensus", () => {
+    const a = Int32Array.from([0, 0, 1, 1, 2, 2]);
+    const b = Int32Array.from([1, 1, 0, 0, 2, 2]);
+    const noisy = Int32Array.from([0, 1, 0, 1, 0, 1]);
+    const choice = chooseHead([noisy, a, b], [0.9, 0.2, 0.4]);
+    expect(choice).toMatchObject({ head: 0, modalityAgreement: [0.9, 0.2, 0.4], rule: 'max-modality-agreement' });
+    expect(choice.meanAgreement[0]).toBeLessThan(choice.meanAgreement[1]); // the consensus would say head 1
+    // Only the first heads count (over-clustering heads come after them); ties go to the lower index.
+    expect(chooseHead([a, b], [0.5, 0.5, 0.99]).head).toBe(0);
+    // Without an agreement per head, the consensus rule.
+    expect(chooseHead([noisy, a, b], [0.9]).rule).toBe('max-mean-nmi-to-other-heads');
+  });
+
   it('chooses one head trivially', () => {
     expect(chooseHead([Int32Array.from([0, 1])])).toEqual({ head: 0, meanAgreement: [1], rule: 'max-mean-nmi-to-other-heads' });
   });

@@ -159,7 +159,7 @@ describe('VGG-Sound layout (README workflow, tiny)', () => {
     const printed = JSON.parse(r.stdout);
     const { head, head_rule, ...metrics } = JSON.parse(readFileSync(path.join(out, 'metrics.json'), 'utf8'));
     expect(head).toBe(summary.head);
-    expect(head_rule).toBe('max-mean-nmi-to-other-heads');
+    expect(head_rule).toBe('max-modality-agreement'); // audio + video
     expect(printed).toEqual(metrics);
     // The caveats go to stderr, with the counts.
     expect(r.stderr).toContain(`clusters rows without a truth label: 1 of ${LISTED.length + 1}`);
