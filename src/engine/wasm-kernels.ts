@@ -9,10 +9,12 @@
  * - `Sum`, `Mean` over leading axes (transpose-then-reduce; batch norm's per-channel reductions)
  * - `Conv3D`, `Conv3DBackpropInputV2`, `Conv3DBackpropFilterV2` (scalar loops, ~45x slow)
  * - `UnsortedSegmentSum` (missing: the gradient of `tf.gather`)
+ * - `MaxPoolGrad` (the slowest kernel of a small CNN's training step)
  */
 import * as tf from '@tensorflow/tfjs';
 import { conv2dBackpropFilterKernel, conv2dBackpropInputKernel } from './kernels/conv2d-grad.js';
 import { conv3dBackpropFilterKernel, conv3dBackpropInputKernel, conv3dKernel } from './kernels/conv3d.js';
+import { maxPoolGradKernel } from './kernels/max-pool-grad.js';
 import { meanKernel, sumKernel } from './kernels/reduce-leading.js';
 import { sliceKernel } from './kernels/slice.js';
 import { tileKernel } from './kernels/tile.js';
@@ -31,6 +33,7 @@ export const WASM_KERNEL_REPLACEMENTS: Readonly<Record<string, WasmKernelFunc>> 
   Conv3DBackpropInputV2: conv3dBackpropInputKernel,
   Conv3DBackpropFilterV2: conv3dBackpropFilterKernel,
   UnsortedSegmentSum: unsortedSegmentSumKernel,
+  MaxPoolGrad: maxPoolGradKernel,
 };
 
 let registered = false;

@@ -155,6 +155,26 @@ describe('UnsortedSegmentSum on wasm', () => {
   });
 });
 
+describe('MaxPoolGrad on wasm', () => {
+  // Non-overlapping, overlapping (3x3 stride 2), padded ('same' on odd sizes), and with ties
+  // (ReLU zeros: the first maximum of a window takes the gradient).
+  const cases: [number[], number, number, 'same' | 'valid'][] = [
+    [[2, 8, 8, 3], 2, 2, 'valid'],
+    [[2, 9, 7, 5], 2, 2, 'same'],
+    [[1, 9, 9, 4], 3, 2, 'same'],
+    [[3, 7, 7, 2], 3, 2, 'valid'],
+    [[1, 6, 6, 1], 3, 1, 'same'],
+  ];
+  it.each(cases)('x %j window %j stride %j pad %j matches cpu', async (shape, f, s, pad) => {
+    const r = await onCpuAndWasm(() => {
+      const x = tf.relu(seededTensor(shape, 21));
+      const w = seededTensor(tf.maxPool(x as tf.Tensor4D, f, s, pad).shape, 22);
+      return [tf.grad((a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, f, s, pad).mul(w).sum())(x)];
+    });
+    expectClose(`maxPoolGrad ${JSON.stringify(shape)} ${f}/${s}/${pad}`, ['dx'], r);
+  });
+});
+
 /** 2 convs (the second strided; no bias, as batch norm follows) + batch norm + dense. */
 function tinyNet(): tf.LayersModel {
   const input = tf.input({ shape: [12, 12, 1] });
