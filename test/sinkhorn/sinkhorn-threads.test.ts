@@ -4,7 +4,6 @@ import { selaRuleStops } from '../../src/sinkhorn/sinkhorn-threads.js';
 import { threadsFor } from '../../src/sinkhorn/row-block-threads.js';
 import { ConfigError } from '../../src/errors.js';
 import { clusteredLogits } from '../helpers/clustered-logits.js';
-import { createRng } from '../../src/util/rng.js';
 import { selaReferenceSinkhorn } from '../../bench/lib/sela-sinkhorn-reference.js';
 
 function agreement(a: Int32Array, b: Int32Array): number {
@@ -85,30 +84,6 @@ describe('sinkhorn on WebAssembly threads', () => {
     const refCounts = new Int32Array(k);
     for (const l of ref.labels) refCounts[l]++;
     expect(dev(ours.counts)).toBeLessThanOrEqual(dev(refCounts) + 2);
-  });
-
-  it('hands a near-hard problem (λ·|S| ~ 5e5) to the exact log domain and still balances it', () => {
-    const n = 500;
-    const k = 8;
-    const rng = createRng(4);
-    const s = new Float32Array(n * k).map(() => (rng.next() * 2 - 1) * 1e4);
-    const r = sinkhorn(s, n, k, { lambda: 50, tol: 1e-3, maxIters: 20_000, engine: 'threads', threads: 2 });
-    expect(r.error).toBeLessThan(0.01);
-    for (const c of r.counts) expect(Math.abs(c - n / k)).toBeLessThanOrEqual(2);
-  });
-
-  it('keeps a column whose every entry is far below each row maximum', () => {
-    const n = 30;
-    const k = 3;
-    const rng = createRng(5);
-    const s = new Float32Array(n * k);
-    for (let i = 0; i < n; i++) {
-      s[i * k] = rng.normal();
-      s[i * k + 1] = rng.normal();
-      s[i * k + 2] = -1000 + rng.normal();
-    }
-    const r = sinkhorn(s, n, k, { lambda: 20, maxIters: 20_000, engine: 'threads', threads: 2 });
-    expect(Array.from(r.counts)).toEqual([10, 10, 10]);
   });
 
   it('names the row of a non-finite score', () => {
