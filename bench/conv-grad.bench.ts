@@ -16,6 +16,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/engine/backend.js';
 import { registerWasmKernels, unregisterWasmKernels } from '../src/engine/wasm-kernels.js';
+import { peakRssMb } from './lib/peak-rss.js';
 
 const BATCH = Number(process.env.BENCH_BATCH ?? 32);
 const WASM_STEPS = Number(process.env.BENCH_STEPS ?? 5);
@@ -123,5 +124,6 @@ console.log(
     conv3d_ms_ours: round(oursConv3d),
     conv3d_ms_builtin: round(builtinConv3d),
     conv3d_speedup_ours_vs_builtin: round(builtinConv3d / oursConv3d, 1),
+    peak_rss_mb: peakRssMb(),
   }),
 );

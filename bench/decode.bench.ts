@@ -18,6 +18,7 @@ import { resolveDecodeOptions } from '../src/media/decode-options.js';
 import { locate } from '../src/media/ffmpeg-path.js';
 import { toFfmpegUrl } from '../src/media/ffmpeg-url.js';
 import { runProcess } from '../src/media/run-process.js';
+import { peakRssMb } from './lib/peak-rss.js';
 
 const argv = process.argv.slice(2);
 const N = Number(argv[argv.indexOf('--clips') + 1]) || 200;
@@ -96,7 +97,7 @@ async function main(): Promise<void> {
     log(`concurrency ${concurrency}; probe ${(N / probeS).toFixed(1)} files/s (untimed, once per file); runs: pipeline ${runs.pipeline.map((v) => v.toFixed(1)).join(', ')} clips/s, bare ${runs.bare.map((v) => v.toFixed(1)).join(', ')} clips/s`);
     const round = (v: number) => Math.round(v * 100) / 100;
     process.stdout.write(
-      JSON.stringify({ bench: 'decode', clips: N, pipeline_clips_per_s: round(p), bare_ffmpeg_clips_per_s: round(b), ratio: round(p / b) }) + '\n',
+      JSON.stringify({ bench: 'decode', clips: N, pipeline_clips_per_s: round(p), bare_ffmpeg_clips_per_s: round(b), ratio: round(p / b), peak_rss_mb: peakRssMb() }) + '\n',
     );
   } finally {
     if (!keep) await fsp.rm(dir, { recursive: true, force: true });

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { runCluster } from '../src/pipeline/run-cluster.js';
 import { DEFAULT_TRAIN } from '../src/train/selavi.js';
+import { peakRssMb } from './lib/peak-rss.js';
 
 const data = path.resolve('datasets/av-digits-demo');
 const out = mkdtempSync(path.join(os.tmpdir(), 'selavi-demo-bench-'));
@@ -35,6 +36,7 @@ console.log(
     nmi_video_head: last.nmi_modality_truth?.video,
     nmi_audio_head: last.nmi_modality_truth?.audio,
     nmi_nuisance: last.nmi_nuisance,
+    peak_rss_mb: peakRssMb(),
   }),
 );
 process.exit(0);

@@ -12,6 +12,7 @@ import { chromium } from 'playwright-core';
 import { writeReport } from '../src/report/write-report.js';
 import { CHROMIUM_ARGS, findChromium } from '../test/helpers/chromium.js';
 import { syntheticRun } from '../test/helpers/synthetic-run.js';
+import { peakRssMb } from './lib/peak-rss.js';
 
 const executablePath = findChromium();
 if (!executablePath) throw new Error('no chromium found (Debian: apt-get install chromium; or set CHROMIUM_PATH)');
@@ -52,5 +53,5 @@ try {
   await browser.close();
   rmSync(tmp, { recursive: true, force: true });
 }
-console.log(JSON.stringify({ bench: 'report-page', chromium: browser.version(), cases: results }));
+console.log(JSON.stringify({ bench: 'report-page', chromium: browser.version(), cases: results, peak_rss_mb: peakRssMb() }));
 process.exit(0);

@@ -46,10 +46,7 @@ export async function profileStep(step: Step, top = 8): Promise<{ kernel_ms: Rec
   return { kernel_ms: Object.fromEntries(sorted.slice(0, top).map(([n, ms]) => [n, Number(ms.toFixed(1))])), kernels_total_ms: Number(total.toFixed(1)) };
 }
 
-/** Peak resident memory of this process so far, MB. */
-export function peakRssMb(): number {
-  return Math.round(process.resourceUsage().maxRSS / 1024);
-}
+export { peakRssMb } from './peak-rss.js';
 
 /**
  * A SeLaVi model with the `selavi cluster` / `selavi sela` default encoders (width 16, 3 heads of

@@ -29,6 +29,7 @@ import { DEFAULT_TRAIN } from '../../src/train/selavi.js';
 import { clipCacheTrainSet, type TrainSet } from '../../src/train/train-set.js';
 import { createRng, permutation } from '../../src/util/rng.js';
 import { round } from './baselines.js';
+import { peakRssMb } from '../lib/peak-rss.js';
 
 const n = Number(process.env.QUALITY_N ?? 2000);
 const epochs = Number(process.env.CEILING_EPOCHS ?? 8);
@@ -152,6 +153,7 @@ console.log(
     align_train_loss_chance: round(Math.log(BATCH), 3),
     align_held_out_audio_to_video_same_digit: round(sameDigit / nTest, 3),
     seconds: round((performance.now() - t0) / 1000, 1),
+    peak_rss_mb: peakRssMb(),
   }),
 );
 process.exit(0);

@@ -20,6 +20,7 @@ import { DEFAULT_TRAIN } from '../../src/train/train-config.js';
 import type { TrainConfig } from '../../src/train/train-config.js';
 import type { Modality } from '../../src/models/selavi-model.js';
 import { concatColumns, kmeansScore, round, standardise } from './baselines.js';
+import { peakRssMb } from '../lib/peak-rss.js';
 
 type Level = 'easy' | 'medium' | 'hard';
 const RECIPES: Record<Level, { n: number; epochs: number; train: Partial<TrainConfig> }> = {
@@ -115,6 +116,7 @@ console.log(
     fused_minus_best_single_nmi: round(fused.nmi - Math.max(videoOnly.nmi, audioOnly.nmi)),
     ...baselines,
     minutes: round((performance.now() - t0) / 60000, 1),
+    peak_rss_mb: peakRssMb(),
   }),
 );
 process.exit(0);

@@ -12,6 +12,7 @@ import { loadFashionMnist } from '../../tools/datasets/fashion-mnist.js';
 import { runSela } from '../../src/pipeline/run-cluster.js';
 import { DEFAULT_TRAIN } from '../../src/train/selavi.js';
 import { kmeansScore, round, standardise } from './baselines.js';
+import { peakRssMb } from '../lib/peak-rss.js';
 
 const epochs = Number(process.env.QUALITY_EPOCHS ?? 8);
 const agree = Number(process.env.QUALITY_AGREE ?? 1);
@@ -34,6 +35,7 @@ console.log(
     agree,
     sela: { nmi: round(m.nmi), ari: round(m.ari), accuracy: round(m.accuracy), seconds: s.seconds },
     kmeans_pixels: kmeansPixels,
+    peak_rss_mb: peakRssMb(),
   }),
 );
 process.exit(0);
