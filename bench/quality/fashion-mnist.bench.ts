@@ -14,6 +14,7 @@ import { DEFAULT_TRAIN } from '../../src/train/selavi.js';
 import { kmeansScore, round, standardise } from './baselines.js';
 import { peakRssMb } from '../lib/peak-rss.js';
 
+const t0 = performance.now();
 const epochs = Number(process.env.QUALITY_EPOCHS ?? 8);
 const agree = Number(process.env.QUALITY_AGREE ?? 1);
 const limit = process.env.QUALITY_LIMIT ? Number(process.env.QUALITY_LIMIT) : undefined;
@@ -35,6 +36,7 @@ console.log(
     agree,
     sela: { nmi: round(m.nmi), ari: round(m.ari), accuracy: round(m.accuracy), seconds: s.seconds },
     kmeans_pixels: kmeansPixels,
+    minutes: round((performance.now() - t0) / 60000, 1),
     peak_rss_mb: peakRssMb(),
   }),
 );

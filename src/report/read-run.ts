@@ -180,7 +180,8 @@ export function readRun(run: string): RunFiles {
   const model = readJson(path.join(dir, 'model', 'model.json'));
   const head = files.metrics?.head ?? model?.head;
   if (typeof head === 'number') files.head = head;
-  const rule = files.metrics?.head_rule;
+  // metrics.json exists only with --truth; model.json says the rule too (runs before it did used the consensus rule).
+  const rule = files.metrics?.head_rule ?? model?.head_rule;
   files.headRule = typeof rule === 'string' ? rule : model ? 'max-mean-nmi-to-other-heads' : undefined;
   // The cache the run trained on: RUN/clips.json names it (`--cache DIR`), else RUN/cache.
   const cacheDir = readJson(path.join(dir, 'clips.json'))?.cache;

@@ -17,7 +17,7 @@ type Kernels = Record<KernelOp, (...args: number[]) => number>;
 const PAGE = 65536;
 // The module's own constant tables sit below this offset; our arrays start here.
 const FIRST_FREE_BYTE = PAGE;
-// A worker's mailbox: Int32 [generation, done generation, failed, pad], then float64 [op, argc, args..., result].
+// A worker's mailbox: Int32 [generation, done generation, call failed, worker dead], then float64 [op, argc, args..., result].
 const MAILBOX_ARGS = 12;
 const MAILBOX_BYTES = 16 + 8 * (MAILBOX_ARGS + 3);
 // A block that has not finished after this long means a dead worker, not a slow one.
@@ -27,10 +27,17 @@ const BLOCK_TIMEOUT_MS = 15 * 60_000;
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
 const { module, memory, mailbox } = workerData;
-const ex = new WebAssembly.Instance(module, { env: { memory, abort() { throw new Error('wasm abort'); } } }).exports;
-const fns = ${JSON.stringify(OPS)}.map((name) => ex[name]);
 const flags = new Int32Array(mailbox, 0, 4);
 const box = new Float64Array(mailbox, 16);
+let fns;
+try {
+  const ex = new WebAssembly.Instance(module, { env: { memory, abort() { throw new Error('wasm abort'); } } }).exports;
+  fns = ${JSON.stringify(OPS)}.map((name) => ex[name]);
+} catch (e) {
+  Atomics.store(flags, 3, 1); // dead: the caller stops waiting for this worker
+  Atomics.notify(flags, 1);
+  throw e;
+}
 let seen = 0;
 for (;;) {
   Atomics.wait(flags, 0, seen);
@@ -57,14 +64,15 @@ let compiled: WebAssembly.Module | undefined;
  */
 function kernelModule(): WebAssembly.Module {
   if (!compiled) {
-    const userChoseNoLiftoff = process.execArgv.includes('--no-liftoff');
     // Lazy compilation would compile each function at its first call, under the flags of then.
-    for (const flag of ['--no-liftoff', '--no-wasm-dynamic-tiering', '--no-wasm-lazy-compilation']) setFlagsFromString(flag);
+    const flags = ['liftoff', 'wasm-dynamic-tiering', 'wasm-lazy-compilation'];
+    const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
+    for (const flag of flags) setFlagsFromString(`--no-${flag}`);
     try {
       compiled = new WebAssembly.Module(Buffer.from(WASM_BASE64, 'base64'));
     } finally {
-      if (!userChoseNoLiftoff) setFlagsFromString('--liftoff');
-      for (const flag of ['--wasm-dynamic-tiering', '--wasm-lazy-compilation']) setFlagsFromString(flag);
+      // Back to Node's defaults (all three on), unless the user turned one off.
+      for (const flag of flags) if (!given.includes(`--no-${flag}`)) setFlagsFromString(`--${flag}`);
     }
   }
   return compiled;
@@ -77,6 +85,8 @@ export function threadsFor(entries: number, max = availableParallelism()): numbe
 
 /** Largest memory the kernels can address (wasm32), less a margin for the module's own data. */
 export const MAX_KERNEL_BYTES = 4 * 1024 ** 3 - 2 * PAGE;
+/** What the memory holds besides what callers `alloc`: the module's page and alignment slack. */
+export const RESERVED_BYTES = FIRST_FREE_BYTE + 64 * 16;
 
 /**
  * Shared memory, laid out by {@link RowBlockThreads.alloc}, and the threads that run the kernels
@@ -91,7 +101,7 @@ export class RowBlockThreads {
 
   /** @param bytes memory the caller will `alloc`, in all. */
   constructor(bytes: number, threads: number) {
-    const pages = Math.ceil((FIRST_FREE_BYTE + bytes + 64 * 16) / PAGE);
+    const pages = Math.ceil((bytes + RESERVED_BYTES) / PAGE);
     if (pages * PAGE > MAX_KERNEL_BYTES) throw new RangeError(`row-block threads: ${bytes} bytes do not fit in a wasm32 memory`);
     this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
     this.threads = threads;
@@ -101,6 +111,7 @@ export class RowBlockThreads {
       const mailbox = new SharedArrayBuffer(MAILBOX_BYTES);
       const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module: kernelModule(), memory: this.memory, mailbox } });
       worker.unref();
+      worker.on('error', () => undefined); // reported through the mailbox (flags 2 and 3) to the waiting caller
       this.workers.push({ worker, flags: new Int32Array(mailbox, 0, 4), box: new Float64Array(mailbox, 16), generation: 0 });
     }
   }
@@ -140,6 +151,7 @@ export class RowBlockThreads {
     for (const w of this.workers) {
       const deadline = Date.now() + BLOCK_TIMEOUT_MS;
       while (Atomics.load(w.flags, 1) !== w.generation) {
+        if (Atomics.load(w.flags, 3)) throw new Error('row-block threads: a worker failed to start');
         if (Date.now() > deadline) throw new Error(`row-block threads: a worker did not finish ${op} in ${BLOCK_TIMEOUT_MS / 60_000} minutes`);
         Atomics.wait(w.flags, 1, w.generation - 1, 1000);
       }

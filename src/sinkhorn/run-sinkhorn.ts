@@ -48,7 +48,12 @@ export function runSinkhornCommand(job: SinkhornJob): SinkhornSummary {
     job.prior === 'uniform'
       ? (rows: number, cols: number) => {
           if (solveInPlaceByDefault(rows, cols) || !fitsThreaded(rows, cols) || rows * cols < 65_536) return undefined;
-          solver = new ThreadedSolver(rows, cols);
+          try {
+            solver = new ThreadedSolver(rows, cols);
+          } catch (err) {
+            if (err instanceof RangeError) return undefined; // no shared memory to be had: read as usual
+            throw err;
+          }
           return solver.scores;
         }
       : undefined;

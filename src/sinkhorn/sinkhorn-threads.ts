@@ -6,7 +6,7 @@
  * is needed (iterations that stall or scalings out of range), so the caller solves it there.
  */
 import { ConfigError } from '../errors.js';
-import { RowBlockThreads, MAX_KERNEL_BYTES, threadsFor } from './row-block-threads.js';
+import { RowBlockThreads, MAX_KERNEL_BYTES, RESERVED_BYTES, threadsFor } from './row-block-threads.js';
 import type { SinkhornResult, SinkhornStop } from './sinkhorn.js';
 
 /** What the threaded phase needs from {@link sinkhorn}'s options, resolved. */
@@ -46,7 +46,7 @@ export function threadedBytes(n: number, k: number, threads: number): number {
 
 /** Whether an n x k problem fits the threaded solver's memory (wasm32: 4 GiB). */
 export function fitsThreaded(n: number, k: number): boolean {
-  return threadedBytes(n, k, 8) <= MAX_KERNEL_BYTES;
+  return threadedBytes(n, k, 8) + RESERVED_BYTES <= MAX_KERNEL_BYTES;
 }
 
 /** Whether SeLa's rule stops the solve after this (1-based) iteration, whose change was `change`. */

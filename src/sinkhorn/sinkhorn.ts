@@ -234,16 +234,25 @@ function outOfRange(x: Float64Array): boolean {
 export function sinkhorn(scores: Float32Array | Float64Array, n: number, k: number, opts: SinkhornOptions = {}): SinkhornResult {
   const { lambda = 20, tol = 1e-3, maxIters = 1000, prior, inPlace = false, keepPlan = false, stop = 'marginal', engine = 'auto', threads, prepared, sparse } = opts;
   validate(scores, n, k, lambda, tol, maxIters);
+  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) throw new ConfigError(`sinkhorn: expected threads >= 1 (an integer), got ${threads}`);
   const c = columnTargets(k, prior);
   if (prepared) {
     if (prepared.solver.scores !== scores) throw new ConfigError('sinkhorn: `prepared` needs the solver\'s own scores view');
     const fast = prepared.solver.solve({ lambda, tol, maxIters, stop, c, sparse });
-    return fast ?? sinkhorn(prepared.reload(), n, k, { ...opts, prepared: undefined, engine: 'js' });
+    if (fast) return fast;
+    prepared.solver.close();
+    return sinkhorn(prepared.reload(), n, k, { ...opts, prepared: undefined, engine: 'js' });
   }
   const threadable = !inPlace && !keepPlan && fitsThreaded(n, k);
   if (engine === 'threads' || (engine === 'auto' && threadable && n * k >= 65_536)) {
     if (!threadable) throw new ConfigError('sinkhorn: the threads engine solves neither in place nor with keepPlan, and at most 4 GiB of kernel');
-    const fast = solveOnThreads(scores, n, k, { lambda, tol, maxIters, stop, c, threads, sparse });
+    let fast: SinkhornResult | undefined;
+    try {
+      fast = solveOnThreads(scores, n, k, { lambda, tol, maxIters, stop, c, threads, sparse });
+    } catch (err) {
+      // No shared memory to be had (the machine's, or wasm32's 4 GiB): the JavaScript solver needs less.
+      if (!(err instanceof RangeError) || engine === 'threads') throw err;
+    }
     if (fast) return fast;
     // else: the scaling iterations stalled; the JavaScript solver below hands over to the log domain
   }

@@ -429,7 +429,7 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
       ? `video–audio agreement ${choice.modalityAgreement.map((x) => x.toFixed(3)).join('/')}`
       : `mean NMI to the other heads ${choice.meanAgreement.map((x) => x.toFixed(3)).join('/')}`;
     deps.say(`head ${choice.head} answers (${why}); ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    await saveModel(deps.runDir, modelConfig, { train: cfg, shapes: data.shapes, head: choice.head }, model.params);
+    await saveModel(deps.runDir, modelConfig, { train: cfg, shapes: data.shapes, head: choice.head, head_rule: choice.rule }, model.params);
     result = { labels: r.labels, confidence: r.confidence, choice, steps: step, interrupted };
   }
   model.dispose();

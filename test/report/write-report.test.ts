@@ -55,6 +55,23 @@ describe('writeReport / reportAfterRun', () => {
     expect(says.join('\n')).toMatch(/^report: .*report\.html \(2 clusters, 6 members shown/);
   });
 
+  it("names the run's head rule from model.json when there is no metrics.json (a run without truth)", async () => {
+    const images = path.join(dir, 'images');
+    for (let i = 0; i < 2; i++) solidPng(path.join(images, `im${i}.png`), 4, 4, [i * 90, 0, 0, 255]);
+    const run = path.join(dir, 'run');
+    mkdirSync(path.join(run, 'model'), { recursive: true });
+    writeFileSync(path.join(run, 'model', 'model.json'), JSON.stringify({ head: 1, head_rule: 'max-modality-agreement' }));
+    const csv = path.join(run, 'clusters.csv');
+    writeFileSync(csv, 'path,cluster,confidence\nim0.png,0,0.9\nim1.png,1,0.8\n');
+    const html = await reportAfterRun(csv, { items: { kind: 'images', path: images }, progress: 'quiet', say });
+    const text = readFileSync(html!, 'utf8');
+    expect(text).toContain('answer: head 1 (the head whose video and audio answers agree most; never chosen by truth)');
+    // A run saved before the rule was recorded used the consensus rule.
+    writeFileSync(path.join(run, 'model', 'model.json'), JSON.stringify({ head: 0 }));
+    const older = readFileSync((await reportAfterRun(csv, { items: { kind: 'images', path: images }, progress: 'quiet', say }))!, 'utf8');
+    expect(older).toContain('answer: head 0 (the head that agrees most with the others; never chosen by truth)');
+  });
+
   it('an IDX run: one PNG per member shown, truth from the labels file', async () => {
     const n = 5;
     const img = Buffer.alloc(16 + n * 4);

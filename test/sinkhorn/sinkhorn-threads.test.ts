@@ -93,6 +93,11 @@ describe('sinkhorn on WebAssembly threads', () => {
     expect(() => sinkhorn(s, 20, 2, { engine: 'threads', threads: 2 })).toThrow(/row 7 has a non-finite score \(Infinity\)/);
   });
 
+  it('refuses a thread count that is not a whole number of at least 1', () => {
+    const { logits } = clusteredLogits(100, 4, { seed: 1 });
+    for (const threads of [0, 1.5, -2, NaN]) expect(() => sinkhorn(logits, 100, 4, { engine: 'threads', threads })).toThrow(/threads >= 1/);
+  });
+
   it('refuses in-place and keepPlan solves, which it does not do', () => {
     const { logits } = clusteredLogits(100, 4, { seed: 1 });
     expect(() => sinkhorn(logits, 100, 4, { engine: 'threads', keepPlan: true })).toThrow(/threads engine/);
