@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { writeNpy } from '../../src/data/npy.js';
+import { readNpyArray, writeNpy } from '../../src/data/npy.js';
+import { sinkhorn } from '../../src/sinkhorn/sinkhorn.js';
 import { runCli } from '../helpers/run-cli.js';
 import { clusteredLogits } from '../helpers/clustered-logits.js';
 
@@ -34,6 +35,26 @@ describe('selavi sinkhorn', () => {
     const counts = new Array(6).fill(0);
     for (const l of labels) counts[l]++;
     for (const c of counts) expect(Math.abs(c - 100)).toBeLessThanOrEqual(10);
+  });
+
+  it("reads a big .npy straight into the threads' memory and answers as the in-memory solve does, with SeLa's rule", async () => {
+    // 5,000 x 20 = 100,000 entries: above the 65,536 where the WebAssembly threads take over.
+    const n = 5000;
+    const k = 20;
+    const { logits } = clusteredLogits(n, k, { seed: 13, skew: 1 });
+    const input = path.join(dir, 'big.npy');
+    const out = path.join(dir, 'big-labels.npy');
+    writeNpy(input, logits, [n, k]);
+    const { code, stdout } = await runCli(['sinkhorn', input, '--stop', 'sela', '--out', out]);
+    expect(code).toBe(0);
+    const summary = JSON.parse(stdout);
+    expect(summary).toMatchObject({ n, k, converged: true });
+    expect(summary.iterate_seconds).toBeGreaterThan(0); // the threads' solver reports its phases
+    const labels = readNpyArray(out).data;
+    const expected = sinkhorn(logits, n, k, { stop: 'sela', engine: 'js' }).labels;
+    let same = 0;
+    for (let i = 0; i < n; i++) if (labels[i] === expected[i]) same++;
+    expect(same / n).toBeGreaterThanOrEqual(0.999);
   });
 
   it('applies a Gaussian prior when asked', async () => {

@@ -26,6 +26,33 @@ describe('npy', () => {
     expect(readNpyMatrix(f64)).toMatchObject({ rows: 3, cols: 2, dtype: '<f8', data: new Float32Array([0.5, -1, 2, 3, 4, 1e10]) });
   });
 
+  it('reads into memory the caller gives (at an offset in a bigger buffer), float32 and float64 alike', () => {
+    const f32 = path.join(dir, 'into32.npy');
+    writeFileSync(f32, handMade("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", new Uint8Array(new Float32Array([1, 2, 3, 4, 5, 6]).buffer)));
+    const f64 = path.join(dir, 'into64.npy');
+    writeFileSync(f64, handMade("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }", new Uint8Array(new Float64Array([6, 5, 4, 3, 2, 1]).buffer)));
+    for (const [file, values] of [[f32, [1, 2, 3, 4, 5, 6]], [f64, [6, 5, 4, 3, 2, 1]]] as const) {
+      const whole = new Float32Array(10).fill(-7);
+      const asked: number[][] = [];
+      const m = readNpyMatrix(file, (rows, cols) => (asked.push([rows, cols]), whole.subarray(2, 2 + rows * cols)));
+      expect(asked).toEqual([[2, 3]]);
+      expect(m.data.buffer).toBe(whole.buffer);
+      expect(Array.from(whole)).toEqual([-7, -7, ...values, -7, -7]); // nothing written outside the view
+    }
+    // A destination of the wrong size is refused; none given (undefined) means one is allocated.
+    expect(() => readNpyMatrix(f32, () => new Float32Array(5))).toThrow(/holds 5 values, expected 6/);
+    expect(readNpyMatrix(f32, () => undefined).data).toEqual(new Float32Array([1, 2, 3, 4, 5, 6]));
+  });
+
+  it('reorders a Fortran-order file into its own array, whatever destination is offered', () => {
+    const f = path.join(dir, 'fortran.npy');
+    writeFileSync(f, handMade("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }", new Uint8Array(new Float32Array([1, 4, 2, 5, 3, 6]).buffer)));
+    let offered = false;
+    const m = readNpyMatrix(f, () => ((offered = true), new Float32Array(6)));
+    expect(offered).toBe(false);
+    expect(m.data).toEqual(new Float32Array([1, 2, 3, 4, 5, 6]));
+  });
+
   it('writes int32 labels with a 64-byte aligned header that reads back', () => {
     const buf = encodeNpy(new Int32Array([3, 1, 2]), [3]);
     expect(buf.subarray(0, 6).toString('latin1')).toBe('\x93NUMPY');
