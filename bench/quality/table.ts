@@ -21,10 +21,11 @@ const lines = text
   .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 const f3 = (x: number | undefined) => (x === undefined ? '–' : x.toFixed(3));
-const answer = (s: Score) => `${f3(s.nmi)} (${f3(s.accuracy)})${s.best_head_nmi !== undefined ? `, best head ${f3(s.best_head_nmi)}` : ''}`;
+const answer = (s: Score) =>
+  `${f3(s.nmi)} (${f3(s.accuracy)})${s.best_head_nmi !== undefined ? `, best head ${f3(s.best_head_nmi)}` : ''}${s.minutes !== undefined ? `; ${s.minutes} min` : ''}`;
 
 const rows: string[] = [
-  '| data | k-means: pixels / audio stats / both | SeLaVi fused: chosen head (accuracy), best head | video only | audio only | fused − best single | minutes (whole bench) |',
+  '| data | k-means: pixels / audio stats / both | SeLaVi fused: chosen head (accuracy), best head; training time | video only | audio only | fused − best single | minutes (whole bench) |',
   '|---|---|---|---|---|---|---|',
 ];
 for (const r of lines) {
