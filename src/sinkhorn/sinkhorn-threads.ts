@@ -22,9 +22,10 @@ export interface ThreadedSolve {
   sparse?: boolean;
 }
 
-// Shared with sinkhorn.ts's JavaScript solver: see the comments there.
-export const MIN_ROW_EXPONENT = -80;
-export const SCALING_LIMIT = 1e100;
+// Shared with sinkhorn.ts's JavaScript solver. Scalings outside [1/LIMIT, LIMIT] mean the float32
+// kernel has lost the entries that matter; iterations that improve the error by less than 1% for
+// STALL_ITERS have stalled. Either hands the solve to the log domain.
+const SCALING_LIMIT = 1e100;
 export const STALL_ITERS = 50;
 /** SeLa's stopping rule: Σ_i |u_i(before)/u_i − 1| at most this, tested every SELA_CHECK_EVERY iterations. */
 export const SELA_STOP = 0.1;
@@ -223,7 +224,8 @@ function buildSparse(pool: RowBlockThreads, E: number, V: number, n: number, k: 
   return { start: START, values, cols, density };
 }
 
-function outOfRange(x: Float64Array): boolean {
+/** Whether a scaling left the range the float32 kernel can carry. */
+export function outOfRange(x: Float64Array): boolean {
   for (let i = 0; i < x.length; i++) {
     const a = x[i];
     if (!(a < SCALING_LIMIT && a > 1 / SCALING_LIMIT)) return true;

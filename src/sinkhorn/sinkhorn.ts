@@ -22,7 +22,7 @@
  *   exps per entry per iteration.
  */
 import { ConfigError } from '../errors.js';
-import { MIN_ROW_EXPONENT, SCALING_LIMIT, STALL_ITERS, fitsThreaded, selaRuleStops, solveOnThreads, type ThreadedSolver } from './sinkhorn-threads.js';
+import { STALL_ITERS, fitsThreaded, outOfRange, selaRuleStops, solveOnThreads, type ThreadedSolver } from './sinkhorn-threads.js';
 
 /**
  * When to stop: `marginal`, when the mean relative column error is at most `tol`; `sela`, SeLa's
@@ -127,11 +127,12 @@ export function columnTargets(k: number, prior?: ArrayLike<number>): Float64Arra
   return c;
 }
 
-// MIN_ROW_EXPONENT: exponents below it underflow float32 (min normal ≈ 1.2e-38 ≈ e^-87.3); rows
-// whose best entry falls below it are shifted up, which only rescales u_i. SCALING_LIMIT: scalings
-// outside [1/LIMIT, LIMIT] mean the float32 kernel has lost the entries that matter: hand over to
-// the log domain, exact whatever the range. STALL_ITERS: scaling iterations that improve the error
-// by less than 1% for this long hand over to the log domain too.
+// Exponents below this underflow float32 (min normal ≈ 1.2e-38 ≈ e^-87.3); rows whose best entry
+// falls below it are shifted up, which only rescales u_i.
+const MIN_ROW_EXPONENT = -80;
+// outOfRange (scalings the float32 kernel cannot carry) and STALL_ITERS (no 1% progress for that
+// long) hand the scaling iterations over to the log domain, exact whatever the range: see
+// sinkhorn-threads.ts, whose iterations use the same tests.
 // ε-scaling starts where the kernel's within-row spread is this many nats, and spends at most
 // this many iterations per intermediate stage.
 const EPS_SCALING_RANGE = 50;
@@ -215,14 +216,6 @@ function rowPass(kernel: Float32Array, n: number, k: number, r: number, u: Float
     }
   }
   return change;
-}
-
-function outOfRange(x: Float64Array): boolean {
-  for (let i = 0; i < x.length; i++) {
-    const a = x[i];
-    if (!(a < SCALING_LIMIT && a > 1 / SCALING_LIMIT)) return true;
-  }
-  return false;
 }
 
 /**
