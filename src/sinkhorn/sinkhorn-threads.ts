@@ -148,8 +148,7 @@ export class ThreadedSolver {
     const sparse = opts.sparse === false ? undefined : buildSparse(pool, E, V, n, k);
     if (sparse) {
       u.fill(1);
-      let best = Infinity;
-      let bestAt = 0;
+      const stalled = stallWatch(SPARSE_STALL_ITERS, tol);
       while (sparseIterations < maxIters - 1) {
         sparseIterations++;
         const change = iterate('sparseScalingPass', (t, r0, r1) => [sparse.start, sparse.values, sparse.cols, r0, r1, r, V, U, part + t * k * 8]);
@@ -158,10 +157,7 @@ export class ThreadedSolver {
           v.set(vStart); // start the full iterations afresh
           break;
         }
-        if (error < best * 0.99) {
-          best = error;
-          bestAt = sparseIterations;
-        } else if (sparseIterations - bestAt >= SPARSE_STALL_ITERS && error > tol) break;
+        if (stalled(error)) break;
       }
     }
     const t2 = performance.now();
@@ -169,8 +165,7 @@ export class ThreadedSolver {
     // ----- full iterations: until the rule holds on the whole kernel -----
     if (!sparse) u.fill(1);
     let iterations = 0;
-    let best = Infinity;
-    let bestAt = 0;
+    const stalled = stallWatch(STALL_ITERS, tol);
     let converged = false;
     while (sparseIterations + iterations < maxIters) {
       iterations++;
@@ -179,12 +174,7 @@ export class ThreadedSolver {
       converged = stop === 'sela' ? (sparse ? change <= SELA_STOP : selaRuleStops(iterations, change)) : error <= tol;
       if (converged) break;
       if (!Number.isFinite(error) || outOfRange(u) || outOfRange(v)) return undefined;
-      if (error < best * 0.99) {
-        best = error;
-        bestAt = iterations;
-      } else if (iterations - bestAt >= STALL_ITERS && error > tol) {
-        return undefined; // stalled far from the target: the log domain's exactness is needed
-      }
+      if (stalled(error)) return undefined; // far from the target: the log domain's exactness is needed
     }
 
     const t3 = performance.now();
@@ -222,6 +212,25 @@ function buildSparse(pool: RowBlockThreads, E: number, V: number, n: number, k: 
   const cols = pool.alloc(nnz * 4);
   pool.run('fillSparse', n, (_t, r0, r1) => [E, k, r0, r1, SPARSE_TAU, V, START, values, cols]);
   return { start: START, values, cols, density };
+}
+
+/**
+ * Stall test of the scaling iterations: stalled when the error, still above `tol`, has not
+ * improved by 1% on its best for `window` iterations. Feed it every iteration's error.
+ */
+export function stallWatch(window: number, tol: number): (error: number) => boolean {
+  let best = Infinity;
+  let bestAt = 0;
+  let at = 0;
+  return (error) => {
+    at++;
+    if (error < best * 0.99) {
+      best = error;
+      bestAt = at;
+      return false;
+    }
+    return at - bestAt >= window && error > tol;
+  };
 }
 
 /** Whether a scaling left the range the float32 kernel can carry. */

@@ -22,7 +22,7 @@
  *   exps per entry per iteration.
  */
 import { ConfigError } from '../errors.js';
-import { STALL_ITERS, fitsThreaded, outOfRange, selaRuleStops, solveOnThreads, type ThreadedSolver } from './sinkhorn-threads.js';
+import { STALL_ITERS, fitsThreaded, outOfRange, selaRuleStops, solveOnThreads, stallWatch, type ThreadedSolver } from './sinkhorn-threads.js';
 
 /**
  * When to stop: `marginal`, when the mean relative column error is at most `tol`; `sela`, SeLa's
@@ -130,8 +130,8 @@ export function columnTargets(k: number, prior?: ArrayLike<number>): Float64Arra
 // Exponents below this underflow float32 (min normal ≈ 1.2e-38 ≈ e^-87.3); rows whose best entry
 // falls below it are shifted up, which only rescales u_i.
 const MIN_ROW_EXPONENT = -80;
-// outOfRange (scalings the float32 kernel cannot carry) and STALL_ITERS (no 1% progress for that
-// long) hand the scaling iterations over to the log domain, exact whatever the range: see
+// outOfRange (scalings the float32 kernel cannot carry) and stallWatch (no 1% progress for STALL_ITERS
+// iterations) hand the scaling iterations over to the log domain, exact whatever the range: see
 // sinkhorn-threads.ts, whose iterations use the same tests.
 // ε-scaling starts where the kernel's within-row spread is this many nats, and spends at most
 // this many iterations per intermediate stage.
@@ -263,8 +263,7 @@ export function sinkhorn(scores: Float32Array | Float64Array, n: number, k: numb
   const col = new Float64Array(k);
   let error = Infinity;
   let iterations = 0;
-  let best = Infinity;
-  let bestAt = 0;
+  const stalledAt = stallWatch(STALL_ITERS, tol);
   let stalled = false;
   let stopped = false; // the stopping rule was met
   while (iterations < maxIters) {
@@ -283,10 +282,7 @@ export function sinkhorn(scores: Float32Array | Float64Array, n: number, k: numb
       stalled = true;
       break;
     }
-    if (error < best * 0.99) {
-      best = error;
-      bestAt = iterations;
-    } else if (iterations - bestAt >= STALL_ITERS && error > tol) {
+    if (stalledAt(error)) {
       stalled = true; // e.g. near-hard kernels whose useful entries underflowed float32
       break;
     }

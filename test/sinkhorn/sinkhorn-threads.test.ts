@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { sinkhorn } from '../../src/sinkhorn/sinkhorn.js';
-import { selaRuleStops } from '../../src/sinkhorn/sinkhorn-threads.js';
+import { selaRuleStops, stallWatch } from '../../src/sinkhorn/sinkhorn-threads.js';
 import { threadsFor } from '../../src/sinkhorn/row-block-threads.js';
 import { ConfigError } from '../../src/errors.js';
 import { clusteredLogits } from '../helpers/clustered-logits.js';
@@ -20,6 +20,19 @@ describe('SeLa stopping rule', () => {
     expect(selaRuleStops(11, 0.1)).toBe(true);
     expect(selaRuleStops(11, 0.1000001)).toBe(false);
     expect(selaRuleStops(21, 0.01)).toBe(true);
+  });
+});
+
+describe('stallWatch', () => {
+  it('says stalled once the error, above tol, has not improved 1% on its best for the window', () => {
+    const stalled = stallWatch(3, 0.01);
+    // 1.0 best at 1; 0.995 is not 1% better; nor is 0.991; at iteration 4 three have passed since the best.
+    expect([1, 0.995, 0.991, 0.992].map((e) => stalled(e))).toEqual([false, false, false, true]);
+    const again = stallWatch(3, 0.01);
+    // 0.98 is 2% better: the count restarts there.
+    expect([1, 0.995, 0.98, 0.979, 0.978, 0.977].map((e) => again(e))).toEqual([false, false, false, false, false, true]);
+    const below = stallWatch(2, 0.5);
+    expect([0.4, 0.4, 0.4, 0.4].map((e) => below(e))).toEqual([false, false, false, false]); // under tol: never stalled
   });
 });
 
