@@ -212,6 +212,11 @@ function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
   else o.learningRate = lr;
 }
 
+/** Lets the event loop run pending callbacks (signal handlers, timers) between steps. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 function round(x: number, digits = 4): number {
   return Number(x.toFixed(digits));
 }
@@ -403,6 +408,9 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
     lossCount++;
     step++;
     deps.onStep?.(step, totalSteps);
+    // On the wasm and cpu backends every await of a step resolves as a microtask, so without this
+    // the event loop never turned: SIGINT/SIGTERM handlers (and timers) waited for the whole run.
+    await yieldToEventLoop();
     // ----- checkpoint at epoch end, or when asked to stop -----
     const stop = deps.stopRequested?.() || (deps.stopAfterStep !== undefined && step >= deps.stopAfterStep);
     if (step % stepsPerEpoch === 0 || stop) {

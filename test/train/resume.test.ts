@@ -50,6 +50,20 @@ describe('resume (training loop)', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('a stop asked by an event callback (as the SIGTERM handler does) ends the run within its first epoch', async () => {
+    // The loop's awaits all resolve as microtasks on cpu/wasm: unless it yields to the event
+    // loop, a signal handler or timer runs only once the whole run is over.
+    await tf.setBackend('cpu');
+    let stop = false;
+    const timer = setTimeout(() => (stop = true), 0);
+    const cfg = { ...base, epochs: 2, batchSize: 2 }; // 32 items: 16 steps an epoch
+    const r = await train(cfg, randomImages(32), deps(newDir(), { stopRequested: () => stop }));
+    clearTimeout(timer);
+    expect(r.interrupted).toBe(true);
+    expect(r.steps).toBeGreaterThan(0);
+    expect(r.steps).toBeLessThan(16);
+  });
+
   it('refuses a checkpoint of another configuration before loading it (no shape error, no tensor left)', async () => {
     const dir = await stoppedRun();
     const before = tf.memory().numTensors;
