@@ -16,7 +16,7 @@ import { buildCache } from '../../src/data/cache.js';
 import { openCache } from '../../src/data/cache-reader.js';
 import { truthForItems } from '../../src/train/reference-labels.js';
 import { runCluster } from '../../src/pipeline/run-cluster.js';
-import { DEFAULT_TRAIN } from '../../src/train/train-config.js';
+import { DEFAULT_TRAIN, defaultAgree } from '../../src/train/train-config.js';
 import type { TrainConfig } from '../../src/train/train-config.js';
 import type { Modality } from '../../src/models/selavi-model.js';
 import { concatColumns, kmeansScore, round, standardise } from './baselines.js';
@@ -87,7 +87,7 @@ async function selavi(modalities: Modality[]) {
     videos: path.join(data, 'clips'),
     out,
     cache: cacheDir,
-    train: { ...DEFAULT_TRAIN, ...recipe.train, modalities, epochs, seed },
+    train: { ...DEFAULT_TRAIN, agree: defaultAgree(modalities), ...recipe.train, modalities, epochs, seed },
     decode,
     truth: truthFile,
     nuisance: path.join(data, 'meta.jsonl'),

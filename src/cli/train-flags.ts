@@ -2,7 +2,7 @@
 import type { Argv } from 'yargs';
 import { ConfigError } from '../errors.js';
 import type { Modality } from '../models/selavi-model.js';
-import { DEFAULT_TRAIN, type TrainConfig } from '../train/train-config.js';
+import { DEFAULT_TRAIN, defaultAgree, type TrainConfig } from '../train/train-config.js';
 import { backendOption, runOutputOf, truthFormatOption, withProgressFlags, withReportFlag, type ProgressFlags } from './shared-flags.js';
 
 export interface TrainFlags extends ProgressFlags {
@@ -24,7 +24,7 @@ export interface TrainFlags extends ProgressFlags {
   sd: number;
   align: number;
   'align-temperature': number;
-  agree: number;
+  agree?: number;
   width: number;
   augment: boolean;
   'augment-strength': 'full' | 'light';
@@ -58,7 +58,7 @@ export function withTrainFlags<T>(y: Argv<T>): Argv<T & TrainFlags> {
     .option('sd', { type: 'number', default: d.priorSd, describe: 'relative sd of the Gaussian cluster-size prior' })
     .option('align', { type: 'number', default: d.align, describe: 'weight of an alignment (InfoNCE) term beside the self-labelling loss: audio vs video of each clip, or two augmented views with one modality; 0: off' })
     .option('align-temperature', { type: 'number', default: d.alignTemperature, describe: 'temperature of that alignment term' })
-    .option('agree', { type: 'number', default: d.agree, describe: 'weight of a cluster-agreement term (IIC: mutual information of the same pairs\' cluster posteriors, every head); 0: off' })
+    .option('agree', { type: 'number', describe: `weight of a cluster-agreement term (IIC: mutual information of the same pairs' cluster posteriors, every head); 0: off. Default: ${d.agree} with audio and video from scratch, 0 with one modality (two augmented views of each item, twice the compute) or --init` })
     .option('width', { type: 'number', default: d.width, describe: 'encoder base width (channels); larger is slower and stronger' })
     .option('augment', { type: 'boolean', default: d.augment, describe: 'augment training batches (--no-augment to turn off)' })
     .option('augment-strength', { choices: ['full', 'light'] as const, default: d.augmentStrength, describe: 'clips: full (crops from 60%, colour, polarity, noise, cutout, masks) or light (crops of 85-100% of the side, audio gain and time shift only; for clean content)' })
@@ -92,7 +92,8 @@ function overclusterK(v: number): number {
   return v;
 }
 
-export function trainConfigFrom(a: TrainFlags, modalities: Modality[]): TrainConfig {
+/** `frozenFeatures`: heads trained on a released model's features (`cluster --init`). */
+export function trainConfigFrom(a: TrainFlags, modalities: Modality[], frozenFeatures = false): TrainConfig {
   if (a.k < 2 || !Number.isInteger(a.k)) throw new ConfigError(`--k must be a whole number >= 2, got ${a.k}`);
   const cfg: TrainConfig = {
     modalities,
@@ -108,7 +109,7 @@ export function trainConfigFrom(a: TrainFlags, modalities: Modality[]): TrainCon
     priorSd: a.sd,
     align: nonNegative('align', a.align),
     alignTemperature: positive('align-temperature', a['align-temperature']),
-    agree: nonNegative('agree', a.agree),
+    agree: a.agree === undefined ? defaultAgree(modalities, frozenFeatures) : nonNegative('agree', a.agree),
     epochs: positiveInt('epochs', a.epochs),
     batchSize: positiveInt('batch-size', a['batch-size']),
     optimizer: a.optimizer,
@@ -128,10 +129,10 @@ export function trainConfigFrom(a: TrainFlags, modalities: Modality[]): TrainCon
  * What every training command passes to its run from the shared flags: the run folder, the
  * config, the reference labels (reporting only), resume, export, backend and output mode.
  */
-export function runOptionsFrom(a: TrainFlags & Parameters<typeof runOutputOf>[0], modalities: Modality[]) {
+export function runOptionsFrom(a: TrainFlags & Parameters<typeof runOutputOf>[0], modalities: Modality[], frozenFeatures = false) {
   return {
     out: a.out,
-    train: trainConfigFrom(a, modalities),
+    train: trainConfigFrom(a, modalities, frozenFeatures),
     truth: a.truth,
     truthFormat: a['truth-format'],
     nuisance: a.nuisance,

@@ -23,7 +23,7 @@ export interface TrainConfig {
   // ----- pairs: a clip's audio and video, or two augmented views with one modality -----
   align: number; // weight of the audio-visual InfoNCE term (0: pure SeLaVi)
   alignTemperature: number; // τ of that InfoNCE
-  agree: number; // weight of the cluster agreement (IIC mutual information) between the same pairs (0: off)
+  agree: number; // weight of the cluster agreement (IIC mutual information) between the same pairs (0: off; see defaultAgree)
   // ----- optimisation -----
   epochs: number;
   batchSize: number;
@@ -53,7 +53,7 @@ export const DEFAULT_TRAIN: Readonly<TrainConfig> = Object.freeze({
   priorSd: 0.1,
   align: 0,
   alignTemperature: 0.1,
-  agree: 0,
+  agree: 2, // audio + video: see defaultAgree
   epochs: 20,
   batchSize: 32,
   optimizer: 'sgd' as const,
@@ -66,3 +66,15 @@ export const DEFAULT_TRAIN: Readonly<TrainConfig> = Object.freeze({
   flip: true,
   seed: 0,
 });
+
+/**
+ * The cluster-agreement weight a run gets when none is asked for. With audio and video trained
+ * from scratch, 2: the two modalities' cluster posteriors must share information, so a label that
+ * only one modality can see (its nuisance) stops paying (easy AV digits, 600 clips, 40 epochs,
+ * seed 1: fused NMI 0.824 without it, 0.870 at 1, 0.996 at 2). Otherwise 0: with one modality
+ * the pairs are two augmented views of each item (twice the compute per step), and heads trained
+ * on a released model's frozen features follow the official recipe, which has no such term.
+ */
+export function defaultAgree(modalities: readonly Modality[], frozenFeatures = false): number {
+  return modalities.length === 2 && !frozenFeatures ? DEFAULT_TRAIN.agree : 0;
+}

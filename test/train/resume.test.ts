@@ -13,7 +13,7 @@ import { DEFAULT_TRAIN, train, type TrainConfig, type TrainDeps } from '../../sr
 import { randomImages } from '../helpers/random-images.js';
 
 // 16 items, batch 4: 4 steps an epoch, 12 steps in all, label updates dense early.
-const base: TrainConfig = { ...DEFAULT_TRAIN, modalities: ['image'], k: 2, heads: 2, width: 4, projection: 8, epochs: 3, batchSize: 4, labelUpdates: 4, seed: 5 };
+const base: TrainConfig = { ...DEFAULT_TRAIN, modalities: ['image'], agree: 0, k: 2, heads: 2, width: 4, projection: 8, epochs: 3, batchSize: 4, labelUpdates: 4, seed: 5 };
 
 const deps = (runDir: string, extra: Partial<TrainDeps> = {}): TrainDeps => ({ runDir, resume: false, logJson: () => undefined, say: () => undefined, ...extra });
 const newDir = () => mkdtempSync(path.join(os.tmpdir(), 'selavi-resume-'));

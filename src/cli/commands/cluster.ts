@@ -36,7 +36,7 @@ export const clusterCommand: CommandModule<object, ClusterArgs> = {
   handler: async (a) => {
     if (a.init) {
       const { runClusterReleased } = await import('../../pipeline/cluster-released.js');
-      const summary = await runClusterReleased({ videos: a.videos!, init: a.init, ...runOptionsFrom(a, parseModalities(a.modalities)) });
+      const summary = await runClusterReleased({ videos: a.videos!, init: a.init, ...runOptionsFrom(a, parseModalities(a.modalities), true) });
       process.stdout.write(`${JSON.stringify(summary)}\n`);
       if (summary.interrupted) process.exitCode = 130;
       return;
