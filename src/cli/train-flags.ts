@@ -26,6 +26,7 @@ export interface TrainFlags extends ProgressFlags {
   'align-temperature': number;
   agree?: number;
   width: number;
+  grey: boolean;
   augment: boolean;
   'augment-strength': 'full' | 'light';
   flip: boolean;
@@ -60,6 +61,7 @@ export function withTrainFlags<T>(y: Argv<T>): Argv<T & TrainFlags> {
     .option('align-temperature', { type: 'number', default: d.alignTemperature, describe: 'temperature of that alignment term' })
     .option('agree', { type: 'number', describe: `weight of a cluster-agreement term (IIC: mutual information of the same pairs' cluster posteriors, every head); 0: off. Default: ${d.agree} with audio and video from scratch, 0 with one modality (two augmented views of each item, twice the compute) or --init` })
     .option('width', { type: 'number', default: d.width, describe: 'encoder base width (channels); larger is slower and stronger' })
+    .option('grey', { type: 'boolean', default: d.grey, describe: 'the video encoder reads each frame\'s luminance only: for content whose colour means nothing (digits, text) under colour casts, tinted ink or noisy channels' })
     .option('augment', { type: 'boolean', default: d.augment, describe: 'augment training batches (--no-augment to turn off)' })
     .option('augment-strength', { choices: ['full', 'light'] as const, default: d.augmentStrength, describe: 'clips: full (crops from 60%, colour, polarity, noise, cutout, masks) or light (crops of 85-100% of the side, audio gain and time shift only; for clean content)' })
     .option('flip', { type: 'boolean', default: d.flip, describe: 'mirror items left-right among the augmentations (--no-flip for text, digits and other content a mirror changes)' })
@@ -98,6 +100,7 @@ export function trainConfigFrom(a: TrainFlags, modalities: Modality[], frozenFea
   const cfg: TrainConfig = {
     modalities,
     width: positiveInt('width', a.width),
+    grey: a.grey,
     projection: DEFAULT_TRAIN.projection,
     headHidden: DEFAULT_TRAIN.headHidden,
     k: a.k,

@@ -36,6 +36,12 @@ export interface ModelConfig {
    * SeLaVi heads); absent: one shared projection per modality under linear heads.
    */
   headHidden?: number;
+  /**
+   * Video frames are reduced to their luminance (one channel) before the per-clip standardisation:
+   * hue then carries no signal, and a colour channel in which the content has little contrast is
+   * not stretched to unit variance (its noise would be). Absent: the three colour channels.
+   */
+  grey?: boolean;
 }
 
 /** Head logits, the encoders' pooled features and, when the model has them, the alignment embeddings (unit length). */
@@ -74,19 +80,25 @@ function normaliseSpectrogram(x: tf.Tensor3D): tf.Tensor {
   return tf.div(centred, tf.sqrt(tf.add(variance, 1e-5)));
 }
 
+/** ITU-R BT.601 luma weights of R, G, B. */
+const LUMA = [0.299, 0.587, 0.114];
+
 /**
  * Video: per clip and colour channel, zero mean and unit variance over time and space: the
- * background colour, brightness and contrast of a clip carry no signal.
+ * background colour, brightness and contrast of a clip carry no signal. With `grey`, the same on
+ * the luminance alone ([B, T, H, W, 1]).
  */
-function normaliseClip(x: tf.Tensor5D): tf.Tensor {
-  const { mean, variance } = tf.moments(x, [1, 2, 3], true);
-  return tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, 1e-5)));
+function normaliseClip(x: tf.Tensor5D, grey: boolean): tf.Tensor5D {
+  const y = grey ? (tf.sum(tf.mul(x, tf.tensor1d(LUMA)), 4, true) as tf.Tensor5D) : x;
+  const { mean, variance } = tf.moments(y, [1, 2, 3], true);
+  return tf.div(tf.sub(y, mean), tf.sqrt(tf.add(variance, 1e-5)));
 }
 
-/** Clip encoder. x: [B, T, H, W, 3] → [B, 4·width]. */
-function videoEncoder(ctx: Ctx, x: tf.Tensor5D, width: number): tf.Tensor2D {
-  const [b, t, h, w, c] = x.shape;
-  const stem = convBnRelu(ctx, 'video/stem', tf.reshape(normaliseClip(x), [b * t, h, w, c]) as tf.Tensor4D, width, [3, 3], [2, 2]);
+/** Clip encoder. x: [B, T, H, W, 3] → [B, 4·width] (its stem reads one channel when `grey`). */
+function videoEncoder(ctx: Ctx, x: tf.Tensor5D, width: number, grey: boolean): tf.Tensor2D {
+  const normalised = normaliseClip(x, grey);
+  const [b, t, h, w, c] = normalised.shape;
+  const stem = convBnRelu(ctx, 'video/stem', tf.reshape(normalised, [b * t, h, w, c]) as tf.Tensor4D, width, [3, 3], [2, 2]);
   let y = tf.reshape(stem, [b, t, stem.shape[1], stem.shape[2], width]) as tf.Tensor5D; // [B, T, H/2, W/2, w]
   y = residual2plus1d(ctx, 'video/block1', y, 2 * width, 2); // [B, T, H/4, W/4, 2w]
   y = residual2plus1d(ctx, 'video/block2', y, 4 * width, 2); // [B, T, H/8, W/8, 4w]
@@ -143,7 +155,7 @@ export class SelaviModel {
       const feat = this.config.featureInput
         ? (x as tf.Tensor2D)
         : m === 'video'
-          ? videoEncoder(full, x as tf.Tensor5D, this.config.width)
+          ? videoEncoder(full, x as tf.Tensor5D, this.config.width, this.config.grey === true)
           : m === 'audio'
             ? audioEncoder(full, x as tf.Tensor3D, this.config.width)
             : imageEncoder(full, x as tf.Tensor4D, this.config.width);

@@ -256,6 +256,7 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
     projection: cfg.projection,
     ...(aligned ? { alignDim: ALIGN_DIM } : {}),
     ...(cfg.headHidden > 0 ? { headHidden: cfg.headHidden } : {}),
+    ...(cfg.grey && present.includes('video') ? { grey: true } : {}),
     ...(data.featureInput ? { featureInput: true } : {}),
   };
   const model = new SelaviModel(modelConfig, rng);

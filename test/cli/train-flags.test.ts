@@ -28,3 +28,10 @@ describe('--agree default', () => {
     expect(() => trainConfigFrom(parse(['--agree', '-1']), ['video', 'audio'])).toThrow(/--agree must be >= 0/);
   });
 });
+
+describe('--grey', () => {
+  it('is off by default and reaches the config when given', () => {
+    expect(trainConfigFrom(parse([]), ['video', 'audio']).grey).toBe(false);
+    expect(trainConfigFrom(parse(['--grey']), ['video', 'audio']).grey).toBe(true);
+  });
+});

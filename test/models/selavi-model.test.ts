@@ -51,3 +51,35 @@ describe('SelaviModel alignment embeddings', () => {
     model.dispose();
   });
 });
+
+describe('SelaviModel grey video', () => {
+  // Two clips with the same luminance and different colours: (r, g, b) + c·(0.587, -0.299, 0), c per pixel,
+  // adds 0.299·0.587c − 0.587·0.299c = 0 to the BT.601 luma.
+  const pair = () => {
+    const a = tf.randomUniform([2, ...shapes.video], 0.2, 0.8, 'float32', 3);
+    const tint = tf.mul(tf.tensor1d([0.587, -0.299, 0]), tf.randomUniform([2, 2, 8, 8, 1], -0.3, 0.3, 'float32', 4)); // a chroma pattern: per pixel
+    return [a, tf.add(a, tint)];
+  };
+  const logits = (grey: boolean) => {
+    const model = new SelaviModel({ modalities: ['video'], width: 4, heads: [3], projection: 8, grey }, createRng(0));
+    model.build({ video: shapes.video });
+    const [a, b] = tf.tidy(() => pair().map((x) => model.forward({ video: x }, { training: false, bnUpdates: [] }).video![0]));
+    const stemIn = model.params.kernels()[0].shape[2]; // the first kernel built: the stem's [3, 3, cin, width]
+    const gap = tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
+    tf.dispose([a, b]);
+    model.dispose();
+    return { gap, stemIn };
+  };
+
+  it('reads one channel and gives the same logits to clips that differ only in colour', () => {
+    const grey = logits(true);
+    expect(grey.stemIn).toBe(1);
+    expect(grey.gap).toBeLessThan(1e-4);
+  });
+
+  it('without grey, reads three channels and tells those clips apart', () => {
+    const rgb = logits(false);
+    expect(rgb.stemIn).toBe(3);
+    expect(rgb.gap).toBeGreaterThan(1e-3);
+  });
+});
