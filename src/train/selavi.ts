@@ -317,7 +317,9 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
     deps.logJson(entry);
     const unsolved = r.stats.map((st, h) => (st.converged ? -1 : h)).filter((h) => h >= 0);
     if (unsolved.length > 0) {
-      deps.say(`warning: Sinkhorn stopped at its ${SINKHORN_MAX_ITERS}-iteration cap for head(s) ${unsolved.join(', ')} (marginal error ${unsolved.map((h) => r.stats[h].err).join(', ')} > ${SINKHORN_TOL}): those labels are less balanced than asked`);
+      // The realised label sizes say how far from the asked partition that leaves the labels.
+      const range = unsolved.map((h) => `${Math.min(...entry.sizes[h])}-${Math.max(...entry.sizes[h])}`).join(', ');
+      deps.say(`warning: Sinkhorn stopped at its ${SINKHORN_MAX_ITERS}-iteration cap for head(s) ${unsolved.join(', ')} (marginal error ${unsolved.map((h) => r.stats[h].err).join(', ')} > ${SINKHORN_TOL}; cluster sizes ${range} of ${data.n} items): those labels are less balanced than asked`);
     }
     const truthPart = entry.nmi_truth ? ` nmi(truth)=${entry.nmi_truth.map((x) => x.toFixed(3)).join('/')}` : '';
     deps.say(`labels @ step ${step}/${totalSteps}: changed ${entry.changed.map((x) => x.toFixed(2)).join('/')}${truthPart}${loss === null ? '' : ` loss=${loss.toFixed(3)}`}`);
