@@ -6,7 +6,7 @@
  * Env: QUALITY_LEVEL (easy | medium | hard, default hard), QUALITY_N, QUALITY_EPOCHS,
  * QUALITY_SEED (1). Per level, the recipe README's table measured:
  *   easy:   600 clips, 40 epochs, light augmentation, no mirror (target fused NMI ≥ 0.90, ≤ 10 min)
- *   medium: 2,000 clips, 20 epochs, light, no mirror (target ≥ 0.50 and ≥ best single + 0.05, ≤ 30 min)
+ *   medium: 2,000 clips, 20 epochs, light, no mirror, grey frames (target ≥ 0.50 and ≥ best single + 0.05, ≤ 30 min)
  *   hard:   2,000 clips, 10 epochs, the full augmentation (target ≥ 0.15)
  */
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -25,7 +25,7 @@ import { peakRssMb } from '../lib/peak-rss.js';
 type Level = 'easy' | 'medium' | 'hard';
 const RECIPES: Record<Level, { n: number; epochs: number; train: Partial<TrainConfig> }> = {
   easy: { n: 600, epochs: 40, train: { augmentStrength: 'light', flip: false } },
-  medium: { n: 2000, epochs: 20, train: { augmentStrength: 'light', flip: false } },
+  medium: { n: 2000, epochs: 20, train: { augmentStrength: 'light', flip: false, grey: true } },
   hard: { n: 2000, epochs: 10, train: {} },
 };
 const level = (process.env.QUALITY_LEVEL ?? 'hard') as Level;
@@ -100,6 +100,15 @@ async function selavi(modalities: Modality[]) {
   const perHead: number[] = (log.at(-1).nmi_truth ?? []).slice(0, DEFAULT_TRAIN.heads); // not the over-clustering heads
   return { nmi: round(mm.nmi), best_head_nmi: round(Math.max(mm.nmi, ...perHead)), ari: round(mm.ari), accuracy: round(mm.accuracy), minutes: round(s.seconds / 60, 1) };
 }
+/** The CLI flags of a recipe, for the table (e.g. `--augment-strength light --no-flip --grey`). */
+function recipeFlags(t: Partial<TrainConfig>): string {
+  const flags: string[] = [];
+  if (t.augmentStrength) flags.push(`--augment-strength ${t.augmentStrength}`);
+  if (t.flip === false) flags.push('--no-flip');
+  if (t.grey) flags.push('--grey');
+  return flags.join(' ');
+}
+
 const fused = await selavi(['video', 'audio']);
 const videoOnly = await selavi(['video']);
 const audioOnly = await selavi(['audio']);
@@ -110,6 +119,7 @@ console.log(
     clips: items,
     epochs,
     seed,
+    flags: recipeFlags(recipe.train),
     selavi_fused: fused,
     selavi_video_only: videoOnly,
     selavi_audio_only: audioOnly,

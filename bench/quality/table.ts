@@ -33,7 +33,7 @@ for (const r of lines) {
     const k = (name: string) => f3((r[name] as Score | undefined)?.nmi);
     const fused = r.selavi_fused as Score;
     rows.push(
-      `| AV digits, ${r.level} level, ${r.clips} clips, ${r.epochs} epochs, seed ${r.seed} | ${k('kmeans_pixels')} / ${k('kmeans_logmel_stats')} / ${k('kmeans_both')} | ${answer(fused)} | ${answer(r.selavi_video_only as Score)} | ${answer(r.selavi_audio_only as Score)} | ${f3(r.fused_minus_best_single_nmi as number)} | ${r.minutes} |`,
+      `| AV digits, ${r.level} level, ${r.clips} clips, ${r.epochs} epochs${r.flags ? `, \`${r.flags}\`` : ''}, seed ${r.seed} | ${k('kmeans_pixels')} / ${k('kmeans_logmel_stats')} / ${k('kmeans_both')} | ${answer(fused)} | ${answer(r.selavi_video_only as Score)} | ${answer(r.selavi_audio_only as Score)} | ${f3(r.fused_minus_best_single_nmi as number)} | ${r.minutes} |`,
     );
   } else if (r.bench === 'quality-fashion-mnist') {
     const sela = r.sela as Score;
