@@ -41,13 +41,25 @@ export function headSizes(cfg: Pick<TrainConfig, 'k' | 'heads' | 'overcluster'>)
 }
 
 /**
- * Whether a checkpoint's config matches this run's. A field the checkpoint lacks (saved before
- * the field existed) counts as its default, so runs from older versions still resume.
+ * What a field meant in checkpoints saved before it existed, where that differs from today's
+ * default: `agree` was off (its default is now 2 with audio + video).
  */
-export function sameTrainConfig(saved: Partial<TrainConfig>, cfg: Readonly<TrainConfig>): boolean {
-  const full: TrainConfig = { ...DEFAULT_TRAIN, ...saved };
+const LEGACY_DEFAULTS: Partial<TrainConfig> = { agree: 0 };
+
+/**
+ * The fields where a checkpoint's config differs from this run's, as `name: saved → now`. A field
+ * the checkpoint lacks (saved before the field existed) counts as what it meant then, so runs from
+ * older versions still resume.
+ */
+export function trainConfigDifferences(saved: Partial<TrainConfig>, cfg: Readonly<TrainConfig>): string[] {
+  const full: TrainConfig = { ...DEFAULT_TRAIN, ...LEGACY_DEFAULTS, ...saved };
   const keys = new Set([...Object.keys(full), ...Object.keys(cfg)]) as Set<keyof TrainConfig>;
-  return [...keys].every((key) => JSON.stringify(full[key]) === JSON.stringify(cfg[key]));
+  return [...keys].filter((key) => JSON.stringify(full[key]) !== JSON.stringify(cfg[key])).map((key) => `${key}: ${JSON.stringify(full[key])} → ${JSON.stringify(cfg[key])}`);
+}
+
+/** Whether a checkpoint's config matches this run's (see {@link trainConfigDifferences}). */
+export function sameTrainConfig(saved: Partial<TrainConfig>, cfg: Readonly<TrainConfig>): boolean {
+  return trainConfigDifferences(saved, cfg).length === 0;
 }
 
 /** Width of the alignment embedding. */
@@ -142,6 +154,7 @@ export async function scorePass(model: SelaviModel, data: TrainSet, batchSize: n
       t.dispose();
     }
     onBatch?.(start + idx.length, data.n);
+    await yieldToEventLoop(); // a stop asked during a long pass is seen at its end, not lost
   }
   return { perMod, present, ks, features, logitSum };
 }
@@ -235,8 +248,10 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
   // A checkpoint from other flags is refused before anything is built or loaded.
   const ckpt = deps.resume ? findCheckpoint(deps.runDir) : undefined;
   const saved = ckpt ? readCheckpointState(ckpt) : undefined;
-  if (ckpt && saved && !sameTrainConfig(saved.config as Partial<TrainConfig>, cfg)) {
-    throw new ConfigError(`${ckpt}: checkpoint was made with another configuration; rerun with the same flags or without --resume`);
+  const differences = ckpt && saved ? trainConfigDifferences(saved.config as Partial<TrainConfig>, cfg) : [];
+  if (ckpt && differences.length > 0) {
+    // Name the fields: a default that changed between versions (agree) is otherwise a puzzle.
+    throw new ConfigError(`${ckpt}: checkpoint was made with another configuration (${differences.join('; ')}); rerun with the checkpoint's values or without --resume`);
   }
   if (ckpt && saved && (saved.order.length !== data.n || saved.labels.some((l) => l.length !== data.n))) {
     throw new CheckpointError(ckpt, `made on ${saved.order.length} items, the data now has ${data.n}; resume on the same data or start a new run`);

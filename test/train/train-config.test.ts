@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_TRAIN, headSizes, sameTrainConfig, type TrainConfig } from '../../src/train/selavi.js';
+import { DEFAULT_TRAIN, headSizes, sameTrainConfig, trainConfigDifferences, type TrainConfig } from '../../src/train/selavi.js';
 
 describe('headSizes', () => {
   it('gives --heads heads of K, then as many over-clustering heads', () => {
@@ -19,6 +19,16 @@ describe('sameTrainConfig (resume check)', () => {
     const { overcluster: _, ...older } = DEFAULT_TRAIN;
     expect(sameTrainConfig(older, DEFAULT_TRAIN)).toBe(true);
     expect(sameTrainConfig(older, { ...DEFAULT_TRAIN, overcluster: 30 })).toBe(false);
+  });
+
+  it('reads agree missing from a checkpoint as off (its meaning then), not as the default of today (2)', () => {
+    const { agree: _, ...older } = DEFAULT_TRAIN;
+    expect(sameTrainConfig(older, { ...DEFAULT_TRAIN, agree: 0 })).toBe(true);
+    expect(trainConfigDifferences(older, DEFAULT_TRAIN)).toEqual(['agree: 0 → 2']);
+  });
+
+  it('names every differing field, saved value first', () => {
+    expect(trainConfigDifferences({ ...DEFAULT_TRAIN, lr: 0.1, grey: true }, DEFAULT_TRAIN)).toEqual(['grey: true → false', 'lr: 0.1 → 0.05']); // in the config's field order
   });
 
   it('refuses any changed value', () => {

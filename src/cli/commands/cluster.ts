@@ -22,7 +22,7 @@ export const clusterCommand: CommandModule<object, ClusterArgs> = {
           .option('cache', { type: 'string', describe: 'clip cache to train on: one built by `selavi decode --out DIR` (sharded or not; every shard must be done) is used as it is, without decoding; an empty or new folder is decoded into (default: RUN/cache)' })
           .option('modalities', { type: 'string', default: 'video,audio', describe: 'encoders to train: video,audio | video | audio' }),
       )
-        .option('init', { type: 'string', describe: 'start from a released SeLaVi model (.pth): its frozen encoders give each clip\'s features (decoded as the official code does; --frames, --size, --clip-seconds, --mel-bins, --hop-ms and --width do not apply), and heads are trained on them, starting from the released heads when --k equals their K' })
+        .option('init', { type: 'string', describe: 'start from a released SeLaVi model (.pth): its frozen encoders give each clip\'s features (decoded as the official code does; --frames, --size, --clip-seconds, --mel-bins, --hop-ms, --width and --grey do not apply), and heads are trained on them, starting from the released heads when --k equals their K' })
         .example('$0 cluster ~/videos --out runs/mine --k 20', 'from scratch')
         .example('$0 cluster --cache /data/cache --out runs/big --k 50', 'on a cache built by `selavi decode` (e.g. `make decode JOBS=8`)')
         .example('$0 cluster ~/videos --out runs/vgg --init selavi_vgg_sound.pth --k 309', 'continue from the released VGG-Sound model')
