@@ -154,7 +154,7 @@ export async function scorePass(model: SelaviModel, data: TrainSet, batchSize: n
       t.dispose();
     }
     onBatch?.(start + idx.length, data.n);
-    await yieldToEventLoop(); // a stop asked during a long pass is seen at its end, not lost
+    await yieldToEventLoop(); // a signal during a long pass is answered at once (its message), not after the pass
   }
   return { perMod, present, ks, features, logitSum };
 }
