@@ -4,6 +4,7 @@
  */
 import type { Argv } from 'yargs';
 import { BACKEND_CHOICES } from '../engine/backend-choices.js';
+import { DEVICE_CHOICES } from '../engine/released-devices.js';
 import { TRUTH_FORMATS } from '../eval/detect-truth-format.js';
 import { progressModeOf, sayFor, type ProgressMode } from '../report/progress.js';
 
@@ -13,6 +14,16 @@ export const TRUTH_FORMAT_CHOICES = ['auto', ...TRUTH_FORMATS] as const;
 /** Options of `--backend`; the default comes from env SELAVI_BACKEND, else auto. */
 export function backendOption(describe = 'tensor backend (default: env SELAVI_BACKEND, else auto: node-gpu, node, wasm, cpu, the first that loads)') {
   return { choices: BACKEND_CHOICES, describe } as const;
+}
+
+/** Options of `--device` (the engine of a released SeLaVi network); default env SELAVI_DEVICE, else auto. */
+export function deviceOption(describe = 'engine of the released network (default: env SELAVI_DEVICE, else auto): auto = onnxruntime with CUDA where installed, WebGPU where a GPU is, else its CPU provider; cpu | webgpu | cuda = that onnxruntime provider or exit 2; wasm = TensorFlow.js (--backend)') {
+  return { choices: DEVICE_CHOICES, describe } as const;
+}
+
+/** Options of `--decode-jobs` (clips decoded at once beside the released network). */
+export function decodeJobsOption(describe = 'clips decoded at once while the released network runs (default 2)') {
+  return { type: 'number', default: 2, describe } as const;
 }
 
 /** Options of `--truth-format`. */

@@ -13,13 +13,12 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, InputError } from '../errors.js';
 import { writeSkippedCsv } from '../data/skipped.js';
-import { initBackend } from '../engine/backend.js';
+import { openReleasedNetwork } from '../engine/open-released.js';
 import { evaluate } from '../eval/evaluate.js';
 import { normalizedMutualInfo } from '../eval/nmi.js';
 import { decodeOfficialClip } from '../media/decode-official-clip.js';
 import { OFFICIAL_FRAME_SHAPE, OFFICIAL_SPEC_SHAPE } from '../media/official-clip.js';
 import { walkVideos } from '../media/walk-videos.js';
-import { OfficialSelaviModel } from '../models/official/official-model.js';
 import { readReleasedCheckpoint, type ReleasedCheckpoint, type ReleasedInfo } from '../models/official/released-checkpoint.js';
 import { createProgress, type ProgressMode } from '../report/progress.js';
 import { reportAfterRun, type RunReportHook } from '../report/write-report.js';
@@ -46,14 +45,32 @@ export interface ReleasedAssignJob extends Pick<RunReportHook, 'progress' | 'rep
   /** Folder for items.csv, features-*.npy, logits-head*.npy. */
   exportDir?: string;
   batchSize?: number;
+  /** TensorFlow.js backend of the wasm path. */
   backend?: string;
+  /** Engine of the network: auto|cpu|webgpu|cuda|wasm (released-devices.ts). */
+  device?: string;
+  /** Clips decoded at once. */
+  decodeJobs?: number;
   say?: (line: string) => void;
+}
+
+/** How the pass runs the released network (`--device`, `--backend`, `--batch-size`, `--decode-jobs`). */
+export interface ReleasedPassOptions {
+  zNormalize?: boolean;
+  batchSize?: number;
+  device?: string;
+  backend?: string;
+  decodeJobs?: number;
+  say: (line: string) => void;
+  progress?: ProgressMode;
 }
 
 export interface ReleasedAssignSummary {
   out: string;
   clips: number;
   skipped: number;
+  /** What ran the network (onnxruntime-cpu, onnxruntime-cuda, tfjs-wasm, ...). */
+  engine: string;
   head: number;
   head_rule: string;
   model: Pick<ReleasedInfo, 'file' | 'heads' | 'k' | 'architecture'>;
@@ -61,34 +78,39 @@ export interface ReleasedAssignSummary {
   seconds: number;
 }
 
-/** Decodes and runs a released model over every video under `videos`. Shared with `cluster --init`. */
+/**
+ * Decodes and runs a released model over every video under `videos`. Shared with `cluster --init`.
+ * The network is opened first: an engine that was asked for and cannot load stops the run before
+ * any clip is decoded.
+ */
 export async function releasedPass(
   videos: string,
   released: ReleasedCheckpoint,
-  opts: { zNormalize?: boolean; batchSize?: number; say: (line: string) => void; progress?: ProgressMode },
-): Promise<{ pass: OfficialPassResult; skipped: { path: string; reason: string }[] }> {
-  const walk = await walkVideos(videos);
+  opts: ReleasedPassOptions,
+): Promise<{ pass: OfficialPassResult; skipped: { path: string; reason: string }[]; engine: string }> {
   const { info } = released;
   opts.say(`model: ${info.architecture.video} + ${info.architecture.audio}, ${info.heads} heads of K=${[...new Set(info.k)].join('/')} (${info.file})`);
-  const model = new OfficialSelaviModel(released.weights);
+  const { network } = await openReleasedNetwork(released.weights, { device: opts.device, backend: opts.backend, log: opts.say });
+  const walk = await walkVideos(videos);
   const skipped = [...walk.problems];
   const progress = createProgress({ total: walk.files.length, label: 'clips', mode: opts.progress });
   try {
-    const pass = await officialPass(model, walk.files, {
+    const pass = await officialPass(network, walk.files, {
       decode: (file) => decodeOfficialClip(file, { zNormalize: opts.zNormalize ?? true }),
       frameShape: OFFICIAL_FRAME_SHAPE,
       specShape: OFFICIAL_SPEC_SHAPE,
       batchSize: opts.batchSize ?? 4,
+      decodeJobs: opts.decodeJobs,
       onSkip: (file, reason) => {
         skipped.push({ path: file, reason });
         opts.say(`skipped ${file}: ${reason}`);
       },
       onClip: () => progress.tick(),
     });
-    return { pass, skipped };
+    return { pass, skipped, engine: network.engine };
   } finally {
     progress.done();
-    model.dispose();
+    await network.dispose();
   }
 }
 
@@ -103,11 +125,10 @@ export async function runReleasedAssign(job: ReleasedAssignJob): Promise<Release
   const say = job.say ?? ((line: string) => process.stderr.write(`${line}\n`));
   if (job.head !== 'auto' && (!Number.isInteger(job.head) || job.head < 0)) throw new ConfigError(`--head must be auto or a head index >= 0, got ${job.head}`);
   if (!existsSync(job.videos)) throw new InputError(job.videos, 'no such file or folder');
-  await initBackend({ backend: job.backend, log: job.say });
   const released = await readReleasedCheckpoint(job.weights);
   const { info } = released;
   if (job.head !== 'auto' && job.head >= info.heads) throw new ConfigError(`--head ${job.head}: ${job.weights} has heads 0..${info.heads - 1}`);
-  const { pass, skipped } = await releasedPass(job.videos, released, { ...job, say });
+  const { pass, skipped, engine } = await releasedPass(job.videos, released, { ...job, say });
   const outDir = path.dirname(job.out);
   mkdirSync(outDir, { recursive: true });
   await writeSkippedCsv(path.join(outDir, 'skipped.csv'), skipped);
@@ -128,6 +149,7 @@ export async function runReleasedAssign(job: ReleasedAssignJob): Promise<Release
     out: job.out,
     clips: n,
     skipped: skipped.length,
+    engine,
     head: h,
     head_rule: choice.rule,
     model: { file: info.file, heads: info.heads, k: info.k, architecture: info.architecture },

@@ -38,6 +38,9 @@ export interface ClusterReleasedJob extends RunOptions {
   init: string;
   zNormalize?: boolean;
   batchSize?: number;
+  /** Engine of the released network's pass (released-devices.ts). */
+  device?: string;
+  decodeJobs?: number;
 }
 
 interface Features {
@@ -74,7 +77,7 @@ export async function runClusterReleased(job: ClusterReleasedJob): Promise<RunSu
     if (existsSync(skippedCsv)) skipped = (parse(readFileSync(skippedCsv, 'utf8'), { columns: true }) as unknown[]).length;
     say(`features of ${features.names.length} clips read from ${featuresDir} (delete it to extract again)`);
   } else {
-    const r = await releasedPass(job.videos, released, { zNormalize: job.zNormalize, batchSize: job.batchSize, say, progress: job.progress });
+    const r = await releasedPass(job.videos, released, { zNormalize: job.zNormalize, batchSize: job.batchSize, device: job.device, backend: job.backend, decodeJobs: job.decodeJobs, say, progress: job.progress });
     mkdirSync(featuresDir, { recursive: true });
     await writeSkippedCsv(path.join(job.out, 'skipped.csv'), r.skipped);
     skipped = r.skipped.length;
@@ -121,13 +124,13 @@ export function isReleasedRun(run: string): boolean {
  * fused argmax is each clip's cluster.
  */
 export async function runAssignReleasedRun(
-  job: { run: string; videos: string; out: string; backend?: string; say?: (line: string) => void } & Pick<RunReportHook, 'progress' | 'report'>,
+  job: { run: string; videos: string; out: string; backend?: string; device?: string; say?: (line: string) => void } & Pick<RunReportHook, 'progress' | 'report'>,
 ): Promise<{ out: string; clips: number; skipped: number; head: number }> {
   const say = job.say ?? ((line: string) => process.stderr.write(`${line}\n`));
   const meta = JSON.parse(readFileSync(path.join(job.run, 'released.json'), 'utf8')) as { weights: string };
   const saved = readModel(job.run);
   await initBackend({ backend: job.backend, log: job.say });
-  const { pass, skipped } = await releasedPass(job.videos, await readReleasedCheckpoint(meta.weights), { say, progress: job.progress });
+  const { pass, skipped } = await releasedPass(job.videos, await readReleasedCheckpoint(meta.weights), { say, progress: job.progress, device: job.device, backend: job.backend });
   for (const s of skipped) say(`skipped ${s.path}: ${s.reason}`);
   if (pass.names.length === 0) throw new InputError(job.videos, 'no usable clip to assign');
   const { model, head } = buildRunModel(job.run, saved);

@@ -1,14 +1,14 @@
 /**
  * One pass of a released SeLaVi model over a list of videos: each clip is decoded as the
  * official code does (30 frames at 112x112, 1 s of audio as a 257-bin log filterbank), batched,
- * and run through both encoders and every head. Decoding (ffmpeg, another process) of the next
- * batch overlaps the network's work on this one; at most one batch waits, so memory stays flat
- * however long the list. A clip that cannot be decoded is skipped and reported, never fatal.
+ * and run through both encoders and every head. Decoding overlaps the network: up to `decodeJobs`
+ * clips decode at once (each an ffmpeg process plus its preprocessing) into a bounded queue, in
+ * file order, while the network (onnxruntime on its own thread) works on the batch before; at most
+ * two batches' worth waits, so memory stays flat however long the list. A clip that cannot be
+ * decoded is skipped and reported, never fatal.
  */
-import * as tf from '@tensorflow/tfjs';
-import type { OfficialSelaviModel } from '../models/official/official-model.js';
 import { InputError, UserError } from '../errors.js';
-import { throwIfWasmFailed } from '../engine/wasm-failures.js';
+import type { ReleasedNetwork } from '../models/official/released-network.js';
 
 /** One clip as the official preprocessing gives it: frames [T, H, W, 3], spectrogram [F, M]. */
 export interface OfficialClipTensors {
@@ -24,6 +24,8 @@ export interface OfficialPassOptions {
   specShape: [number, number];
   /** Clips per forward pass. */
   batchSize: number;
+  /** Clips decoded at once (default 2). */
+  decodeJobs?: number;
   /** Called with each skipped file and why. */
   onSkip?: (file: string, reason: string) => void;
   /** Called after each clip (decoded or skipped), for progress. */
@@ -39,34 +41,44 @@ export interface OfficialPassResult {
   logits: { video: Float32Array; audio: Float32Array }[];
 }
 
-interface DecodedBatch {
-  names: string[];
-  frames: Float32Array;
-  specs: Float32Array;
+type Decoded = { file: string; ok: true; clip: OfficialClipTensors } | { file: string; ok: false; error: unknown };
+
+/** Runs `task`s with at most `n` at once. */
+function limiter(n: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async (task) => {
+    if (running >= n) await new Promise<void>((resolve) => waiting.push(resolve));
+    running++;
+    try {
+      return await task();
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
+  };
 }
 
-/** Decodes up to `size` usable clips from `files`, starting at `next.i` (advanced as it goes). */
-async function decodeBatch(files: readonly string[], next: { i: number }, size: number, o: OfficialPassOptions): Promise<DecodedBatch | undefined> {
-  const frameLen = o.frameShape.reduce((a, b) => a * b, 1);
-  const specLen = o.specShape[0] * o.specShape[1];
-  const names: string[] = [];
-  const frames = new Float32Array(size * frameLen);
-  const specs = new Float32Array(size * specLen);
-  while (names.length < size && next.i < files.length) {
-    const file = files[next.i++];
-    try {
-      const clip = await o.decode(file);
-      frames.set(clip.frames, names.length * frameLen);
-      specs.set(clip.spec, names.length * specLen);
-      names.push(file);
-    } catch (err) {
-      if (!(err instanceof UserError)) throw err;
-      o.onSkip?.(file, err instanceof InputError ? err.reason : err.message);
+/**
+ * Decoded clips in the order of `files`, with at most `jobs` decoding at once and at most `ahead`
+ * started before the consumer takes them (the queue's bound: back-pressure on the decoders).
+ */
+export async function* decodeInOrder(files: readonly string[], decode: (file: string) => Promise<OfficialClipTensors>, jobs: number, ahead: number): AsyncGenerator<Decoded> {
+  const limit = limiter(jobs);
+  const queue: Promise<Decoded>[] = [];
+  let next = 0;
+  const fill = () => {
+    while (queue.length < ahead && next < files.length) {
+      const file = files[next++];
+      queue.push(limit(() => decode(file)).then((clip): Decoded => ({ file, ok: true, clip }), (error: unknown): Decoded => ({ file, ok: false, error })));
     }
-    o.onClip?.();
+  };
+  fill();
+  while (queue.length > 0) {
+    const item = await queue.shift()!;
+    fill();
+    yield item;
   }
-  if (names.length === 0) return undefined;
-  return { names, frames: frames.subarray(0, names.length * frameLen), specs: specs.subarray(0, names.length * specLen) };
 }
 
 /** Growable float32 rows. */
@@ -91,34 +103,43 @@ class Rows {
   }
 }
 
-/** Runs the model over `files`; returns features and logits of every clip it could decode. */
-export async function officialPass(model: OfficialSelaviModel, files: readonly string[], o: OfficialPassOptions): Promise<OfficialPassResult> {
-  const [t, h, w] = o.frameShape;
-  const [f, m] = o.specShape;
-  const next = { i: 0 };
+/** Runs the network over `files`; returns features and logits of every clip it could decode. */
+export async function officialPass(network: ReleasedNetwork, files: readonly string[], o: OfficialPassOptions): Promise<OfficialPassResult> {
+  const frameLen = o.frameShape.reduce((a, b) => a * b, 1);
+  const specLen = o.specShape[0] * o.specShape[1];
   const names: string[] = [];
-  const feats = { video: new Rows(model.featureDims.video), audio: new Rows(model.featureDims.audio) };
-  const logits = model.heads.map((k) => ({ video: new Rows(k), audio: new Rows(k) }));
-  let pending = decodeBatch(files, next, o.batchSize, o);
-  for (;;) {
-    const batch = await pending;
-    if (!batch) break;
-    pending = decodeBatch(files, next, o.batchSize, o); // decode the next batch while this one runs
+  const feats = { video: new Rows(network.featureDims.video), audio: new Rows(network.featureDims.audio) };
+  const logits = network.heads.map((k) => ({ video: new Rows(k), audio: new Rows(k) }));
+  const jobs = Math.max(1, o.decodeJobs ?? 2);
+
+  let batch: { names: string[]; frames: Float32Array; specs: Float32Array } | undefined;
+  const runBatch = async () => {
+    if (!batch || batch.names.length === 0) return;
     const b = batch.names.length;
-    const out = tf.tidy(() => {
-      const r = model.forward({ video: tf.tensor5d(batch.frames, [b, t, h, w, 3]), audio: tf.tensor4d(batch.specs, [b, f, m, 1]) });
-      return { fv: r.features.video!, fa: r.features.audio!, heads: r.logits.map((l) => [l.video!, l.audio!] as const) };
-    });
-    feats.video.push(await out.fv.data<'float32'>());
-    feats.audio.push(await out.fa.data<'float32'>());
-    for (const [i, [lv, la]] of out.heads.entries()) {
-      logits[i].video.push(await lv.data<'float32'>());
-      logits[i].audio.push(await la.data<'float32'>());
+    const out = await network.run({ b, frames: batch.frames.subarray(0, b * frameLen), specs: batch.specs.subarray(0, b * specLen), frameShape: o.frameShape, specShape: o.specShape });
+    feats.video.push(out.features.video);
+    feats.audio.push(out.features.audio);
+    for (const [h, l] of out.logits.entries()) {
+      logits[h].video.push(l.video);
+      logits[h].audio.push(l.audio);
     }
-    tf.dispose([out.fv, out.fa, ...out.heads.flat()]);
-    throwIfWasmFailed(`the released model on ${batch.names[0]}`);
     names.push(...batch.names);
+    batch = undefined;
+  };
+  for await (const item of decodeInOrder(files, o.decode, jobs, Math.max(jobs, 2 * o.batchSize))) {
+    if (!item.ok) {
+      if (!(item.error instanceof UserError)) throw item.error;
+      o.onSkip?.(item.file, item.error instanceof InputError ? item.error.reason : item.error.message);
+    } else {
+      batch ??= { names: [], frames: new Float32Array(o.batchSize * frameLen), specs: new Float32Array(o.batchSize * specLen) };
+      batch.frames.set(item.clip.frames, batch.names.length * frameLen);
+      batch.specs.set(item.clip.spec, batch.names.length * specLen);
+      batch.names.push(item.file);
+    }
+    o.onClip?.();
+    if (batch && batch.names.length === o.batchSize) await runBatch();
   }
+  await runBatch();
   return {
     names,
     features: { video: feats.video.result(), audio: feats.audio.result() },

@@ -4,7 +4,7 @@
  */
 import type { Argv, CommandModule } from 'yargs';
 import { ConfigError } from '../../errors.js';
-import { backendOption, runOutputOf, truthFormatOption, withProgressFlags, withReportFlag, type ProgressFlags } from '../shared-flags.js';
+import { backendOption, decodeJobsOption, deviceOption, runOutputOf, truthFormatOption, withProgressFlags, withReportFlag, type ProgressFlags } from '../shared-flags.js';
 
 interface AssignArgs extends ProgressFlags {
   report: boolean;
@@ -18,7 +18,9 @@ interface AssignArgs extends ProgressFlags {
   export?: string;
   znorm: boolean;
   'batch-size': number;
+  'decode-jobs': number;
   backend?: string;
+  device?: string;
 }
 
 /** `--head auto` or a whole number. */
@@ -27,6 +29,12 @@ function parseHead(text: string): number | 'auto' {
   const h = Number(text);
   if (!Number.isInteger(h) || h < 0) throw new ConfigError(`--head must be auto or a head index >= 0, got ${JSON.stringify(text)}`);
   return h;
+}
+
+/** A whole number >= 1 for `--flag`. */
+function positive(flag: string, v: number): number {
+  if (!Number.isInteger(v) || v < 1) throw new ConfigError(`--${flag} must be a whole number >= 1, got ${v}`);
+  return v;
 }
 
 export const assignCommand: CommandModule<object, AssignArgs> = {
@@ -44,7 +52,9 @@ export const assignCommand: CommandModule<object, AssignArgs> = {
       .option('export', { type: 'string', describe: 'with --weights: folder for items.csv, features-video.npy, features-audio.npy, logits-head{h}.npy' })
       .option('znorm', { type: 'boolean', default: true, describe: 'with --weights: z-normalise spectrograms ((x - 1.93) / 17.89) as the released models were trained (--no-znorm: raw)' })
       .option('batch-size', { type: 'number', default: 4, describe: 'with --weights: clips per forward pass' })
-      .option('backend', backendOption())
+      .option('device', deviceOption())
+      .option('decode-jobs', decodeJobsOption())
+      .option('backend', backendOption('tensor backend of a --run model and of --device wasm (default: env SELAVI_BACKEND, else auto: node-gpu, node, wasm, cpu, the first that loads)'))
       .check((a) => {
         if (!a.run === !a.weights) throw new ConfigError('give one of --run RUN (a trained run) or --weights FILE.pth (a released model)');
         if (a.run) {
@@ -53,6 +63,7 @@ export const assignCommand: CommandModule<object, AssignArgs> = {
         return true;
       })
       .example('$0 assign clips/ --weights selavi_vgg_sound.pth --out runs/vgg/clusters.csv --truth vggsound.csv', 'a released model on your clips, scored against VGG-Sound labels')
+      .example('$0 assign clips/ --weights selavi_vgg_sound.pth --out runs/vgg/clusters.csv --device cuda', 'the same on an NVIDIA GPU (onnxruntime\'s CUDA provider, README says how to install it)')
       .example('$0 assign more/ --run runs/mine --out more.csv', 'label new videos with a trained run') as unknown as Argv<AssignArgs>,
   handler: async (a) => {
     if (a.weights) {
@@ -66,8 +77,10 @@ export const assignCommand: CommandModule<object, AssignArgs> = {
         truth: a.truth,
         truthFormat: a['truth-format'],
         exportDir: a.export,
-        batchSize: a['batch-size'],
+        batchSize: positive('batch-size', a['batch-size']),
+        decodeJobs: positive('decode-jobs', a['decode-jobs']),
         backend: a.backend,
+        device: a.device,
         ...runOutputOf(a),
       });
       process.stdout.write(`${JSON.stringify(summary)}\n`);
@@ -75,7 +88,7 @@ export const assignCommand: CommandModule<object, AssignArgs> = {
     }
     const { isReleasedRun, runAssignReleasedRun } = await import('../../pipeline/cluster-released.js');
     if (isReleasedRun(a.run!)) {
-      process.stdout.write(`${JSON.stringify(await runAssignReleasedRun({ run: a.run!, videos: a.videos, out: a.out, backend: a.backend, ...runOutputOf(a) }))}\n`);
+      process.stdout.write(`${JSON.stringify(await runAssignReleasedRun({ run: a.run!, videos: a.videos, out: a.out, backend: a.backend, device: a.device, ...runOutputOf(a) }))}\n`);
       return;
     }
     const { runAssign } = await import('../../pipeline/assign.js');

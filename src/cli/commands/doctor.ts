@@ -1,6 +1,7 @@
 /**
  * `selavi doctor`: what this machine will use — which ffmpeg and ffprobe (path, rule that found
- * them, version line) and which tensor backend — so a bug report starts with the facts.
+ * them, version line), which tensor backend, and which engines can run the released SeLaVi
+ * network (onnxruntime's providers; what `--device auto` takes) — so a bug report starts with the facts.
  * Never throws for a missing piece: it reports it and sets exit code 1.
  */
 import type { CommandModule } from 'yargs';
@@ -45,13 +46,27 @@ export async function doctorReport(opts: { backend?: string } = {}): Promise<{ l
     ok = false;
     lines.push(`backend: unavailable: ${(err as Error).message.split('\n')[0]}`);
   }
+  // The released network's engines: a missing GPU provider is normal, not a failure.
+  try {
+    const { probeProviders, gpuDeviceNodes } = await import('../../engine/open-released.js');
+    const probe = await probeProviders();
+    if (probe.error) lines.push(`released network: onnxruntime-node did not load (${probe.error}); --device auto uses TensorFlow.js`);
+    else {
+      lines.push(`released network: onnxruntime-node ${probe.version}; --device auto takes ${probe.auto}`);
+      for (const p of probe.providers) lines.push(`  ${p.provider}: ${p.ok ? 'loads' : `no: ${p.detail}`}`);
+      const gpus = gpuDeviceNodes();
+      lines.push(`  GPU device nodes: ${gpus.length ? gpus.join(', ') : 'none (auto does not try webgpu: on a CPU Vulkan device it is slower than the cpu provider)'}`);
+    }
+  } catch (err) {
+    lines.push(`released network: probe failed: ${(err as Error).message.split('\n')[0]}`);
+  }
   return { lines, ok };
 }
 
 /** The `doctor` command. */
 export const doctorCommand: CommandModule<object, DoctorArgs> = {
   command: 'doctor',
-  describe: 'Show which ffmpeg, ffprobe and tensor backend selavi will use',
+  describe: 'Show which ffmpeg, ffprobe, tensor backend and released-network engines selavi will use',
   builder: (y) =>
     y
       .option('backend', backendOption('backend to try first, as training would (default: env SELAVI_BACKEND, else auto)'))

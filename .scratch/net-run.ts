@@ -1,0 +1,10 @@
+import { readReleasedCheckpoint } from '../src/models/official/released-checkpoint.js';
+import { openReleasedNetwork } from '../src/engine/open-released.js';
+const r = await readReleasedCheckpoint('/work/shared/fixtures/selavi-official/selavi-random-zip.pth.gz');
+const { network } = await openReleasedNetwork(r.weights, { device: process.argv[2] ?? 'cpu' });
+console.log('opened');
+const B = 2;
+const t = performance.now();
+const out = await network.run({ b: B, frames: new Float32Array(B * 30 * 112 * 112 * 3), specs: new Float32Array(B * 257 * 99), frameShape: [30, 112, 112, 3], specShape: [257, 99] });
+console.log('ran', performance.now() - t, out.logits[0].video.length);
+await network.dispose();

@@ -1,0 +1,17 @@
+import * as ort from 'onnxruntime-node';
+import { readReleasedCheckpoint } from '../src/models/official/released-checkpoint.js';
+import { officialOnnxModel } from '../src/models/onnx/official-graph.js';
+const fx = '/work/shared/fixtures/selavi-official/';
+const r = await readReleasedCheckpoint(fx + 'selavi-random-zip.pth.gz');
+const bytes = officialOnnxModel(r.weights);
+const mode = process.argv[2];
+const n = mode === 'two' ? 2 : 1;
+const B = Number(process.argv[3] ?? (mode === 'two' ? 2 : 4));
+const ss = await Promise.all(Array.from({ length: n }, () => ort.InferenceSession.create(bytes, { executionProviders: ['cpu'], intraOpNumThreads: n === 2 ? 1 : 2 })));
+const vid = new Float32Array(B * 30 * 112 * 112 * 3).map(() => Math.random());
+const au = new Float32Array(B * 257 * 99).map(() => Math.random());
+const feeds = () => ({ video: new ort.Tensor('float32', vid, [B, 30, 112, 112, 3]), audio: new ort.Tensor('float32', au, [B, 257, 99]) });
+await Promise.all(ss.map((s) => s.run(feeds())));
+const t = performance.now();
+for (let i = 0; i < 2; i++) await Promise.all(ss.map((s) => s.run(feeds())));
+console.log(mode, 'B', B, 'clips/s', ((2 * n * B) / ((performance.now() - t) / 1000)).toFixed(3), 'rss', Math.round(process.resourceUsage().maxRSS / 1024));

@@ -1,0 +1,10 @@
+import { Worker } from 'node:worker_threads';
+import { createRequire } from 'node:module';
+import { ONNX_WORKER_SOURCE } from '../src/models/onnx/onnx-worker-source.js';
+import { OnnxGraph } from '../src/models/onnx/graph-builder.js';
+const g = new OnnxGraph('p'); g.output(g.node('Relu', [g.input('x', [1, 4])]), 'y', [1, 4]);
+const model = g.encode({ name: "a", version: "b" }); const model2 = new Uint8Array(model.byteLength); model2.set(model);
+const w = new Worker(ONNX_WORKER_SOURCE, { eval: true, workerData: { ortPath: createRequire(import.meta.url).resolve('onnxruntime-node') } });
+w.on('message', (m) => { console.log('msg', m); if (m.op === 'ready') w.postMessage({ op: 'run', id: 1, feeds: { x: [Float32Array.from([-1, 2, -3, 4]), [1, 4]] } }); else w.terminate(); });
+w.on('error', (e) => console.log('err', e));
+w.postMessage({ op: "create", model: model2.buffer, provider: "cpu" }, [model2.buffer]);
