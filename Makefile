@@ -16,7 +16,10 @@ all: build
 
 # npm ci when a lock file exists (reproducible), npm install otherwise. The native TensorFlow
 # backends and ffmpeg-static are optional dependencies: their downloads fail offline, and npm
-# still exits 0 without them.
+# still exits 0 without them. onnxruntime-node's postinstall would download its CUDA provider from
+# outside the npm registry: skipped (here and in .npmrc) unless ONNXRUNTIME_NODE_INSTALL=cuda12 is given.
+ONNXRUNTIME_NODE_INSTALL ?= skip
+export ONNXRUNTIME_NODE_INSTALL
 $(NODE_MODULES_STAMP): package.json $(wildcard package-lock.json)
 	@if [ -f package-lock.json ]; then $(NPM) ci --no-audit --no-fund; else $(NPM) install --no-audit --no-fund; fi
 	@touch $@

@@ -110,7 +110,10 @@ export async function officialPass(network: ReleasedNetwork, files: readonly str
   const names: string[] = [];
   const feats = { video: new Rows(network.featureDims.video), audio: new Rows(network.featureDims.audio) };
   const logits = network.heads.map((k) => ({ video: new Rows(k), audio: new Rows(k) }));
-  const jobs = Math.max(1, o.decodeJobs ?? 2);
+  // A network that blocks this thread gets one clip decoded ahead, as its ffmpeg child can work
+  // alone meanwhile; more would wait behind the network and could reach ffmpeg's time limit.
+  const jobs = network.blocksEventLoop ? 1 : Math.max(1, o.decodeJobs ?? 2);
+  const ahead = network.blocksEventLoop ? 1 : Math.max(jobs, 2 * o.batchSize);
 
   let batch: { names: string[]; frames: Float32Array; specs: Float32Array } | undefined;
   const runBatch = async () => {
@@ -126,7 +129,7 @@ export async function officialPass(network: ReleasedNetwork, files: readonly str
     names.push(...batch.names);
     batch = undefined;
   };
-  for await (const item of decodeInOrder(files, o.decode, jobs, Math.max(jobs, 2 * o.batchSize))) {
+  for await (const item of decodeInOrder(files, o.decode, jobs, ahead)) {
     if (!item.ok) {
       if (!(item.error instanceof UserError)) throw item.error;
       o.onSkip?.(item.file, item.error instanceof InputError ? item.error.reason : item.error.message);

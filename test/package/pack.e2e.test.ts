@@ -26,7 +26,7 @@ const seconds: Record<string, number> = {};
 /** Runs `cmd` in `cwd` and records how long it took under `label`. */
 async function timed(label: string, cmd: string, args: string[], cwd: string): Promise<string> {
   const t0 = performance.now();
-  const { stdout } = await run(cmd, args, { cwd, timeout: 240_000, maxBuffer: 64 << 20, env: { ...process.env, npm_config_update_notifier: 'false', npm_config_offline: 'true', npm_config_yes: 'false' } });
+  const { stdout } = await run(cmd, args, { cwd, timeout: 240_000, maxBuffer: 64 << 20, env: { ...process.env, npm_config_update_notifier: 'false', npm_config_offline: 'true', npm_config_yes: 'false', ONNXRUNTIME_NODE_INSTALL: 'skip' } });
   seconds[label] = Number(((performance.now() - t0) / 1000).toFixed(1));
   return stdout;
 }

@@ -3,13 +3,14 @@
  * and network (fused logits as the official code computed them), `selavi inspect`, and
  * `selavi assign --weights` on demo clips with a broken file among them.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readNpyArray } from '../../src/data/npy.js';
 import { initBackend } from '../../src/engine/backend.js';
+import { cudaProviderInstalled } from '../../src/engine/open-released.js';
 import { decodeOfficialClip } from '../../src/media/decode-official-clip.js';
 import { OfficialSelaviModel } from '../../src/models/official/official-model.js';
 import { readReleasedCheckpoint } from '../../src/models/official/released-checkpoint.js';
@@ -113,6 +114,37 @@ describe.skipIf(!haveOfficialFixture)('selavi inspect / assign --weights', () =>
     expect(metrics.nmi_per_head).toHaveLength(2);
     expect(metrics.best_head_by_truth.note).toMatch(/for comparison with the paper only/);
     expect(metrics.head).toBe(summary.head);
+  });
+
+  it('--device wasm (TensorFlow.js) gives the labels and logits onnxruntime gives, and names its engine', async () => {
+    const clips = demoSubset(3);
+    const runs = [];
+    for (const device of ['cpu', 'wasm']) {
+      // One at a time: runCli captures this process's stdout and stderr.
+      runs.push(
+        await (async () => {
+        const out = path.join(tmp, `engine-${device}`, 'clusters.csv');
+        const exportDir = path.join(tmp, `engine-${device}`, 'export');
+        const r = await runCli(['assign', clips, '--weights', weights, '--out', out, '--export', exportDir, '--device', device, '--no-report']);
+        expect(r.code, r.stderr).toBe(0);
+        expect(JSON.parse(r.stdout).engine).toBe(device === 'cpu' ? 'onnxruntime-cpu' : 'tfjs-wasm');
+        return { rows: readFileSync(out, 'utf8'), logits: readNpyArray(path.join(exportDir, 'logits-head0.npy')).data };
+        })(),
+      );
+    }
+    expect(runs[1].rows.split('\n').map((l) => l.split(',').filter((_, i) => i !== 2).join())).toEqual(runs[0].rows.split('\n').map((l) => l.split(',').filter((_, i) => i !== 2).join()));
+    expectRelClose(runs[1].logits, runs[0].logits, 1e-3, 1e-4);
+  });
+
+  it.skipIf(cudaProviderInstalled())('--device cuda without its provider: one line naming it and what to install, exit 2, nothing decoded', async () => {
+    const out = path.join(tmp, 'cuda', 'clusters.csv');
+    const r = await runCli(['assign', demoSubset(2), '--weights', weights, '--out', out, '--device', 'cuda']);
+    expect(r.code).toBe(2);
+    const last = r.stderr.trim().split('\n').at(-1)!;
+    expect(last).toMatch(/^selavi: --device cuda: onnxruntime's cuda provider did not load .*ONNXRUNTIME_NODE_INSTALL=cuda12/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(r.stderr).not.toMatch(/skipped|clips /);
+    expect(existsSync(path.dirname(out))).toBe(false);
   });
 
   it('assign refuses --head past the checkpoint\'s heads and asks for one of --run / --weights', async () => {

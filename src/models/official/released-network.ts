@@ -27,6 +27,11 @@ export interface ReleasedNetwork {
   /** K of each head. */
   readonly heads: number[];
   readonly featureDims: { video: number; audio: number };
+  /**
+   * True when `run` computes on the calling thread (TensorFlow.js): nothing else progresses
+   * meanwhile, so clips decoded ahead would wait (and could reach ffmpeg's time limit) behind it.
+   */
+  readonly blocksEventLoop: boolean;
   run(batch: ReleasedBatch): Promise<ReleasedBatchOutput>;
   dispose(): Promise<void>;
 }

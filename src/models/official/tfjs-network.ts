@@ -9,6 +9,7 @@ export class TfjsReleasedNetwork implements ReleasedNetwork {
   readonly engine: string;
   readonly heads: number[];
   readonly featureDims: { video: number; audio: number };
+  readonly blocksEventLoop = true;
   private readonly model: OfficialSelaviModel;
 
   /** `backend`: the TensorFlow.js backend already initialised (initBackend). */

@@ -21,6 +21,7 @@ parentPort.on('message', async (m) => {
         graphOptimizationLevel: 'all',
         logSeverityLevel: 3,
         ...(m.threads ? { intraOpNumThreads: m.threads } : {}),
+        ...(m.spin === false ? { extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } } } : {}),
       });
       parentPort.postMessage({ op: 'ready' });
     } catch (e) {

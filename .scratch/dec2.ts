@@ -1,0 +1,11 @@
+import { decodeOfficialClip } from '../src/media/decode-official-clip.js';
+import { probeMedia } from '../src/media/probe.js';
+import { probeVideoTiming } from '../src/media/video-timing.js';
+const f = '/work/shared/fixtures/selavi-official/clip-160x120-30fps.mp4';
+await decodeOfficialClip(f);
+const time = async (name: string, fn: () => Promise<unknown>) => { const t = performance.now(); const u0 = process.cpuUsage(); for (let i = 0; i < 10; i++) await fn(); const u = process.cpuUsage(u0); console.log(name, 'wall', ((performance.now() - t) / 10).toFixed(0), 'cpu', ((u.user + u.system) / 1e4).toFixed(0)); };
+await time('probeMedia', () => probeMedia(f));
+await time('probeVideoTiming', () => probeVideoTiming(f));
+const media = await probeMedia(f); const timing = await probeVideoTiming(f);
+await time('decode(probed)', () => decodeOfficialClip(f, { media, timing }));
+await time('decode(full)', () => decodeOfficialClip(f));
