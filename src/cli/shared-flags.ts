@@ -22,8 +22,8 @@ export function deviceOption(describe = 'engine of the released network (default
 }
 
 /** Options of `--decode-jobs` (clips decoded at once beside the released network). */
-export function decodeJobsOption(describe = 'clips decoded at once while the released network runs (default 2)') {
-  return { type: 'number', default: 2, describe } as const;
+export function decodeJobsOption(describe = 'clips decoded at once while the released network runs (default: 1 beside the CPU provider, which needs every core; one per core beside a GPU)') {
+  return { type: 'number', describe } as const;
 }
 
 /** Options of `--truth-format`. */

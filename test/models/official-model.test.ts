@@ -10,7 +10,7 @@ import { initBackend } from '../../src/engine/backend.js';
 import { OfficialSelaviModel } from '../../src/models/official/official-model.js';
 import { headSizes, officialWeights } from '../../src/models/official/official-weights.js';
 import { readTorchCheckpoint, stateDict } from '../../src/models/torch/read-checkpoint.js';
-import { expectRelClose, haveOfficialFixture, officialFixture } from '../helpers/official-fixture.js';
+import { expectOfficialParity, haveOfficialFixture, officialFixture } from '../helpers/official-fixture.js';
 
 /** [N, C, T, H, W] (PyTorch) → [N, T, H, W, C]; [N, 1, F, M] → [N, F, M, 1]. */
 function channelsLast(data: Float32Array, shape: number[]): tf.Tensor {
@@ -47,23 +47,9 @@ describe.skipIf(!haveOfficialFixture).each(['zip', 'legacy'])('official SeLaVi m
     expect(model.featureDims).toEqual({ video: 512, audio: 512 });
   });
 
-  it('gives the official pooled features', () => {
-    expectRelClose(out.fv, readNpyArray(officialFixture('parity-video-features.npy')).data, 1e-3, 1e-4);
-    expectRelClose(out.fa, readNpyArray(officialFixture('parity-audio-features.npy')).data, 1e-3, 1e-4);
-  });
+  it('gives the official pooled features', () => expectOfficialParity({ features: { video: out.fv, audio: out.fa }, logits: out.logits }, 'features'));
 
-  it("gives every head's official logits and fused labels", () => {
-    const labels = readNpyArray(officialFixture('parity-fused-labels.npy'));
-    expect(labels.shape).toEqual([2, 2]);
-    for (const h of [0, 1]) {
-      expectRelClose(out.logits[h].video, readNpyArray(officialFixture(`parity-head${h}-video-logits.npy`)).data, 1e-3, 1e-4);
-      expectRelClose(out.logits[h].audio, readNpyArray(officialFixture(`parity-head${h}-audio-logits.npy`)).data, 1e-3, 1e-4);
-      for (let i = 0; i < 2; i++) {
-        const fused = Array.from({ length: 7 }, (_, k) => out.logits[h].video[i * 7 + k] + out.logits[h].audio[i * 7 + k]);
-        expect(fused.indexOf(Math.max(...fused)), `clip ${i} head ${h}`).toBe(labels.data[i * 2 + h]);
-      }
-    }
-  });
+  it("gives every head's official logits and fused labels", () => expectOfficialParity({ features: { video: out.fv, audio: out.fa }, logits: out.logits }, 'logits'));
 });
 
 describe.skipIf(!haveOfficialFixture)('official weights', () => {

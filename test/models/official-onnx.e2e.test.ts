@@ -13,7 +13,7 @@ import { decodeOfficialClip } from '../../src/media/decode-official-clip.js';
 import { readReleasedCheckpoint } from '../../src/models/official/released-checkpoint.js';
 import type { ReleasedBatchOutput } from '../../src/models/official/released-network.js';
 import { OnnxReleasedNetwork, type OnnxProvider } from '../../src/models/onnx/onnx-network.js';
-import { expectRelClose, haveOfficialFixture, officialFixture } from '../helpers/official-fixture.js';
+import { expectOfficialParity, expectRelClose, haveOfficialFixture, officialFixture } from '../helpers/official-fixture.js';
 
 const probe = haveOfficialFixture ? await probeProviders() : { providers: [] };
 const providers = probe.providers.filter((p) => p.ok).map((p) => p.provider);
@@ -56,22 +56,9 @@ describe.skipIf(!haveOfficialFixture).each(cases)('released network on onnxrunti
     expect(network.featureDims).toEqual({ video: 512, audio: 512 });
   });
 
-  it('gives the official pooled features', () => {
-    expectRelClose(out.features.video, readNpyArray(officialFixture('parity-video-features.npy')).data, 1e-3, 1e-4);
-    expectRelClose(out.features.audio, readNpyArray(officialFixture('parity-audio-features.npy')).data, 1e-3, 1e-4);
-  });
+  it('gives the official pooled features', () => expectOfficialParity(out, 'features'));
 
-  it("gives every head's official logits and fused labels", () => {
-    const labels = readNpyArray(officialFixture('parity-fused-labels.npy'));
-    for (const h of [0, 1]) {
-      expectRelClose(out.logits[h].video, readNpyArray(officialFixture(`parity-head${h}-video-logits.npy`)).data, 1e-3, 1e-4);
-      expectRelClose(out.logits[h].audio, readNpyArray(officialFixture(`parity-head${h}-audio-logits.npy`)).data, 1e-3, 1e-4);
-      for (let i = 0; i < 2; i++) {
-        const fused = Array.from({ length: 7 }, (_, k) => out.logits[h].video[i * 7 + k] + out.logits[h].audio[i * 7 + k]);
-        expect(fused.indexOf(Math.max(...fused)), `clip ${i} head ${h}`).toBe(labels.data[i * 2 + h]);
-      }
-    }
-  });
+  it("gives every head's official logits and fused labels", () => expectOfficialParity(out, 'logits'));
 });
 
 // The official-size clip is 30x112x112: seconds on the CPU provider, minutes on a CPU Vulkan device.

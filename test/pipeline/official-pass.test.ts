@@ -4,6 +4,7 @@
  * size, unusable files skipped and named, a bug (not a UserError) stopping the pass; a network
  * that blocks the thread gets one clip decoded ahead.
  */
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { MediaDecodeError } from '../../src/errors.js';
 import type { ReleasedBatch, ReleasedBatchOutput, ReleasedNetwork } from '../../src/models/official/released-network.js';
@@ -29,14 +30,14 @@ function fakeDecoder(frameLen: number, specLen: number) {
 }
 
 /** A network whose feature is the clip's fill value and whose one head's logits are [v, -v]. */
-function fakeNetwork(blocks = false): ReleasedNetwork & { batches: number[]; consumedBefore: number[] } {
+function fakeNetwork(blocks = false, onCpu = true): ReleasedNetwork & { batches: number[] } {
   const net = {
     engine: 'fake',
     heads: [2],
     featureDims: { video: 1, audio: 1 },
     blocksEventLoop: blocks,
+    onCpu,
     batches: [] as number[],
-    consumedBefore: [] as number[],
     async run(batch: ReleasedBatch): Promise<ReleasedBatchOutput> {
       net.batches.push(batch.b);
       const per = batch.frames.length / batch.b;
@@ -98,6 +99,16 @@ describe('officialPass', () => {
   it('stops on a bug in the decoder instead of skipping the file', async () => {
     const { decode } = fakeDecoder(12, 6);
     await expect(officialPass(fakeNetwork(), ['clip-1', 'clip-2-bug'], { decode, ...shapes, batchSize: 2 })).rejects.toThrow(/a bug/);
+  });
+
+  it('decodes one clip at a time beside a CPU network by default, one per core beside a GPU one', async () => {
+    const files = Array.from({ length: 8 }, (_, i) => `clip-${i}`);
+    const cpu = fakeDecoder(12, 6);
+    await officialPass(fakeNetwork(false, true), files, { decode: cpu.decode, ...shapes, batchSize: 4 });
+    expect(cpu.stats.maxRunning).toBe(1);
+    const gpu = fakeDecoder(12, 6);
+    await officialPass(fakeNetwork(false, false), files, { decode: gpu.decode, ...shapes, batchSize: 4 });
+    expect(gpu.stats.maxRunning).toBe(Math.min(availableParallelism(), 8));
   });
 
   it('decodes one clip at a time beside a network that blocks the thread', async () => {

@@ -18,7 +18,7 @@ interface AssignArgs extends ProgressFlags {
   export?: string;
   znorm: boolean;
   'batch-size': number;
-  'decode-jobs': number;
+  'decode-jobs'?: number;
   backend?: string;
   device?: string;
 }
@@ -78,7 +78,7 @@ export const assignCommand: CommandModule<object, AssignArgs> = {
         truthFormat: a['truth-format'],
         exportDir: a.export,
         batchSize: positive('batch-size', a['batch-size']),
-        decodeJobs: positive('decode-jobs', a['decode-jobs']),
+        decodeJobs: a['decode-jobs'] === undefined ? undefined : positive('decode-jobs', a['decode-jobs']),
         backend: a.backend,
         device: a.device,
         ...runOutputOf(a),

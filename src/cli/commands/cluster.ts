@@ -11,7 +11,7 @@ interface ClusterArgs extends TrainFlags, ClipFlags {
   modalities: string;
   init?: string;
   device?: string;
-  'decode-jobs': number;
+  'decode-jobs'?: number;
 }
 
 export const clusterCommand: CommandModule<object, ClusterArgs> = {
@@ -27,7 +27,7 @@ export const clusterCommand: CommandModule<object, ClusterArgs> = {
       )
         .option('init', { type: 'string', describe: 'start from a released SeLaVi model (.pth): its frozen encoders give each clip\'s features (decoded as the official code does; --frames, --size, --clip-seconds, --mel-bins, --hop-ms, --width and --grey do not apply), and heads are trained on them, starting from the released heads when --k equals their K' })
         .option('device', deviceOption('with --init: engine of the released encoders\' pass (default: env SELAVI_DEVICE, else auto: onnxruntime with CUDA where installed, WebGPU where a GPU is, else its CPU provider; cpu | webgpu | cuda or exit 2; wasm = TensorFlow.js)'))
-        .option('decode-jobs', decodeJobsOption('with --init: clips decoded at once while the released encoders run (default 2)'))
+        .option('decode-jobs', decodeJobsOption('with --init: clips decoded at once while the released encoders run (default: 1 beside the CPU provider, which needs every core; one per core beside a GPU)'))
         .example('$0 cluster ~/videos --out runs/mine --k 20', 'from scratch')
         .example('$0 cluster --cache /data/cache --out runs/big --k 50', 'on a cache built by `selavi decode` (e.g. `make decode JOBS=8`)')
         .example('$0 cluster ~/videos --out runs/vgg --init selavi_vgg_sound.pth --k 309', 'continue from the released VGG-Sound model')
@@ -36,7 +36,7 @@ export const clusterCommand: CommandModule<object, ClusterArgs> = {
           if (a.init && a.videos === undefined) throw new ConfigError('--init decodes the videos the official way: give the folder of videos (--cache does not apply)');
           if (a.init && a.cache !== undefined) throw new ConfigError('--cache does not apply with --init (the released encoders decode the videos the official way)');
           if (!a.init && a.device !== undefined) throw new ConfigError('--device goes with --init (the released encoders); training from scratch uses --backend');
-          if (!Number.isInteger(a['decode-jobs']) || a['decode-jobs'] < 1) throw new ConfigError(`--decode-jobs must be a whole number >= 1, got ${a['decode-jobs']}`);
+          if (a['decode-jobs'] !== undefined && (!Number.isInteger(a['decode-jobs']) || a['decode-jobs'] < 1)) throw new ConfigError(`--decode-jobs must be a whole number >= 1, got ${a['decode-jobs']}`);
           return true;
         }),
     ) as unknown as Argv<ClusterArgs>,

@@ -32,6 +32,8 @@ export interface ReleasedNetwork {
    * meanwhile, so clips decoded ahead would wait (and could reach ffmpeg's time limit) behind it.
    */
   readonly blocksEventLoop: boolean;
+  /** True when the network computes on the CPU's cores (then decoding competes with it for them). */
+  readonly onCpu: boolean;
   run(batch: ReleasedBatch): Promise<ReleasedBatchOutput>;
   dispose(): Promise<void>;
 }

@@ -10,6 +10,7 @@ export class TfjsReleasedNetwork implements ReleasedNetwork {
   readonly heads: number[];
   readonly featureDims: { video: number; audio: number };
   readonly blocksEventLoop = true;
+  readonly onCpu = true; // wasm here; with a native GPU backend it still blocks this thread, which sets the decode to one clip anyway
   private readonly model: OfficialSelaviModel;
 
   /** `backend`: the TensorFlow.js backend already initialised (initBackend). */

@@ -37,6 +37,7 @@ export class OnnxReleasedNetwork implements ReleasedNetwork {
   readonly heads: number[];
   readonly featureDims: { video: number; audio: number };
   readonly blocksEventLoop = false;
+  readonly onCpu: boolean;
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
   private dead?: Error;
@@ -47,6 +48,7 @@ export class OnnxReleasedNetwork implements ReleasedNetwork {
     provider: OnnxProvider,
   ) {
     this.engine = `onnxruntime-${provider}`;
+    this.onCpu = provider === 'cpu';
     this.heads = weights.heads.map((h) => h.video.out.dout);
     this.featureDims = { video: weights.video.dim, audio: weights.audio.dim };
     worker.on('message', (m: { op: string; id?: number; outputs?: Record<string, Float32Array>; message?: string }) => {

@@ -1,0 +1,16 @@
+/** `selavi doctor` names the engines of the released network: onnxruntime's version, each provider, what auto takes. */
+import { describe, expect, it } from 'vitest';
+import { doctorReport } from '../../src/cli/commands/doctor.js';
+
+describe('selavi doctor', () => {
+  it('lists onnxruntime, whether each provider loads, and the engine --device auto takes', async () => {
+    const { lines } = await doctorReport({ backend: 'wasm' });
+    const at = lines.findIndex((l) => l.startsWith('released network:'));
+    expect(lines[at]).toMatch(/^released network: onnxruntime-node \d+\.\d+\.\d+; --device auto takes onnxruntime-(cpu|cuda|webgpu)$/);
+    const providers = lines.slice(at + 1, at + 4);
+    expect(providers.map((l) => l.trim().split(':')[0])).toEqual(['cpu', 'webgpu', 'cuda']);
+    expect(providers[0]).toBe('  cpu: loads');
+    for (const l of providers.filter((p) => !p.endsWith('loads'))) expect(l).toMatch(/: no: .+; (needs|run)/); // why, and what to install
+    expect(lines[at + 4]).toMatch(/^ {2}GPU device nodes: /);
+  });
+});
