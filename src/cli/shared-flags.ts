@@ -17,7 +17,7 @@ export function backendOption(describe = 'tensor backend (default: env SELAVI_BA
 }
 
 /** Options of `--device` (the engine of a released SeLaVi network); default env SELAVI_DEVICE, else auto. */
-export function deviceOption(describe = 'engine of the released network (default: env SELAVI_DEVICE, else auto): auto = onnxruntime with CUDA where installed, WebGPU where a GPU is, else its CPU provider; cpu | webgpu | cuda = that onnxruntime provider or exit 2; wasm = TensorFlow.js (--backend)') {
+export function deviceOption(describe = 'engine of the released network (default: env SELAVI_DEVICE, else auto): auto = onnxruntime with CUDA where installed, else its CPU provider; cpu | webgpu | cuda = that onnxruntime provider or exit 2; wasm = TensorFlow.js (--backend)') {
   return { choices: DEVICE_CHOICES, describe } as const;
 }
 

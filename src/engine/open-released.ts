@@ -58,11 +58,7 @@ export function cudaProviderInstalled(): boolean {
   }
 }
 
-/**
- * A GPU device node (NVIDIA's, or a DRM render node of AMD's, Intel's, ...). onnxruntime cannot
- * tell a GPU adapter from a CPU emulation (Mesa's llvmpipe, many times slower than its CPU
- * provider), so `auto` tries WebGPU only where a GPU is there to be had.
- */
+/** GPU device nodes (NVIDIA's, or DRM render nodes of AMD's, Intel's, ...), for `selavi doctor`. */
 export function gpuDeviceNodes(): string[] {
   const found: string[] = [];
   if (existsSync('/dev/nvidia0')) found.push('/dev/nvidia0');
@@ -74,13 +70,13 @@ export function gpuDeviceNodes(): string[] {
   return found;
 }
 
-/** The providers `auto` tries, in order, on this machine. */
+/**
+ * The providers `auto` tries, in order, on this machine: CUDA where its files are installed, then
+ * the CPU. Never WebGPU: onnxruntime cannot tell a GPU adapter from Mesa's CPU emulation (llvmpipe,
+ * minutes a clip), which a container or VM with a GPU device node but no GPU Vulkan driver gets.
+ */
 export function autoProviders(): OnnxProvider[] {
-  const order: OnnxProvider[] = [];
-  if (cudaProviderInstalled()) order.push('cuda');
-  if (gpuDeviceNodes().length > 0) order.push('webgpu');
-  order.push('cpu');
-  return order;
+  return cudaProviderInstalled() ? ['cuda', 'cpu'] : ['cpu'];
 }
 
 /** Opens the network; returns it and every engine tried before it. */

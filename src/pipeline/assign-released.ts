@@ -20,7 +20,7 @@ import { decodeOfficialClip } from '../media/decode-official-clip.js';
 import { OFFICIAL_FRAME_SHAPE, OFFICIAL_SPEC_SHAPE } from '../media/official-clip.js';
 import { walkVideos } from '../media/walk-videos.js';
 import { readReleasedCheckpoint, type ReleasedCheckpoint, type ReleasedInfo } from '../models/official/released-checkpoint.js';
-import { createProgress, type ProgressMode } from '../report/progress.js';
+import { createProgress, type Progress, type ProgressMode } from '../report/progress.js';
 import { reportAfterRun, type RunReportHook } from '../report/write-report.js';
 import { combineLogProbs } from '../sinkhorn/combine.js';
 import { chooseHead } from '../train/choose-head.js';
@@ -90,11 +90,12 @@ export async function releasedPass(
 ): Promise<{ pass: OfficialPassResult; skipped: { path: string; reason: string }[]; engine: string }> {
   const { info } = released;
   opts.say(`model: ${info.architecture.video} + ${info.architecture.audio}, ${info.heads} heads of K=${[...new Set(info.k)].join('/')} (${info.file})`);
+  const walk = await walkVideos(videos); // lists the files; nothing is decoded before the network opens
   const { network } = await openReleasedNetwork(released.weights, { device: opts.device, backend: opts.backend, log: opts.say });
-  const walk = await walkVideos(videos);
   const skipped = [...walk.problems];
-  const progress = createProgress({ total: walk.files.length, label: 'clips', mode: opts.progress });
+  let progress: Progress | undefined;
   try {
+    progress = createProgress({ total: walk.files.length, label: 'clips', mode: opts.progress });
     const pass = await officialPass(network, walk.files, {
       decode: (file) => decodeOfficialClip(file, { zNormalize: opts.zNormalize ?? true }),
       frameShape: OFFICIAL_FRAME_SHAPE,
@@ -105,11 +106,11 @@ export async function releasedPass(
         skipped.push({ path: file, reason });
         opts.say(`skipped ${file}: ${reason}`);
       },
-      onClip: () => progress.tick(),
+      onClip: () => progress?.tick(),
     });
     return { pass, skipped, engine: network.engine };
   } finally {
-    progress.done();
+    progress?.done();
     await network.dispose();
   }
 }

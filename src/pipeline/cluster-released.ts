@@ -125,13 +125,13 @@ export function isReleasedRun(run: string): boolean {
  * fused argmax is each clip's cluster.
  */
 export async function runAssignReleasedRun(
-  job: { run: string; videos: string; out: string; backend?: string; device?: string; say?: (line: string) => void } & Pick<RunReportHook, 'progress' | 'report'>,
+  job: { run: string; videos: string; out: string; backend?: string; device?: string; decodeJobs?: number; say?: (line: string) => void } & Pick<RunReportHook, 'progress' | 'report'>,
 ): Promise<{ out: string; clips: number; skipped: number; head: number }> {
   const say = job.say ?? ((line: string) => process.stderr.write(`${line}\n`));
   const meta = JSON.parse(readFileSync(path.join(job.run, 'released.json'), 'utf8')) as { weights: string };
   const saved = readModel(job.run);
   await initBackend({ backend: job.backend, log: job.say });
-  const { pass, skipped } = await releasedPass(job.videos, await readReleasedCheckpoint(meta.weights), { say, progress: job.progress, device: job.device, backend: job.backend });
+  const { pass, skipped } = await releasedPass(job.videos, await readReleasedCheckpoint(meta.weights), { say, progress: job.progress, device: job.device, backend: job.backend, decodeJobs: job.decodeJobs });
   for (const s of skipped) say(`skipped ${s.path}: ${s.reason}`);
   if (pass.names.length === 0) throw new InputError(job.videos, 'no usable clip to assign');
   const { model, head } = buildRunModel(job.run, saved);

@@ -4,7 +4,7 @@
  * and run through both encoders and every head. Decoding overlaps the network: up to `decodeJobs`
  * clips decode at once (each an ffmpeg process plus its preprocessing) into a bounded queue, in
  * file order, while the network (onnxruntime on its own thread) works on the batch before; at most
- * two batches' worth waits, so memory stays flat however long the list. A clip that cannot be
+ * two batches (or one clip per decode job, if more) wait, so memory stays flat however long the list. A clip that cannot be
  * decoded is skipped and reported, never fatal.
  */
 import { availableParallelism } from 'node:os';
@@ -47,12 +47,19 @@ export interface OfficialPassResult {
 
 type Decoded = { file: string; ok: true; clip: OfficialClipTensors } | { file: string; ok: false; error: unknown };
 
-/** Runs `task`s with at most `n` at once. */
-function limiter(n: number): <T>(task: () => Promise<T>) => Promise<T> {
+/** Thrown into decodes that had not started when the pass stopped. */
+class PassStopped extends Error {}
+
+/** Runs `task`s with at most `n` at once; once `stopped()` is true, tasks not yet started are dropped. */
+function limiter(n: number, stopped: () => boolean): <T>(task: () => Promise<T>) => Promise<T> {
   let running = 0;
   const waiting: (() => void)[] = [];
   return async (task) => {
     if (running >= n) await new Promise<void>((resolve) => waiting.push(resolve));
+    if (stopped()) {
+      waiting.shift()?.();
+      throw new PassStopped();
+    }
     running++;
     try {
       return await task();
@@ -65,10 +72,12 @@ function limiter(n: number): <T>(task: () => Promise<T>) => Promise<T> {
 
 /**
  * Decoded clips in the order of `files`, with at most `jobs` decoding at once and at most `ahead`
- * started before the consumer takes them (the queue's bound: back-pressure on the decoders).
+ * started before the consumer takes them (the queue's bound: back-pressure on the decoders). When
+ * the consumer stops early, queued decodes that have not started are dropped.
  */
 export async function* decodeInOrder(files: readonly string[], decode: (file: string) => Promise<OfficialClipTensors>, jobs: number, ahead: number): AsyncGenerator<Decoded> {
-  const limit = limiter(jobs);
+  let stopped = false;
+  const limit = limiter(jobs, () => stopped);
   const queue: Promise<Decoded>[] = [];
   let next = 0;
   const fill = () => {
@@ -78,10 +87,15 @@ export async function* decodeInOrder(files: readonly string[], decode: (file: st
     }
   };
   fill();
-  while (queue.length > 0) {
-    const item = await queue.shift()!;
-    fill();
-    yield item;
+  try {
+    while (queue.length > 0) {
+      const item = await queue.shift()!;
+      fill();
+      yield item;
+    }
+  } finally {
+    // The consumer stopped (done, or failed): decodes still waiting for a slot never start.
+    stopped = true;
   }
 }
 

@@ -34,15 +34,17 @@ describe.skipIf(!haveOfficialFixture)('onnxruntime finds its CPU provider', () =
   });
 });
 
-// Both checkpoint formats on the CPU provider; the zip one on the others (the reader is the same,
-// and a CPU Vulkan device takes a minute a session).
-const cases = providers.flatMap((p) => (p === 'cpu' ? ['zip', 'legacy'] : ['zip']).map((f) => [p, f] as [OnnxProvider, string]));
-describe.skipIf(!haveOfficialFixture).each(cases)('released network on onnxruntime %s from the %s checkpoint', (provider, format) => {
+// Both checkpoint formats on the CPU provider, and on it the Conv3d form the GPU providers get too
+// (the CPU provider's own form has 2-D temporal convs); the zip one on the others (the reader is the
+// same, and a CPU Vulkan device takes a minute a session).
+type Case = [OnnxProvider, string, 'its own form' | 'the Conv3d form'];
+const cases: Case[] = providers.flatMap((p): Case[] => (p === 'cpu' ? [[p, 'zip', 'its own form'], [p, 'legacy', 'its own form'], [p, 'zip', 'the Conv3d form']] : [[p, 'zip', 'its own form']]));
+describe.skipIf(!haveOfficialFixture).each(cases)('released network on onnxruntime %s from the %s checkpoint, %s', (provider, format, form) => {
   let network: OnnxReleasedNetwork;
   let out: ReleasedBatchOutput;
   beforeAll(async () => {
     const released = await readReleasedCheckpoint(officialFixture(`selavi-random-${format}.pth.gz`));
-    network = await OnnxReleasedNetwork.create(released.weights, { provider });
+    network = await OnnxReleasedNetwork.create(released.weights, { provider, ...(form === 'the Conv3d form' ? { temporalAs2d: false } : {}) });
     const v = readNpyArray(officialFixture('parity-video-input.npy')); // [2, 3, 8, 112, 112]
     const a = readNpyArray(officialFixture('parity-audio-input.npy')); // [2, 1, 257, 99]
     const [, , t, h, w] = v.shape;

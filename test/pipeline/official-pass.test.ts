@@ -70,6 +70,17 @@ describe('decodeInOrder', () => {
     for (const [i, n] of startedWhenTaken.entries()) expect(n).toBeLessThanOrEqual(i + 1 + 3);
   });
 
+  it('starts no queued decode once the consumer has stopped', async () => {
+    const files = Array.from({ length: 10 }, (_, i) => `clip-${i}`);
+    const { decode, stats } = fakeDecoder(12, 6);
+    for await (const item of decodeInOrder(files, decode, 1, 6)) {
+      expect(item.file).toBe('clip-0');
+      break; // as when the network fails
+    }
+    await sleep(100); // time for every queued decode to have started, were it allowed to
+    expect(stats.started.length).toBeLessThanOrEqual(2); // clip-0, and at most the one running when it stopped
+  });
+
   it('carries a failed decode as an item, not a throw', async () => {
     const { decode } = fakeDecoder(12, 6);
     const items = [];

@@ -88,8 +88,11 @@ export const assignCommand: CommandModule<object, AssignArgs> = {
     }
     const { isReleasedRun, runAssignReleasedRun } = await import('../../pipeline/cluster-released.js');
     if (isReleasedRun(a.run!)) {
-      process.stdout.write(`${JSON.stringify(await runAssignReleasedRun({ run: a.run!, videos: a.videos, out: a.out, backend: a.backend, device: a.device, ...runOutputOf(a) }))}\n`);
+      process.stdout.write(`${JSON.stringify(await runAssignReleasedRun({ run: a.run!, videos: a.videos, out: a.out, backend: a.backend, device: a.device, decodeJobs: a['decode-jobs'] === undefined ? undefined : positive('decode-jobs', a['decode-jobs']), ...runOutputOf(a) }))}\n`);
       return;
+    }
+    for (const flag of ['device', 'decode-jobs'] as const) {
+      if (a[flag] !== undefined) throw new ConfigError(`--${flag} goes with --weights, or a --run made by cluster --init (${a.run} was trained from scratch: --backend chooses its engine)`);
     }
     const { runAssign } = await import('../../pipeline/assign.js');
     process.stdout.write(`${JSON.stringify(await runAssign({ run: a.run!, videos: a.videos, out: a.out, backend: a.backend, ...runOutputOf(a) }))}\n`);

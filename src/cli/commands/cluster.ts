@@ -26,7 +26,7 @@ export const clusterCommand: CommandModule<object, ClusterArgs> = {
           .option('modalities', { type: 'string', default: 'video,audio', describe: 'encoders to train: video,audio | video | audio' }),
       )
         .option('init', { type: 'string', describe: 'start from a released SeLaVi model (.pth): its frozen encoders give each clip\'s features (decoded as the official code does; --frames, --size, --clip-seconds, --mel-bins, --hop-ms, --width and --grey do not apply), and heads are trained on them, starting from the released heads when --k equals their K' })
-        .option('device', deviceOption('with --init: engine of the released encoders\' pass (default: env SELAVI_DEVICE, else auto: onnxruntime with CUDA where installed, WebGPU where a GPU is, else its CPU provider; cpu | webgpu | cuda or exit 2; wasm = TensorFlow.js)'))
+        .option('device', deviceOption('with --init: engine of the released encoders\' pass (default: env SELAVI_DEVICE, else auto: onnxruntime with CUDA where installed, else its CPU provider; cpu | webgpu | cuda or exit 2; wasm = TensorFlow.js)'))
         .option('decode-jobs', decodeJobsOption('with --init: clips decoded at once while the released encoders run (default: 1 beside the CPU provider, which needs every core; one per core beside a GPU)'))
         .example('$0 cluster ~/videos --out runs/mine --k 20', 'from scratch')
         .example('$0 cluster --cache /data/cache --out runs/big --k 50', 'on a cache built by `selavi decode` (e.g. `make decode JOBS=8`)')

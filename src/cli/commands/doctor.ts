@@ -55,7 +55,7 @@ export async function doctorReport(opts: { backend?: string } = {}): Promise<{ l
       lines.push(`released network: onnxruntime-node ${probe.version}; --device auto takes ${probe.auto}`);
       for (const p of probe.providers) lines.push(`  ${p.provider}: ${p.ok ? 'loads' : `no: ${p.detail}`}`);
       const gpus = gpuDeviceNodes();
-      lines.push(`  GPU device nodes: ${gpus.length ? gpus.join(', ') : 'none (auto does not try webgpu: on a CPU Vulkan device it is slower than the cpu provider)'}`);
+      lines.push(`  GPU device nodes: ${gpus.length ? gpus.join(', ') : 'none'} (auto never takes webgpu: onnxruntime cannot tell a GPU from a CPU Vulkan device; --device webgpu asks for it)`);
     }
   } catch (err) {
     lines.push(`released network: probe failed: ${(err as Error).message.split('\n')[0]}`);

@@ -5,6 +5,7 @@
  * the main thread it would stall the decoding of the next clips (ffmpeg's pipes fill and wait).
  */
 import { createRequire } from 'node:module';
+import { UserError } from '../../errors.js';
 import { Worker } from 'node:worker_threads';
 import type { OfficialWeights } from '../official/official-weights.js';
 import { splitHeads, type ReleasedBatch, type ReleasedBatchOutput, type ReleasedNetwork } from '../official/released-network.js';
@@ -25,6 +26,8 @@ export interface OnnxNetworkOptions {
   spin?: boolean;
   /** onnxruntime-node's entry file (default: resolved from this package). */
   ortPath?: string;
+  /** Temporal convs as 2-D convs (official-graph.ts); default: for the CPU provider only. */
+  temporalAs2d?: boolean;
 }
 
 interface Pending {
@@ -56,7 +59,8 @@ export class OnnxReleasedNetwork implements ReleasedNetwork {
       if (!p) return;
       this.pending.delete(m.id!);
       if (m.op === 'out') p.resolve(m.outputs!);
-      else p.reject(new Error(`onnxruntime: ${m.message}`));
+      // The session loaded, so a failure here is the machine's (memory, a driver), not a bug: one line.
+      else p.reject(new UserError(`${this.engine} failed on a batch: ${m.message?.split('\n')[0]}; try a smaller --batch-size, or --device cpu`));
     });
     const die = (err: Error) => {
       this.dead ??= err;
@@ -70,7 +74,7 @@ export class OnnxReleasedNetwork implements ReleasedNetwork {
   /** Builds the graph and a session on `provider`; throws what onnxruntime says when it cannot. */
   static async create(weights: OfficialWeights, o: OnnxNetworkOptions): Promise<OnnxReleasedNetwork> {
     const ortPath = o.ortPath ?? createRequire(import.meta.url).resolve('onnxruntime-node');
-    const bytes = officialOnnxModel(weights, { temporalAs2d: o.provider === 'cpu' });
+    const bytes = officialOnnxModel(weights, { temporalAs2d: o.temporalAs2d ?? o.provider === 'cpu' });
     // Its own buffer, exactly the model (protobufjs may hand back a view into a larger one).
     let model = bytes;
     if (bytes.byteOffset !== 0 || bytes.byteLength !== bytes.buffer.byteLength) {
