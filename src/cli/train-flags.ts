@@ -74,7 +74,8 @@ export function withTrainFlags<T>(y: Argv<T>): Argv<T & TrainFlags> {
     .option('backend', backendOption()) as Argv<T & TrainFlags>;
 }
 
-function positiveInt(flag: string, v: number): number {
+/** A whole number >= 1 for `--flag`, or a ConfigError naming it. */
+export function positiveInt(flag: string, v: number): number {
   if (!Number.isInteger(v) || v < 1) throw new ConfigError(`--${flag} must be a whole number >= 1, got ${v}`);
   return v;
 }

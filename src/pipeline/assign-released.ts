@@ -80,8 +80,8 @@ export interface ReleasedAssignSummary {
 
 /**
  * Decodes and runs a released model over every video under `videos`. Shared with `cluster --init`.
- * The network is opened first: an engine that was asked for and cannot load stops the run before
- * any clip is decoded.
+ * The network is opened before any clip is decoded: an engine that was asked for and cannot load
+ * stops the run there.
  */
 export async function releasedPass(
   videos: string,

@@ -4,6 +4,7 @@
  */
 import type { Argv, CommandModule } from 'yargs';
 import { ConfigError } from '../../errors.js';
+import { positiveInt } from '../train-flags.js';
 import { backendOption, decodeJobsOption, deviceOption, runOutputOf, truthFormatOption, withProgressFlags, withReportFlag, type ProgressFlags } from '../shared-flags.js';
 
 interface AssignArgs extends ProgressFlags {
@@ -29,12 +30,6 @@ function parseHead(text: string): number | 'auto' {
   const h = Number(text);
   if (!Number.isInteger(h) || h < 0) throw new ConfigError(`--head must be auto or a head index >= 0, got ${JSON.stringify(text)}`);
   return h;
-}
-
-/** A whole number >= 1 for `--flag`. */
-function positive(flag: string, v: number): number {
-  if (!Number.isInteger(v) || v < 1) throw new ConfigError(`--${flag} must be a whole number >= 1, got ${v}`);
-  return v;
 }
 
 export const assignCommand: CommandModule<object, AssignArgs> = {
@@ -66,6 +61,7 @@ export const assignCommand: CommandModule<object, AssignArgs> = {
       .example('$0 assign clips/ --weights selavi_vgg_sound.pth --out runs/vgg/clusters.csv --device cuda', 'the same on an NVIDIA GPU (onnxruntime\'s CUDA provider, README says how to install it)')
       .example('$0 assign more/ --run runs/mine --out more.csv', 'label new videos with a trained run') as unknown as Argv<AssignArgs>,
   handler: async (a) => {
+    const decodeJobs = a['decode-jobs'] === undefined ? undefined : positiveInt('decode-jobs', a['decode-jobs']);
     if (a.weights) {
       const { runReleasedAssign } = await import('../../pipeline/assign-released.js');
       const summary = await runReleasedAssign({
@@ -77,8 +73,8 @@ export const assignCommand: CommandModule<object, AssignArgs> = {
         truth: a.truth,
         truthFormat: a['truth-format'],
         exportDir: a.export,
-        batchSize: positive('batch-size', a['batch-size']),
-        decodeJobs: a['decode-jobs'] === undefined ? undefined : positive('decode-jobs', a['decode-jobs']),
+        batchSize: positiveInt('batch-size', a['batch-size']),
+        decodeJobs,
         backend: a.backend,
         device: a.device,
         ...runOutputOf(a),
@@ -88,7 +84,7 @@ export const assignCommand: CommandModule<object, AssignArgs> = {
     }
     const { isReleasedRun, runAssignReleasedRun } = await import('../../pipeline/cluster-released.js');
     if (isReleasedRun(a.run!)) {
-      process.stdout.write(`${JSON.stringify(await runAssignReleasedRun({ run: a.run!, videos: a.videos, out: a.out, backend: a.backend, device: a.device, decodeJobs: a['decode-jobs'] === undefined ? undefined : positive('decode-jobs', a['decode-jobs']), ...runOutputOf(a) }))}\n`);
+      process.stdout.write(`${JSON.stringify(await runAssignReleasedRun({ run: a.run!, videos: a.videos, out: a.out, backend: a.backend, device: a.device, decodeJobs, ...runOutputOf(a) }))}\n`);
       return;
     }
     for (const flag of ['device', 'decode-jobs'] as const) {

@@ -2,7 +2,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { ConfigError } from '../../errors.js';
 import { clipOptionsFrom, withClipFlags, type ClipFlags } from '../clip-flags.js';
-import { parseModalities, runOptionsFrom, withTrainFlags, type TrainFlags } from '../train-flags.js';
+import { parseModalities, positiveInt, runOptionsFrom, withTrainFlags, type TrainFlags } from '../train-flags.js';
 import { decodeJobsOption, deviceOption } from '../shared-flags.js';
 
 interface ClusterArgs extends TrainFlags, ClipFlags {
@@ -36,7 +36,7 @@ export const clusterCommand: CommandModule<object, ClusterArgs> = {
           if (a.init && a.videos === undefined) throw new ConfigError('--init decodes the videos the official way: give the folder of videos (--cache does not apply)');
           if (a.init && a.cache !== undefined) throw new ConfigError('--cache does not apply with --init (the released encoders decode the videos the official way)');
           if (!a.init && a.device !== undefined) throw new ConfigError('--device goes with --init (the released encoders); training from scratch uses --backend');
-          if (a['decode-jobs'] !== undefined && (!Number.isInteger(a['decode-jobs']) || a['decode-jobs'] < 1)) throw new ConfigError(`--decode-jobs must be a whole number >= 1, got ${a['decode-jobs']}`);
+          if (a['decode-jobs'] !== undefined) positiveInt('decode-jobs', a['decode-jobs']);
           return true;
         }),
     ) as unknown as Argv<ClusterArgs>,

@@ -65,7 +65,7 @@ export class OnnxGraph {
     return out[0];
   }
 
-  /** The serialised ModelProto. */
+  /** The serialised ModelProto, in a buffer of its own (so that buffer can move to a worker thread). */
   encode(producer: { name: string; version: string }): Uint8Array {
     const Model = onnxModelType();
     const msg = {
@@ -75,7 +75,11 @@ export class OnnxGraph {
       opsetImport: [{ domain: '', version: OPSET }],
       graph: { name: this.name, node: this.nodes, initializer: this.initializers, input: this.inputs, output: this.outputs },
     };
-    return Model.encode(Model.fromObject(msg)).finish();
+    const bytes = Model.encode(Model.fromObject(msg)).finish();
+    if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) return bytes;
+    const own = new Uint8Array(bytes.byteLength); // protobufjs may hand back a view into a pooled Buffer
+    own.set(bytes);
+    return own;
   }
 
   private constant(hint: string, dataType: number, raw: Uint8Array, dims: number[]): string {

@@ -7,7 +7,7 @@
 import { createRequire } from 'node:module';
 import { UserError } from '../../errors.js';
 import { Worker } from 'node:worker_threads';
-import type { OfficialWeights } from '../official/official-weights.js';
+import { headSizes, type OfficialWeights } from '../official/official-weights.js';
 import { splitHeads, type ReleasedBatch, type ReleasedBatchOutput, type ReleasedNetwork } from '../official/released-network.js';
 import { OFFICIAL_ONNX_IO, officialOnnxModel } from './official-graph.js';
 import { ONNX_WORKER_SOURCE } from './onnx-worker-source.js';
@@ -52,7 +52,7 @@ export class OnnxReleasedNetwork implements ReleasedNetwork {
   ) {
     this.engine = `onnxruntime-${provider}`;
     this.onCpu = provider === 'cpu';
-    this.heads = weights.heads.map((h) => h.video.out.dout);
+    this.heads = headSizes(weights);
     this.featureDims = { video: weights.video.dim, audio: weights.audio.dim };
     worker.on('message', (m: { op: string; id?: number; outputs?: Record<string, Float32Array>; message?: string }) => {
       const p = m.id === undefined ? undefined : this.pending.get(m.id);
@@ -74,13 +74,7 @@ export class OnnxReleasedNetwork implements ReleasedNetwork {
   /** Builds the graph and a session on `provider`; throws what onnxruntime says when it cannot. */
   static async create(weights: OfficialWeights, o: OnnxNetworkOptions): Promise<OnnxReleasedNetwork> {
     const ortPath = o.ortPath ?? createRequire(import.meta.url).resolve('onnxruntime-node');
-    const bytes = officialOnnxModel(weights, { temporalAs2d: o.temporalAs2d ?? o.provider === 'cpu' });
-    // Its own buffer, exactly the model (protobufjs may hand back a view into a larger one).
-    let model = bytes;
-    if (bytes.byteOffset !== 0 || bytes.byteLength !== bytes.buffer.byteLength) {
-      model = new Uint8Array(bytes.byteLength); // (a Buffer's slice() would be another view)
-      model.set(bytes);
-    }
+    const model = officialOnnxModel(weights, { temporalAs2d: o.temporalAs2d ?? o.provider === 'cpu' });
     const worker = new Worker(ONNX_WORKER_SOURCE, { eval: true, workerData: { ortPath } });
     const listeners: { message?: (m: { op: string; message?: string }) => void; error?: (e: Error) => void; exit?: (code: number) => void } = {};
     try {

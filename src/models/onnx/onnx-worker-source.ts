@@ -44,9 +44,6 @@ parentPort.on('message', async (m) => {
     } catch (e) {
       fail(m.id, e);
     }
-  } else if (m.op === 'release') {
-    if (session) await session.release();
-    parentPort.close();
   }
 });
 `;
