@@ -1,7 +1,7 @@
 /**
  * Builds the AV-digits data set (see tools/datasets/av-digits.ts).
  * Usage: npx tsx scripts/av-digits.ts --n 2000 --seed 1 --out DIR [--force] [--level easy|medium|hard]
- *        [--voices all|recorded|synthetic|english|easy4]
+ *        [--voices all|recorded|synthetic|english|easy4] [--variation fixed|mixed|shifted]
  *        [--size 64] [--fps 10] [--duration 2] [--crf 30] [--audio-bitrate 24k] [--jobs 2]
  */
 import yargs from 'yargs';
@@ -17,6 +17,7 @@ const argv = yargs(hideBin(process.argv))
   .option('out', { type: 'string', demandOption: true, describe: 'output folder' })
   .option('force', { type: 'boolean', default: false, describe: 'replace an existing data set in --out' })
   .option('level', { choices: ['easy', 'medium', 'hard'] as const, default: 'hard' as const, describe: 'easy: centred still white digit, 4 clean English voices; medium: coloured drifting digits, 12 English voices, white noise 5-20 dB, 15% one modality weak; hard: every nuisance' })
+  .option('variation', { choices: ['fixed', 'mixed', 'shifted'] as const, default: 'fixed' as const, describe: 'fixed: one size, fps, duration and container (mp4); mixed: per clip mp4/webm/mkv, 64-160 px square or 4:3, 8-25 fps, 1.5-3 s, moving digits also rotate and pulse in scale; shifted: wider still on every axis (kept out of tuning)' })
   .option('voices', { choices: ['all', 'recorded', 'synthetic', 'english', 'easy4'] as const, describe: 'default: easy4 (easy), english (medium), all (hard)' })
   .option('size', { type: 'number', default: 64, describe: 'frame side, pixels' })
   .option('fps', { type: 'number', default: 10 })
@@ -35,6 +36,7 @@ try {
     force: argv.force,
     voices: argv.voices,
     level: argv.level,
+    variation: argv.variation,
     size: argv.size,
     fps: argv.fps,
     duration: argv.duration,

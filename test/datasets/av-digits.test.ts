@@ -110,6 +110,65 @@ describe('AV digits: difficulty levels (the plan)', () => {
   });
 });
 
+describe('AV digits: variations in form (the plan)', () => {
+  const english = selectVoices('english');
+
+  it('mixed: per clip a container, 64-160 px square or 4:3, 8-25 fps, 1.5-3 s; moving digits rotate and pulse', () => {
+    const plan = planAvDigits(600, 4, FMT, english, stubLength, 'medium', 'mixed');
+    expect(new Set(plan.map((c) => c.container))).toEqual(new Set(['mp4', 'webm', 'mkv']));
+    expect(new Set(plan.map((c) => (c.width as number) / (c.height as number) > 1.2))).toEqual(new Set([true, false]));
+    for (const c of plan) {
+      expect(c.path).toBe(`clips/${c.id}.${c.container}`);
+      expect(c.width! % 2 + c.height! % 2).toBe(0);
+      expect(c.width).toBeGreaterThanOrEqual(64);
+      expect(c.width).toBeLessThanOrEqual(160);
+      expect(c.size).toBe(Math.min(c.width!, c.height!));
+      expect(c.fps).toBeGreaterThanOrEqual(8);
+      expect(c.fps).toBeLessThanOrEqual(25);
+      expect(c.duration).toBeGreaterThanOrEqual(1.5);
+      expect(c.duration).toBeLessThanOrEqual(3);
+      expect(Math.abs(c.motion!.tilt)).toBeLessThanOrEqual(20);
+      expect(c.motion!.pulse).toBeLessThanOrEqual(0.15);
+      // The digit starts inside the frame, whatever its aspect.
+      expect(c.start[0] + c.digitSize).toBeLessThanOrEqual(c.width!);
+      expect(c.start[1] + c.digitSize).toBeLessThanOrEqual(c.height!);
+    }
+    expect(new Set(plan.map((c) => c.fps)).size).toBeGreaterThan(10);
+  });
+
+  it('the form has its own random stream: the content of a clip does not depend on the variation', () => {
+    const fixed = planAvDigits(40, 4, FMT, english, stubLength, 'hard');
+    const mixed = planAvDigits(40, 4, FMT, english, stubLength, 'hard', 'mixed');
+    for (let i = 0; i < 40; i++) {
+      expect([mixed[i].label, mixed[i].voice, mixed[i].cell, mixed[i].polarity]).toEqual([fixed[i].label, fixed[i].voice, fixed[i].cell, fixed[i].polarity]);
+    }
+    expect(fixed.every((c) => c.container === undefined && c.motion === undefined && c.path.endsWith('.mp4'))).toBe(true);
+  });
+
+  it('easy stays still under mixed forms; shifted goes wider than mixed on every axis', () => {
+    expect(planAvDigits(200, 5, FMT, english, stubLength, 'easy', 'mixed').every((c) => c.motion === undefined && c.velocity[0] === 0)).toBe(true);
+    const shifted = planAvDigits(1500, 5, FMT, english, stubLength, 'medium', 'shifted');
+    expect(shifted.some((c) => c.width! < 64 || c.width! > 160)).toBe(true);
+    expect(shifted.some((c) => c.height! > c.width!)).toBe(true); // portrait
+    expect(shifted.some((c) => c.fps > 25 || c.fps < 8)).toBe(true);
+    expect(shifted.some((c) => Math.abs(c.motion!.tilt) > 20)).toBe(true);
+    expect(new Set(shifted.map((c) => c.container))).toContain('mov');
+  });
+
+  it('renders a rotated digit in a non-square frame: rgb24 [frames, height, width, 3], the digit visible', () => {
+    const c = planAvDigits(40, 6, FMT, english, stubLength, 'medium', 'mixed').find((m) => m.width !== m.height) as ClipMeta;
+    const cell = new Uint8Array(400).fill(255); // a solid square digit
+    const frames = renderFrames({ ...c, pixelNoise: 0 }, cell, new SeededRandom(1));
+    expect(frames.length).toBe(frameCount(c) * c.width! * c.height! * 3);
+    const first = frames.subarray(0, c.width! * c.height! * 3);
+    let inked = 0;
+    for (let i = 0; i < first.length; i += 3) if (Math.abs(first[i] - c.ink[0]) + Math.abs(first[i + 1] - c.ink[1]) < 8) inked++;
+    // A solid digit square, rotated and scaled, covers about its own area (scale ±15%).
+    expect(inked / (c.digitSize * c.digitSize)).toBeGreaterThan(0.5);
+    expect(inked / (c.digitSize * c.digitSize)).toBeLessThan(1.5);
+  });
+});
+
 describe('AV digits: a small build from the Debian packages', () => {
   const out = path.join(tmp, 'a');
   let built: Maybe<AvDigitsBuild> = {};

@@ -17,13 +17,44 @@ export type WeakModality = 'none' | 'visual' | 'audio';
 export type Degradation = 'low-contrast' | 'occluder' | 'pixel-noise' | 'heavy-noise';
 type Rgb = [number, number, number];
 
-/** Clip geometry and timing shared by all clips of a build. */
+/** Clip geometry and timing (shared by all clips of a `fixed` build, drawn per clip otherwise). */
 export interface ClipFormat {
-  /** Frame width = height, pixels. */
+  /** Frame side, pixels: width = height, or the short side when `width`/`height` are given. */
   size: number;
   fps: number;
   /** Seconds. */
   duration: number;
+  /** Frame width and height when the frame is not square (mixed variations). */
+  width?: number;
+  height?: number;
+}
+
+/** A clip's container and codecs; `mp4` (H.264 + AAC) is the fixed variation's only one. */
+export type Container = 'mp4' | 'webm' | 'mkv' | 'mov';
+
+/**
+ * How much clips of one build differ in form (not in content, which the level decides):
+ * - `fixed`: one size, frame rate, duration and container for every clip (the original builds);
+ * - `mixed`: per clip, a container (mp4 / webm / mkv), a width of 64-160 px, square or 4:3, 8-25
+ *   fps, 1.5-3 s; digits that move (medium, hard) also rotate (a tilt of up to ±20° and a wobble
+ *   of up to ±12°) and pulse in scale (up to ±15%);
+ * - `shifted`: kept out of every tuning, wider than `mixed` on each axis: mov too, 48-192 px,
+ *   portrait 3:4 and 16:9 as well, 6-30 fps, tilts up to ±35°, wobbles ±20°, pulses ±25%.
+ */
+export type Variation = 'fixed' | 'mixed' | 'shifted';
+
+/** Rotation and scale of a moving digit over time: angle(t) = tilt + wobble·sin(2πt/period + phase). */
+export interface DigitMotion {
+  /** Degrees. */
+  tilt: number;
+  /** Degrees, amplitude. */
+  wobble: number;
+  /** Relative scale amplitude: scale(t) = 1 + pulse·cos(2πt/period + phase). */
+  pulse: number;
+  /** Seconds. */
+  period: number;
+  /** Radians. */
+  phase: number;
 }
 
 /** Everything that was drawn for one clip; one line of meta.jsonl. */
@@ -71,6 +102,11 @@ export interface ClipMeta {
   duration: number;
   fps: number;
   size: number;
+  /** Present in mixed variations: frame width and height (`size` is the short side), container, motion. */
+  width?: number;
+  height?: number;
+  container?: Container;
+  motion?: DigitMotion;
 }
 
 /** Probabilities of the hard cases. */
@@ -104,6 +140,42 @@ function clipIdentity(id: string, label: number, spoken: number, mismatch: boole
     voiceKind: voice.kind,
     speaker: voice.speaker,
     language: voice.language,
+  };
+}
+
+/** Frame width and height of a format. */
+export function frameDims(fmt: { size: number; width?: number; height?: number }): [number, number] {
+  return [fmt.width ?? fmt.size, fmt.height ?? fmt.size];
+}
+
+const even = (x: number): number => 2 * Math.round(x / 2);
+
+/**
+ * The form of one clip of a `mixed` or `shifted` build, drawn from its own stream (so the content
+ * draws, and with them every `fixed` build, stay as they were); `fixed` returns `base` as mp4.
+ */
+export function planClipFormat(variation: Variation, rng: SeededRandom, base: ClipFormat): ClipFormat & { container: Container } {
+  if (variation === 'fixed') return { ...base, container: 'mp4' };
+  const wide = variation === 'shifted';
+  const width = even(rng.uniform(wide ? 48 : 64, wide ? 192 : 160));
+  const aspect = rng.pick(wide ? [1, 4 / 3, 16 / 9, 3 / 4] : [1, 4 / 3]); // width / height
+  const height = even(width / aspect);
+  const fps = rng.int(wide ? 6 : 8, wide ? 30 : 25);
+  const duration = Math.round(rng.uniform(1.5, 3) * 10) / 10;
+  const container = rng.pick<Container>(wide ? ['mp4', 'webm', 'mkv', 'mov'] : ['mp4', 'webm', 'mkv']);
+  return { size: Math.min(width, height), width, height, fps, duration, container };
+}
+
+/** Rotation and scale of a moving digit in a mixed build (see {@link Variation}); none for `fixed`. */
+export function planMotion(variation: Variation, rng: SeededRandom): DigitMotion | undefined {
+  if (variation === 'fixed') return undefined;
+  const wide = variation === 'shifted';
+  return {
+    tilt: r3(rng.uniform(-1, 1) * (wide ? 35 : 20)),
+    wobble: r3(rng.uniform(0, wide ? 20 : 12)),
+    pulse: r3(rng.uniform(0, wide ? 0.25 : 0.15)),
+    period: r3(rng.uniform(1, 3)),
+    phase: r3(rng.uniform(0, 2 * Math.PI)),
   };
 }
 
@@ -148,9 +220,9 @@ export function planClip(
   }
   const pixelNoise = degradation === 'pixel-noise' ? rng.uniform(45, 70) : rng.uniform(0, 10);
 
+  const [W, H] = frameDims(fmt);
   const digitSize = rng.int(Math.round(fmt.size * 0.44), Math.round(fmt.size * 0.56));
-  const room = fmt.size - digitSize;
-  const start: [number, number] = [r3(rng.uniform(0, room)), r3(rng.uniform(0, room))];
+  const start: [number, number] = [r3(rng.uniform(0, W - digitSize)), r3(rng.uniform(0, H - digitSize))];
   const speed = rng.uniform(0, 1.2) * (fmt.size / 64) * (10 / fmt.fps);
   const dir = rng.uniform(0, 2 * Math.PI);
   const velocity: [number, number] = [r3(speed * Math.cos(dir)), r3(speed * Math.sin(dir))];
@@ -227,9 +299,11 @@ export function planLevelClip(
   let ink: Rgb = easy ? [255, 255, 255] : hsv(rng.uniform(0, 360), rng.uniform(0.3, 0.9), rng.uniform(0.8, 1));
   const degradation: Degradation | null = weak === 'visual' ? 'low-contrast' : weak === 'audio' ? 'heavy-noise' : null;
   if (degradation === 'low-contrast') ink = ink.map((c, i) => Math.round(background[i] + (c - background[i]) * rng.uniform(0.15, 0.3))) as Rgb;
+  const [W, H] = frameDims(fmt);
   const digitSize = easy ? Math.round(fmt.size * 0.75) : rng.int(Math.round(fmt.size * 0.5), Math.round(fmt.size * 0.62));
-  const room = fmt.size - digitSize;
-  const start: [number, number] = easy ? [room / 2, room / 2] : [r3(rng.uniform(0, room)), r3(rng.uniform(0, room))];
+  const start: [number, number] = easy
+    ? [(W - digitSize) / 2, (H - digitSize) / 2]
+    : [r3(rng.uniform(0, W - digitSize)), r3(rng.uniform(0, H - digitSize))];
   const speed = easy ? 0 : rng.uniform(0, 1) * (fmt.size / 64) * (10 / fmt.fps);
   const dir = rng.uniform(0, 2 * Math.PI);
   const snrDb = easy ? rng.uniform(25, 35) : weak === 'audio' ? rng.uniform(-6, 0) : rng.uniform(5, 20);
@@ -287,49 +361,95 @@ const NORMALS = ((): Float32Array => {
   return Float32Array.from({ length: 1 << 16 }, () => r.normal());
 })();
 
-/** Renders the frames as rgb24, [frames, size, size, 3]; `cell` is the 20x20 source digit. */
+/** Bilinear sample of a d x d mask (0..255) at (u, v) in pixel units, 0 outside. */
+function sampleMask(mask: Uint8Array, d: number, u: number, v: number): number {
+  const x = u - 0.5;
+  const y = v - 0.5;
+  if (x <= -1 || y <= -1 || x >= d || y >= d) return 0;
+  const x0 = Math.floor(x);
+  const y0 = Math.floor(y);
+  const fx = x - x0;
+  const fy = y - y0;
+  const at = (xx: number, yy: number): number => (xx < 0 || yy < 0 || xx >= d || yy >= d ? 0 : mask[yy * d + xx]);
+  const top = at(x0, y0) * (1 - fx) + at(x0 + 1, y0) * fx;
+  const bottom = at(x0, y0 + 1) * (1 - fx) + at(x0 + 1, y0 + 1) * fx;
+  return top * (1 - fy) + bottom * fy;
+}
+
+/**
+ * Paints the digit mask into `frame` (rgb, W x H), its box's top-left at (px, py), rotated by
+ * `angle` radians and scaled by `scale` about the box's centre; pixels outside the frame are dropped.
+ */
+function paintTransformed(frame: Float32Array, W: number, H: number, mask: Uint8Array, d: number, px: number, py: number, angle: number, scale: number, ink: Rgb): void {
+  const cx = px + d / 2;
+  const cy = py + d / 2;
+  const reach = (d * scale * Math.SQRT2) / 2 + 1;
+  const cos = Math.cos(angle);
+  const sin = Math.sin(angle);
+  for (let y = Math.max(0, Math.floor(cy - reach)); y < Math.min(H, Math.ceil(cy + reach)); y++) {
+    for (let x = Math.max(0, Math.floor(cx - reach)); x < Math.min(W, Math.ceil(cx + reach)); x++) {
+      const dx = x + 0.5 - cx;
+      const dy = y + 0.5 - cy;
+      const a = sampleMask(mask, d, (cos * dx + sin * dy) / scale + d / 2, (-sin * dx + cos * dy) / scale + d / 2) / 255;
+      if (a === 0) continue;
+      const i = (y * W + x) * 3;
+      frame[i] += (ink[0] - frame[i]) * a;
+      frame[i + 1] += (ink[1] - frame[i + 1]) * a;
+      frame[i + 2] += (ink[2] - frame[i + 2]) * a;
+    }
+  }
+}
+
+/** Renders the frames as rgb24, [frames, height, width, 3]; `cell` is the 20x20 source digit. */
 export function renderFrames(meta: ClipMeta, cell: Uint8Array, rng: SeededRandom): Uint8Array {
-  const S = meta.size;
+  const [W, H] = frameDims(meta);
   const T = frameCount(meta);
   const d = meta.digitSize;
   const mask = resizeImage(cell, 20, 20, 1, d, d);
-  const out = new Uint8Array(T * S * S * 3);
+  const out = new Uint8Array(T * W * H * 3);
   const ang = (meta.gradient.angle * Math.PI) / 180;
-  const gx = Math.cos(ang) / S;
-  const gy = Math.sin(ang) / S;
-  const bg = new Float32Array(S * S * 3);
-  for (let y = 0; y < S; y++) {
-    for (let x = 0; x < S; x++) {
-      const shift = meta.gradient.amount * ((x - S / 2) * gx + (y - S / 2) * gy);
-      for (let ch = 0; ch < 3; ch++) bg[(y * S + x) * 3 + ch] = meta.background[ch] + shift;
+  const side = Math.min(W, H);
+  const gx = Math.cos(ang) / side;
+  const gy = Math.sin(ang) / side;
+  const bg = new Float32Array(W * H * 3);
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      const shift = meta.gradient.amount * ((x - W / 2) * gx + (y - H / 2) * gy);
+      for (let ch = 0; ch < 3; ch++) bg[(y * W + x) * 3 + ch] = meta.background[ch] + shift;
     }
   }
-  const room = S - d;
   const occ = meta.occluder;
   const [ir, ig, ib] = meta.ink;
-  const frame = new Float32Array(S * S * 3);
+  const frame = new Float32Array(W * H * 3);
   const sigma = meta.pixelNoise;
+  const motion = meta.motion;
   for (let t = 0; t < T; t++) {
     // Drift plus a little hand-held jitter.
-    const px = Math.round(bounce(meta.start[0] + meta.velocity[0] * t + rng.normal() * 0.5, room));
-    const py = Math.round(bounce(meta.start[1] + meta.velocity[1] * t + rng.normal() * 0.5, room));
+    const px = Math.round(bounce(meta.start[0] + meta.velocity[0] * t + rng.normal() * 0.5, W - d));
+    const py = Math.round(bounce(meta.start[1] + meta.velocity[1] * t + rng.normal() * 0.5, H - d));
     frame.set(bg);
-    for (let my = 0; my < d; my++) {
-      for (let mx = 0; mx < d; mx++) {
-        const a = mask[my * d + mx] / 255;
-        if (a === 0) continue;
-        const i = ((py + my) * S + px + mx) * 3;
-        frame[i] += (ir - frame[i]) * a;
-        frame[i + 1] += (ig - frame[i + 1]) * a;
-        frame[i + 2] += (ib - frame[i + 2]) * a;
+    if (motion) {
+      const w = (2 * Math.PI * t) / meta.fps / motion.period + motion.phase;
+      const angle = ((motion.tilt + motion.wobble * Math.sin(w)) * Math.PI) / 180;
+      paintTransformed(frame, W, H, mask, d, px, py, angle, 1 + motion.pulse * Math.cos(w), meta.ink);
+    } else {
+      for (let my = 0; my < d; my++) {
+        for (let mx = 0; mx < d; mx++) {
+          const a = mask[my * d + mx] / 255;
+          if (a === 0) continue;
+          const i = ((py + my) * W + px + mx) * 3;
+          frame[i] += (ir - frame[i]) * a;
+          frame[i + 1] += (ig - frame[i + 1]) * a;
+          frame[i + 2] += (ib - frame[i + 2]) * a;
+        }
       }
     }
     if (occ) {
-      for (let y = Math.max(0, occ.y); y < Math.min(S, occ.y + occ.h); y++) {
-        for (let x = Math.max(0, occ.x); x < Math.min(S, occ.x + occ.w); x++) frame.set(occ.rgb, (y * S + x) * 3);
+      for (let y = Math.max(0, occ.y); y < Math.min(H, occ.y + occ.h); y++) {
+        for (let x = Math.max(0, occ.x); x < Math.min(W, occ.x + occ.w); x++) frame.set(occ.rgb, (y * W + x) * 3);
       }
     }
-    const base = t * S * S * 3;
+    const base = t * W * H * 3;
     for (let i = 0; i < frame.length; i++) {
       const v = sigma > 0 ? frame[i] + NORMALS[rng.nextUint32() & 0xffff] * sigma : frame[i];
       out[base + i] = v < 0 ? 0 : v > 255 ? 255 : Math.round(v);

@@ -13,7 +13,19 @@ import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DebianPackageOptions } from './debian-package.js';
 import { ConfigError } from '../../src/errors.js';
-import { planLevelClip, renderAudio, renderFrames, tempoIndex, type ClipFormat, type ClipMeta, type Level } from './av-clip.js';
+import {
+  frameDims,
+  planClipFormat,
+  planLevelClip,
+  planMotion,
+  renderAudio,
+  renderFrames,
+  tempoIndex,
+  type ClipFormat,
+  type ClipMeta,
+  type Level,
+  type Variation,
+} from './av-clip.js';
 import { cellPixels, DIGIT_SHEET_PACKAGE, loadDigitSheet } from './digit-sheet.js';
 import { encodeClip } from './encode-clip.js';
 import { runPool } from './run-pool.js';
@@ -36,6 +48,8 @@ export interface AvDigitsOptions extends DebianPackageOptions {
   voices?: VoiceSelection;
   /** Difficulty (see {@link Level}); default 'hard'. */
   level?: Level;
+  /** How much clips differ in form (see {@link Variation}); default 'fixed'. `size`, `fps` and `duration` apply to `fixed` only. */
+  variation?: Variation;
   /** Parallel ffmpeg encoders; default 2. */
   concurrency?: number;
   /** x264 CRF; default 30. */
@@ -78,6 +92,7 @@ export function planAvDigits(
   voices: readonly Voice[],
   speechLength: (voice: number, digit: number, tempo: number) => number,
   level: Level = 'hard',
+  variation: Variation = 'fixed',
 ): ClipMeta[] {
   const master = new SeededRandom(mixSeed(seed, 0x5e1a));
   const labels = master.shuffle(Array.from({ length: n }, (_, i) => i % 10));
@@ -86,7 +101,14 @@ export function planAvDigits(
     let id = master.hex(12);
     while (ids.has(id)) id = master.hex(12);
     ids.add(id);
-    return planLevelClip(level, new SeededRandom(mixSeed(seed, i, 1)), id, label, fmt, voices, speechLength);
+    if (variation === 'fixed') return planLevelClip(level, new SeededRandom(mixSeed(seed, i, 1)), id, label, fmt, voices, speechLength);
+    // The form has its own stream: the content's draws are those of a fixed build of that form.
+    const formRng = new SeededRandom(mixSeed(seed, i, 3));
+    const form = planClipFormat(variation, formRng, fmt);
+    const meta = planLevelClip(level, new SeededRandom(mixSeed(seed, i, 1)), id, label, form, voices, speechLength);
+    const moving = meta.velocity[0] !== 0 || meta.velocity[1] !== 0 || level !== 'easy';
+    const motion = moving ? planMotion(variation, formRng) : undefined;
+    return { ...meta, path: `clips/${id}.${form.container}`, width: form.width, height: form.height, container: form.container, ...(motion ? { motion } : {}) };
   });
 }
 
@@ -123,7 +145,8 @@ export async function buildAvDigits(opts: AvDigitsOptions): Promise<AvDigitsBuil
   const voices = opts.voices ?? DEFAULT_VOICES[level];
   const bank: SpeechBank = await loadSpeechBank({ ...opts, voices, log });
   const sheet = await loadDigitSheet(opts);
-  const clips = planAvDigits(opts.n, opts.seed, fmt, bank.voices, (v, d, t) => bank.get(v, d, t).length, level);
+  const variation = opts.variation ?? 'fixed';
+  const clips = planAvDigits(opts.n, opts.seed, fmt, bank.voices, (v, d, t) => bank.get(v, d, t).length, level, variation);
   await prepareOut(dir, opts.force ?? false);
 
   const voiceIndex = new Map(bank.voices.map((v, i) => [v.id, i]));
@@ -136,8 +159,9 @@ export async function buildAvDigits(opts: AvDigitsOptions): Promise<AvDigitsBuil
     const frames = renderFrames(meta, cellPixels(sheet, meta.cell), rng);
     const speech = bank.get(voiceIndex.get(meta.voice) as number, meta.spoken, tempoIndex(meta));
     const audio = renderAudio(meta, speech, rng);
+    const [width, height] = frameDims(meta);
     await encodeClip(path.join(dir, meta.path), frames, audio, {
-      width: fmt.size, height: fmt.size, fps: fmt.fps, sampleRate: SPEECH_RATE, crf: opts.crf, audioBitrate: opts.audioBitrate,
+      width, height, fps: meta.fps, sampleRate: SPEECH_RATE, crf: opts.crf, audioBitrate: opts.audioBitrate, container: meta.container,
     });
     if (++done % step === 0 || done === clips.length) log(`av-digits: ${done}/${clips.length}`);
   });
@@ -151,8 +175,12 @@ export async function buildAvDigits(opts: AvDigitsOptions): Promise<AvDigitsBuil
     n: opts.n,
     seed: opts.seed,
     ...(level === 'hard' ? {} : { level }),
+    ...(variation === 'fixed' ? {} : { variation }),
     voiceSelection: voices,
-    format: { ...fmt, audioRate: SPEECH_RATE, video: `h264 crf ${opts.crf ?? 30}`, audio: `aac ${opts.audioBitrate ?? '24k'}` },
+    format:
+      variation === 'fixed'
+        ? { ...fmt, audioRate: SPEECH_RATE, video: `h264 crf ${opts.crf ?? 30}`, audio: `aac ${opts.audioBitrate ?? '24k'}` }
+        : { perClip: 'width, height, fps, duration, container: see meta.jsonl', audioRate: SPEECH_RATE },
     voices: bank.voices.map((v) => ({ id: v.id, kind: v.kind, language: v.language, speaker: v.speaker, package: v.package })),
     packages,
   };
