@@ -13,13 +13,11 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { buildAvDigits } from '../../tools/datasets/av-digits.js';
 import { buildCache } from '../../src/data/cache.js';
-import { openCache } from '../../src/data/cache-reader.js';
-import { truthForItems } from '../../src/train/reference-labels.js';
 import { runCluster } from '../../src/pipeline/run-cluster.js';
 import { DEFAULT_TRAIN, defaultAgree } from '../../src/train/train-config.js';
 import type { TrainConfig } from '../../src/train/train-config.js';
 import type { Modality } from '../../src/models/selavi-model.js';
-import { concatColumns, kmeansScore, round, standardise } from './baselines.js';
+import { clipBaselines, round } from './baselines.js';
 import { peakRssMb } from '../lib/peak-rss.js';
 
 type Level = 'easy' | 'medium' | 'hard';
@@ -45,38 +43,7 @@ const truthFile = path.join(data, 'labels.csv');
 // ===== baselines on the decoded clips =====
 const cacheDir = path.join(root, `av-digits-${level}-${n}-cache`);
 await buildCache({ ...decode, videos: path.join(data, 'clips'), out: cacheDir });
-const cache = await openCache(cacheDir);
-const { truth } = await truthForItems(truthFile, cache.paths);
-const [t, h, w] = cache.frameShape;
-const [f, m] = cache.specShape;
-const dv = t * h * w * 3;
-const pixels = new Float32Array(cache.size * dv);
-const specStats = new Float32Array(cache.size * 2 * m); // per mel bin: mean and sd over time
-for (let i = 0; i < cache.size; i++) {
-  const clip = cache.get(i);
-  pixels.set(clip.frames, i * dv);
-  for (let b = 0; b < m; b++) {
-    let s = 0;
-    let s2 = 0;
-    for (let a = 0; a < f; a++) {
-      const x = clip.spec[a * m + b];
-      s += x;
-      s2 += x * x;
-    }
-    const mean = s / f;
-    specStats[i * 2 * m + b] = mean;
-    specStats[i * 2 * m + m + b] = Math.sqrt(Math.max(0, s2 / f - mean * mean));
-  }
-}
-const items = cache.size;
-cache.close();
-const pv = standardise(pixels, items, dv);
-const pa = standardise(specStats, items, 2 * m);
-const baselines = {
-  kmeans_pixels: kmeansScore(pv, items, dv, 10, truth),
-  kmeans_logmel_stats: kmeansScore(pa, items, 2 * m, 10, truth),
-  kmeans_both: kmeansScore(concatColumns(pv, dv, pa, 2 * m, items), items, dv + 2 * m, 10, truth),
-};
+const { items, ...baselines } = await clipBaselines(cacheDir, truthFile, 10);
 
 // ===== SeLaVi: fused, and each modality alone =====
 async function selavi(modalities: Modality[]) {

@@ -1,5 +1,7 @@
 /** Feature baselines for the quality benchmarks: k-means on raw inputs, scored against truth. */
+import { openCache } from '../../src/data/cache-reader.js';
 import { kmeans } from '../../src/eval/kmeans.js';
+import { truthForItems } from '../../src/train/reference-labels.js';
 import { scoreLabels } from '../../src/eval/score-labels.js';
 import { createRng } from '../../src/util/rng.js';
 
@@ -41,4 +43,44 @@ export function kmeansScore(x: Float32Array, n: number, d: number, k: number, tr
 
 export function round(x: number, digits = 4): number {
   return Number(x.toFixed(digits));
+}
+
+/**
+ * k-means on a decoded clip cache's raw inputs, scored against `truthFile`: the frames' pixels, the
+ * log-mel's mean and sd over time per mel bin, and both (each block standardised).
+ */
+export async function clipBaselines(cacheDir: string, truthFile: string, k: number) {
+  const cache = await openCache(cacheDir);
+  const { truth } = await truthForItems(truthFile, cache.paths);
+  const [t, h, w] = cache.frameShape;
+  const [f, m] = cache.specShape;
+  const dv = t * h * w * 3;
+  const items = cache.size;
+  const pixels = new Float32Array(items * dv);
+  const specStats = new Float32Array(items * 2 * m);
+  for (let i = 0; i < items; i++) {
+    const clip = cache.get(i);
+    pixels.set(clip.frames, i * dv);
+    for (let b = 0; b < m; b++) {
+      let s = 0;
+      let s2 = 0;
+      for (let a = 0; a < f; a++) {
+        const x = clip.spec[a * m + b];
+        s += x;
+        s2 += x * x;
+      }
+      const mean = s / f;
+      specStats[i * 2 * m + b] = mean;
+      specStats[i * 2 * m + m + b] = Math.sqrt(Math.max(0, s2 / f - mean * mean));
+    }
+  }
+  cache.close();
+  const pv = standardise(pixels, items, dv);
+  const pa = standardise(specStats, items, 2 * m);
+  return {
+    items,
+    kmeans_pixels: kmeansScore(pv, items, dv, k, truth),
+    kmeans_logmel_stats: kmeansScore(pa, items, 2 * m, k, truth),
+    kmeans_both: kmeansScore(concatColumns(pv, dv, pa, 2 * m, items), items, dv + 2 * m, k, truth),
+  };
 }

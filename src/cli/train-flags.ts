@@ -2,7 +2,8 @@
 import type { Argv } from 'yargs';
 import { ConfigError } from '../errors.js';
 import type { Modality } from '../models/selavi-model.js';
-import { DEFAULT_TRAIN, defaultAgree, type TrainConfig } from '../train/train-config.js';
+import { AUGMENT_STRENGTHS, AUTO_STRENGTHS, DEFAULT_TRAIN, defaultAgree, type AugmentStrength, type TrainConfig } from '../train/train-config.js';
+import { recipeCandidates, type Recipe } from '../pipeline/choose-recipe.js';
 import { backendOption, runOutputOf, truthFormatOption, withProgressFlags, withReportFlag, type ProgressFlags } from './shared-flags.js';
 
 export interface TrainFlags extends ProgressFlags {
@@ -28,8 +29,8 @@ export interface TrainFlags extends ProgressFlags {
   width: number;
   grey: boolean;
   augment: boolean;
-  'augment-strength': 'full' | 'light';
-  flip: boolean;
+  'augment-strength': AugmentStrength | 'auto';
+  flip?: boolean;
   seed: number;
   truth?: string;
   'truth-format': string;
@@ -63,8 +64,8 @@ export function withTrainFlags<T>(y: Argv<T>): Argv<T & TrainFlags> {
     .option('width', { type: 'number', default: d.width, describe: 'encoder base width (channels); larger is slower and stronger' })
     .option('grey', { type: 'boolean', default: d.grey, describe: 'the video encoder reads each frame\'s luminance only: for content whose colour means nothing (digits, text) under colour casts, tinted ink or noisy channels' })
     .option('augment', { type: 'boolean', default: d.augment, describe: 'augment training batches (--no-augment to turn off)' })
-    .option('augment-strength', { choices: ['full', 'light'] as const, default: d.augmentStrength, describe: 'clips: full (crops from 60%, colour, polarity, noise, cutout, masks) or light (crops of 85-100% of the side, audio gain and time shift only; for clean content)' })
-    .option('flip', { type: 'boolean', default: d.flip, describe: 'mirror items left-right among the augmentations (--no-flip for text, digits and other content a mirror changes)' })
+    .option('augment-strength', { choices: [...AUGMENT_STRENGTHS, 'auto'] as const, default: 'auto' as const, describe: `clips: full (crops from 60%, colour, polarity, noise, cutout, masks), light (crops of 85-100% of the side, audio gain and time shift only), warp (light, with frames rotated ±20°, zoomed and shifted, and the audio's tempo and pitch perturbed), or auto: with audio and video, short trial runs of ${AUTO_STRENGTHS.join(' and ')} (each with and without --flip unless it is given) and the one whose video and audio agree most trains (never chosen by truth; RUN/recipe.json); otherwise ${d.augmentStrength}` })
+    .option('flip', { type: 'boolean', describe: `mirror items left-right among the augmentations (--no-flip for text, digits and other content a mirror changes). Default: chosen with --augment-strength auto, otherwise ${d.flip ? 'on' : 'off'}` })
     .option('seed', { type: 'number', default: d.seed, describe: 'seed of every random draw' })
     .option('truth', { type: 'string', describe: 'ground-truth labels, for the log and metrics.json only (never for training)' })
     .option('truth-format', truthFormatOption())
@@ -122,11 +123,23 @@ export function trainConfigFrom(a: TrainFlags, modalities: Modality[], frozenFea
     weightDecay: nonNegative('weight-decay', a['weight-decay']),
     warmupEpochs: a['warmup-epochs'],
     augment: a.augment,
-    augmentStrength: a['augment-strength'],
-    flip: a.flip,
+    augmentStrength: a['augment-strength'] === 'auto' ? DEFAULT_TRAIN.augmentStrength : a['augment-strength'],
+    flip: a.flip ?? DEFAULT_TRAIN.flip,
     seed: a.seed,
   };
   return Object.freeze(cfg);
+}
+
+/**
+ * The recipes `--augment-strength auto` (and an unset `--flip`) leave to trial runs: only when
+ * clips with audio and video train from scratch with augmentation (the trials score how much
+ * the two modalities agree); otherwise undefined and the config's defaults hold.
+ */
+export function recipeCandidatesFrom(a: TrainFlags, modalities: Modality[], frozenFeatures = false): Recipe[] | undefined {
+  const open = a['augment-strength'] === 'auto' || a.flip === undefined;
+  if (!open || frozenFeatures || !a.augment || !(modalities.includes('video') && modalities.includes('audio'))) return undefined;
+  const strength = a['augment-strength'] === 'auto' ? 'auto' : a['augment-strength'];
+  return recipeCandidates(strength, a.flip, AUTO_STRENGTHS);
 }
 
 /**

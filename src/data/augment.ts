@@ -8,6 +8,7 @@
  */
 import type { DecodedClip } from './types.js';
 import { gaussian, uniform, type Rng } from './augment-rng.js';
+import { randomAffine, randomSpeedPitch, type AffineOptions, type SpeedPitchOptions } from './augment-warp.js';
 
 export type { Rng } from './augment-rng.js';
 
@@ -181,8 +182,13 @@ export function specTimeShift(spec: Float32Array, shape: readonly [number, numbe
   return out;
 }
 
-/** Which augmentations {@link augmentClip} applies (all on by default; `false` turns one off). */
+/**
+ * Which augmentations {@link augmentClip} applies: all on by default (`false` turns one off), except
+ * the warps (`affine`, `speedPitch`), which run only when given.
+ */
 export interface AugmentOptions {
+  affine?: AffineOptions;
+  speedPitch?: SpeedPitchOptions;
   crop?: ResizedCropOptions | false;
   flip?: number | false;
   color?: ColorJitterOptions | false;
@@ -195,11 +201,13 @@ export interface AugmentOptions {
 export function augmentClip(clip: DecodedClip, rng: Rng, opts: AugmentOptions = {}): DecodedClip {
   let frames = clip.frames;
   let spec = clip.spec;
+  if (opts.affine) frames = randomAffine(frames, clip.frameShape, rng, opts.affine);
   if (opts.crop !== false) frames = randomResizedCrop(frames, clip.frameShape, rng, opts.crop);
   if (opts.flip !== false) frames = randomHorizontalFlip(frames, clip.frameShape, rng, opts.flip);
   if (opts.color !== false) frames = colorJitter(frames, clip.frameShape, rng, opts.color);
   if (opts.gain !== false) spec = audioGain(spec, rng, opts.gain);
   if (opts.noise !== false) spec = specNoise(spec, rng, opts.noise);
   if (opts.timeShift !== false) spec = specTimeShift(spec, clip.specShape, rng, opts.timeShift);
+  if (opts.speedPitch) spec = randomSpeedPitch(spec, clip.specShape, rng, opts.speedPitch);
   return { ...clip, frames: frames === clip.frames ? frames.slice() : frames, spec: spec === clip.spec ? spec.slice() : spec };
 }

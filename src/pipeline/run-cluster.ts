@@ -20,6 +20,7 @@ import { nuisancesForItems, truthForItems } from '../train/reference-labels.js';
 import { train, type TrainConfig, type TrainDeps, type TrainResult } from '../train/selavi.js';
 import { clipAugment, clipCacheTrainSet, imageTrainSet, type TrainSet } from '../train/train-set.js';
 import { openRunCache } from './run-cache.js';
+import { chooseRecipe, resumedRecipe, type Recipe } from './choose-recipe.js';
 
 /** RunReportHook: truth, nuisance, items, progress mode, say, and `report` (false: no RUN/report.html). */
 export interface RunOptions extends RunReportHook {
@@ -47,6 +48,8 @@ export interface ClusterJob extends RunOptions {
   cache?: string;
   /** Clip settings (defaults: DEFAULT_DECODE); a reused cache must have been decoded with them. */
   decode: Partial<DecodeOptions>;
+  /** Augmentation recipes to choose from by trial runs (see choose-recipe.ts); none or one: `train` as given. */
+  recipes?: Recipe[];
 }
 
 export interface RunSummary {
@@ -160,7 +163,14 @@ export async function runCluster(job: ClusterJob): Promise<RunSummary> {
   const say = job.say ?? ((line: string) => process.stderr.write(`${line}\n`));
   const { cache, dir, skipped } = await openRunCache(job, say);
   try {
-    const summary = await runOn(clipCacheTrainSet(cache, job.train.modalities, clipAugment(job.train)), job, skipped.length, t0);
+    let train = job.train;
+    if (job.recipes && job.recipes.length > 0) {
+      const recipe =
+        (job.resume ? resumedRecipe(job.out) : undefined) ??
+        (await chooseRecipe(train, job.recipes, (r) => clipCacheTrainSet(cache, train.modalities, clipAugment(r)), job.out, say));
+      train = Object.freeze({ ...train, ...recipe });
+    }
+    const summary = await runOn(clipCacheTrainSet(cache, train.modalities, clipAugment(train)), { ...job, train }, skipped.length, t0);
     return { ...summary, cache: dir };
   } finally {
     cache.close();

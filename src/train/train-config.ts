@@ -5,6 +5,16 @@
 import type { Modality } from '../models/selavi-model.js';
 import type { PriorKind } from '../sinkhorn/prior.js';
 
+/**
+ * Clip augmentation sets (src/train/train-set.ts): `full` (every nuisance), `light` (small crops,
+ * audio gain and time shift), `warp` (light plus rotation/zoom/shift of frames and tempo/pitch of
+ * the audio).
+ */
+export type AugmentStrength = 'full' | 'light' | 'warp';
+export const AUGMENT_STRENGTHS: readonly AugmentStrength[] = ['full', 'light', 'warp'];
+/** What `--augment-strength auto` tries (see src/pipeline/choose-recipe.ts). */
+export const AUTO_STRENGTHS: readonly AugmentStrength[] = ['warp', 'full'];
+
 /** Everything that shapes a run (saved in checkpoints and the model; a resume must match). */
 export interface TrainConfig {
   // ----- model -----
@@ -34,7 +44,7 @@ export interface TrainConfig {
   weightDecay: number; // L2 weight decay on conv/dense kernels
   warmupEpochs: number;
   augment: boolean; // augment training batches (never the relabel pass)
-  augmentStrength: 'full' | 'light'; // clips: every augmentation, or small crops and audio gain/time shift only
+  augmentStrength: AugmentStrength; // clips: every augmentation, small crops and audio gain/time shift only, or those plus geometric warps
   flip: boolean; // mirror items left-right among the augmentations (off for text, digits: handed content)
   seed: number;
 }

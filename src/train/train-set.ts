@@ -10,6 +10,7 @@ import type { ClipCache } from '../data/cache-reader.js';
 import type { ImageSet } from '../data/types.js';
 import type { Modality } from '../models/selavi-model.js';
 import type { Rng } from '../util/rng.js';
+import type { AugmentStrength } from './train-config.js';
 
 /** One modality's batch: row-major data and its shape [B, ...item shape]. */
 export interface BatchTensor {
@@ -46,9 +47,10 @@ const TRAIN_AUGMENT: AugmentOptions = { crop: { scale: [0.6, 1] } };
  * The training augmentation of clips; `flip: false` leaves out the left-right mirror, which
  * changes what text, digits and other handed content mean (a mirrored 2 is no digit).
  */
-export function clipAugment(opts: { flip: boolean; augmentStrength?: 'full' | 'light' }): ClipAugment {
-  const base = opts.augmentStrength === 'light' ? LIGHT_AUGMENT : TRAIN_AUGMENT;
-  return { ...(opts.flip ? base : { ...base, flip: false }), nuisance: opts.augmentStrength !== 'light' };
+export function clipAugment(opts: { flip: boolean; augmentStrength?: AugmentStrength }): ClipAugment {
+  const strength = opts.augmentStrength ?? 'full';
+  const base = strength === 'light' ? LIGHT_AUGMENT : strength === 'warp' ? WARP_AUGMENT : TRAIN_AUGMENT;
+  return { ...(opts.flip ? base : { ...base, flip: false }), nuisance: strength === 'full' };
 }
 
 /**
@@ -58,6 +60,14 @@ export function clipAugment(opts: { flip: boolean; augmentStrength?: 'full' | 'l
  * small zoom), audio gain and time shift; no colour jitter, added noise, polarity, cutout or masks.
  */
 const LIGHT_AUGMENT: AugmentOptions = { crop: { scale: [0.72, 1], ratio: [1, 1] }, color: false, noise: false };
+
+/**
+ * `--augment-strength warp`: the light set, with the crop replaced by one affine warp (rotation
+ * ±20°, zoom 0.85-1.25, shift ±10%) and the audio's tempo (0.8-1.25) and pitch (±2 mel bins)
+ * perturbed: what differs between recordings of the same content (tilt, distance, framing; speaker,
+ * speaking rate), without the colour, polarity, noise and cutout of the full set.
+ */
+const WARP_AUGMENT: AugmentOptions = { ...LIGHT_AUGMENT, crop: false, affine: {}, speedPitch: {} };
 
 /** Augmentations of a clip: {@link augmentClip}'s, and whether the nuisance ones follow. */
 export type ClipAugment = AugmentOptions & { nuisance?: boolean };

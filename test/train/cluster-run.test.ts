@@ -6,7 +6,7 @@
  */
 import { tinyTrain } from '../helpers/tiny-train.js';
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -171,6 +171,25 @@ describe('selavi cluster (end to end, tiny)', () => {
     for (const col of ['head0', 'head1', 'cluster']) {
       expect(readColumn(path.join(split, 'clusters.csv'), col)).toEqual(readColumn(path.join(whole, 'clusters.csv'), col));
     }
+  });
+
+  it('with recipes to choose from: one trial each, recorded in recipe.json, the winner trains, a resumed run keeps it', async () => {
+    const out = path.join(root, 'run-recipes');
+    const recipes = [{ augmentStrength: 'light' as const, flip: false }, { augmentStrength: 'warp' as const, flip: true }];
+    const first = await runCluster(job(av.dir, out, { recipes, stopAfterStep: 5 }));
+    expect(first.interrupted).toBe(true);
+    const record = JSON.parse(readFileSync(path.join(out, 'recipe.json'), 'utf8'));
+    expect(record).toMatchObject({ items: 24, epochs: 4 });
+    expect(record.trials.map((t: { recipe: unknown }) => t.recipe)).toEqual(recipes);
+    const scores: number[] = record.trials.map((t: { agreement: number }) => t.agreement);
+    for (const x of scores) expect(x >= 0 && x <= 1).toBe(true);
+    expect(record.chosen).toEqual(recipes[scores[1] > scores[0] ? 1 : 0]);
+    expect(JSON.parse(readFileSync(path.join(out, 'config.json'), 'utf8'))).toMatchObject(record.chosen);
+    expect(existsSync(path.join(out, 'trials'))).toBe(false);
+    const resumed = await runCluster(job(av.dir, out, { recipes, resume: true, truth: av.truth }));
+    expect(resumed.interrupted).toBe(false);
+    expect(JSON.parse(readFileSync(path.join(out, 'recipe.json'), 'utf8'))).toEqual(record); // no trial ran again
+    expect(resumed.metrics?.nmi).toBe(1);
   });
 
   it('leaves no tensor behind, and the head choice does not depend on truth', async () => {

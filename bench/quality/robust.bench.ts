@@ -1,0 +1,98 @@
+/**
+ * Do recipes hold on data they were not tuned on? (issue 21) For each AV-digits level, variation
+ * in form (fixed, mixed, shifted: see tools/datasets/av-clip.ts `Variation`; `shifted` is kept out
+ * of all tuning) and generator seed: k-means baselines, one full run per fixed recipe, and the
+ * defaults (`selavi cluster DIR` with no recipe flags: `--augment-strength auto`, trial runs scored
+ * by video–audio agreement). Reports which recipe truth would have picked (reporting only) and
+ * whether auto picked it. One JSON line per (level, variation, seed).
+ *
+ * Env (comma lists): ROBUST_LEVELS (easy,medium), ROBUST_VARIATIONS (fixed,mixed,shifted),
+ * ROBUST_SEEDS (1), ROBUST_RECIPES (the candidates auto chooses from, e.g. warp,full+flip),
+ * ROBUST_N_<LEVEL> (easy 600, medium 1000, hard 1000), ROBUST_EPOCHS (20).
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { buildAvDigits } from '../../tools/datasets/av-digits.js';
+import type { Level, Variation } from '../../tools/datasets/av-clip.js';
+import { buildCache } from '../../src/data/cache.js';
+import { runCluster } from '../../src/pipeline/run-cluster.js';
+import { recipeCandidates, recipeName, type Recipe, type RecipeChoice } from '../../src/pipeline/choose-recipe.js';
+import { AUTO_STRENGTHS, DEFAULT_TRAIN, defaultAgree, type AugmentStrength } from '../../src/train/train-config.js';
+import { clipBaselines, round } from './baselines.js';
+import { peakRssMb } from '../lib/peak-rss.js';
+
+const list = (name: string, fallback: string) => (process.env[name] ?? fallback).split(',').map((s) => s.trim()).filter(Boolean);
+const levels = list('ROBUST_LEVELS', 'easy,medium') as Level[];
+const variations = list('ROBUST_VARIATIONS', 'fixed,mixed,shifted') as Variation[];
+const seeds = list('ROBUST_SEEDS', '1').map(Number);
+const autoCandidates = recipeCandidates('auto', undefined, AUTO_STRENGTHS);
+const recipes: Recipe[] = list('ROBUST_RECIPES', autoCandidates.map(recipeName).join(',')).map((name) => {
+  const [strength, flip] = name.split('+');
+  return { augmentStrength: strength as AugmentStrength, flip: flip === 'flip' };
+});
+const sizes: Record<Level, number> = { easy: 600, medium: 1000, hard: 1000 };
+const epochs = Number(process.env.ROBUST_EPOCHS ?? DEFAULT_TRAIN.epochs);
+const decode = { frames: 4, size: 32, clipSeconds: 2, melBins: 40, hopMs: 20 };
+const root = path.resolve('.cache/quality/robust');
+
+async function cell(level: Level, variation: Variation, seed: number) {
+  const t0 = performance.now();
+  const n = Number(process.env[`ROBUST_N_${level.toUpperCase()}`] ?? sizes[level]);
+  const name = `${level}-${variation}-s${seed}-n${n}`;
+  const data = path.join(root, name);
+  if (!existsSync(path.join(data, 'labels.csv'))) await buildAvDigits({ n, seed, out: data, force: true, level, variation });
+  const truth = path.join(data, 'labels.csv');
+  const cacheDir = path.join(root, `${name}-cache`);
+  await buildCache({ ...decode, videos: path.join(data, 'clips'), out: cacheDir });
+  const { items, ...baselines } = await clipBaselines(cacheDir, truth, 10);
+
+  type Scored = { nmi: number; accuracy: number; minutes: number; chosen?: string; trials?: Record<string, number> };
+  const run = async (label: string, recipe: Recipe | undefined): Promise<Scored> => {
+    const out = path.join(root, `run-${name}-${label}`);
+    rmSync(out, { recursive: true, force: true });
+    mkdirSync(out, { recursive: true });
+    const modalities = ['video', 'audio'] as const;
+    const s = await runCluster({
+      videos: path.join(data, 'clips'),
+      out,
+      cache: cacheDir,
+      train: { ...DEFAULT_TRAIN, agree: defaultAgree([...modalities]), modalities: [...modalities], epochs, seed, ...(recipe ?? {}) },
+      recipes: recipe ? undefined : autoCandidates,
+      decode,
+      truth,
+      resume: false,
+      report: false,
+      say: () => undefined,
+    });
+    const m = s.metrics as Record<string, number>;
+    const score = { nmi: round(m.nmi), accuracy: round(m.accuracy), minutes: round(s.seconds / 60, 1) };
+    if (recipe) return score;
+    const choice = JSON.parse(readFileSync(path.join(out, 'recipe.json'), 'utf8')) as RecipeChoice;
+    return { ...score, chosen: recipeName(choice.chosen!), trials: Object.fromEntries(choice.trials.map((t) => [recipeName(t.recipe), t.agreement])) };
+  };
+
+  const fixed: Record<string, { nmi: number; accuracy: number; minutes: number }> = {};
+  for (const r of recipes) fixed[recipeName(r)] = await run(recipeName(r), r);
+  const auto = await run('auto', undefined);
+  const best = Object.entries(fixed).reduce((a, b) => (b[1].nmi > a[1].nmi ? b : a));
+  return {
+    bench: 'quality-robust',
+    level,
+    variation,
+    held_out: variation === 'shifted',
+    seed,
+    clips: items,
+    epochs,
+    ...baselines,
+    recipes: fixed,
+    defaults_auto: auto,
+    best_recipe_by_truth: best[0],
+    auto_picked_best: auto.chosen === best[0],
+    defaults_minus_best_nmi: round(auto.nmi - best[1].nmi),
+    minutes: round((performance.now() - t0) / 60000, 1),
+    peak_rss_mb: peakRssMb(),
+  };
+}
+
+for (const level of levels) for (const variation of variations) for (const seed of seeds) console.log(JSON.stringify(await cell(level, variation, seed)));
+process.exit(0);

@@ -1,0 +1,158 @@
+/**
+ * Choosing a run's augmentation recipe WITHOUT truth (`--augment-strength auto`, `--flip` unset):
+ * one short trial run per candidate on (a sample of) the same clips, each scored by how much its
+ * video and audio answers agree (the chosen head's video–audio NMI: what both modalities of a clip
+ * predict alike is the content they share, never a nuisance of one of them); the full run then
+ * trains with the winner. Which augmentations suit a collection depends on it (mirror images mean
+ * nothing for digits and text, colour and polarity jitter hide clean content, warps help where
+ * framing and speakers vary), and a user cannot know which without labels.
+ *
+ * RUN/recipe.json records every trial as it finishes, so a killed run resumes without repeating
+ * them, and a resumed run trains with the recipe it chose.
+ */
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigError } from '../errors.js';
+import { train } from '../train/selavi.js';
+import type { AugmentStrength, TrainConfig } from '../train/train-config.js';
+import type { TrainSet } from '../train/train-set.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { createRng } from '../util/rng.js';
+
+/** What a recipe sets in a TrainConfig. */
+export interface Recipe {
+  augmentStrength: AugmentStrength;
+  flip: boolean;
+}
+
+/** One finished trial. */
+export interface RecipeTrial {
+  recipe: Recipe;
+  /** The trial's chosen head: NMI between its video and audio answers (no truth). */
+  agreement: number;
+  seconds: number;
+}
+
+/** RUN/recipe.json. */
+export interface RecipeChoice {
+  rule: string;
+  items: number;
+  epochs: number;
+  trials: RecipeTrial[];
+  chosen?: Recipe;
+}
+
+/** Trial length: a quarter of the run's epochs, at least 4; on at most this many clips. */
+export const TRIAL_MAX_ITEMS = 1000;
+export function trialEpochs(epochs: number): number {
+  return Math.min(epochs, Math.max(4, Math.ceil(epochs / 4)));
+}
+
+export const RECIPE_RULE = 'the recipe whose short trial run gives the highest video–audio agreement of its chosen head; never chosen by truth';
+
+/** `warp` or `warp+flip`. */
+export function recipeName(r: Recipe): string {
+  return `${r.augmentStrength}${r.flip ? '+flip' : ''}`;
+}
+
+/** The candidates for what the user left open: every strength given none, and both mirror settings given neither. */
+export function recipeCandidates(strength: AugmentStrength | 'auto', flip: boolean | undefined, strengths: readonly AugmentStrength[]): Recipe[] {
+  const ss = strength === 'auto' ? strengths : [strength];
+  const fs = flip === undefined ? [false, true] : [flip];
+  return ss.flatMap((s) => fs.map((f) => ({ augmentStrength: s, flip: f })));
+}
+
+/** A view of `data` holding only `indices` (the trial sample). */
+export function subsetTrainSet(data: TrainSet, indices: Int32Array): TrainSet {
+  const pick = <T extends { [i: number]: number }>(a: T | undefined) => (a ? Int32Array.from(indices, (i) => a[i]) : undefined);
+  return {
+    n: indices.length,
+    names: Array.from(indices, (i) => data.names[i]),
+    shapes: data.shapes,
+    truth: pick(data.truth),
+    nuisances: data.nuisances && Object.fromEntries(Object.entries(data.nuisances).map(([k, v]) => [k, pick(v) as Int32Array])),
+    featureInput: data.featureInput,
+    batch: (idx, aug, rng) => data.batch(Array.from(idx as ArrayLike<number>, (i) => indices[i]), aug, rng),
+  };
+}
+
+/** A seeded sample of min(n, max) indices, sorted (reads stay in cache order). */
+export function trialSample(n: number, max: number, seed: number): Int32Array {
+  const all = Int32Array.from({ length: n }, (_, i) => i);
+  if (n <= max) return all;
+  const rng = createRng(seed ^ 0x7e1a1);
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [all[i], all[j]] = [all[j], all[i]];
+  }
+  return all.subarray(0, max).sort();
+}
+
+/**
+ * The recipe a run being resumed trains with: the one RUN/recipe.json chose, else the one in its
+ * RUN/config.json (a run started with explicit flags); undefined for a new run.
+ */
+export function resumedRecipe(runDir: string): Recipe | undefined {
+  for (const name of ['recipe.json', 'config.json']) {
+    const file = path.join(runDir, name);
+    if (!existsSync(file)) continue;
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as Partial<RecipeChoice & TrainConfig>;
+    if (name === 'recipe.json' && saved.chosen) return saved.chosen;
+    if (name === 'config.json' && saved.augmentStrength && typeof saved.flip === 'boolean') return { augmentStrength: saved.augmentStrength, flip: saved.flip };
+  }
+  return undefined;
+}
+
+/**
+ * Runs the trials not yet in RUN/recipe.json and returns the choice (highest agreement; ties go
+ * to the earlier candidate). `makeData(recipe)` gives the training set augmented by that recipe.
+ * @throws ConfigError when fewer than two modalities are trained (there is nothing to agree).
+ */
+export async function chooseRecipe(
+  cfg: Readonly<TrainConfig>,
+  candidates: readonly Recipe[],
+  makeData: (r: Recipe) => TrainSet,
+  runDir: string,
+  say: (line: string) => void,
+): Promise<Recipe> {
+  if (!(cfg.modalities.includes('video') && cfg.modalities.includes('audio'))) {
+    throw new ConfigError('--augment-strength auto needs audio and video (it scores recipes by how much the two agree): give --augment-strength');
+  }
+  if (candidates.length === 1) return candidates[0];
+  const file = path.join(runDir, 'recipe.json');
+  const n = makeData(candidates[0]).n;
+  const sample = trialSample(n, TRIAL_MAX_ITEMS, cfg.seed);
+  const epochs = trialEpochs(cfg.epochs);
+  let record: RecipeChoice = { rule: RECIPE_RULE, items: sample.length, epochs, trials: [] };
+  if (existsSync(file)) {
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as RecipeChoice;
+    if (saved.items === sample.length && saved.epochs === epochs) record = saved;
+  }
+  if (record.chosen) return record.chosen;
+  say(`choosing the augmentation: ${candidates.length} trial runs of ${epochs} epochs on ${sample.length} clips (${candidates.map(recipeName).join(', ')})`);
+  for (const recipe of candidates) {
+    if (record.trials.some((t) => recipeName(t.recipe) === recipeName(recipe))) continue;
+    const t0 = performance.now();
+    const dir = path.join(runDir, 'trials', recipeName(recipe));
+    rmSync(dir, { recursive: true, force: true });
+    const result = await train({ ...cfg, ...recipe, epochs }, subsetTrainSet(makeData(recipe), sample), {
+      runDir: dir,
+      resume: false,
+      logJson: () => undefined,
+      say: () => undefined,
+    });
+    rmSync(dir, { recursive: true, force: true });
+    const agreement = result.choice.modalityAgreement?.[result.choice.head] ?? 0;
+    const seconds = Number(((performance.now() - t0) / 1000).toFixed(1));
+    record.trials.push({ recipe, agreement: Number(agreement.toFixed(4)), seconds });
+    writeFileAtomic(file, JSON.stringify(record, null, 1));
+    say(`  trial ${recipeName(recipe)}: video–audio agreement ${agreement.toFixed(3)} (${seconds} s)`);
+  }
+  let best = record.trials[0];
+  for (const t of record.trials) if (t.agreement > best.agreement) best = t;
+  record.chosen = best.recipe;
+  writeFileAtomic(file, JSON.stringify(record, null, 1));
+  rmSync(path.join(runDir, 'trials'), { recursive: true, force: true });
+  say(`augmentation: ${recipeName(best.recipe)} (the highest agreement; never chosen by truth)`);
+  return best.recipe;
+}

@@ -1,0 +1,69 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { recipeCandidates, recipeName, resumedRecipe, subsetTrainSet, trialEpochs, trialSample } from '../../src/pipeline/choose-recipe.js';
+import type { TrainSet } from '../../src/train/train-set.js';
+import { recipeCandidatesFrom, type TrainFlags } from '../../src/cli/train-flags.js';
+import { AUTO_STRENGTHS } from '../../src/train/train-config.js';
+
+describe('recipe candidates', () => {
+  it('leaves open only what the user did not give', () => {
+    expect(recipeCandidates('auto', undefined, ['warp', 'full']).map(recipeName)).toEqual(['warp', 'warp+flip', 'full', 'full+flip']);
+    expect(recipeCandidates('auto', false, ['warp', 'full']).map(recipeName)).toEqual(['warp', 'full']);
+    expect(recipeCandidates('light', undefined, ['warp', 'full']).map(recipeName)).toEqual(['light', 'light+flip']);
+    expect(recipeCandidates('light', true, ['warp', 'full']).map(recipeName)).toEqual(['light+flip']);
+  });
+
+  it('from the CLI flags: only for audio + video trained from scratch with augmentation', () => {
+    const flags = (o: Partial<TrainFlags>) => ({ 'augment-strength': 'auto', augment: true, ...o }) as TrainFlags;
+    expect(recipeCandidatesFrom(flags({}), ['video', 'audio'])).toHaveLength(2 * AUTO_STRENGTHS.length);
+    expect(recipeCandidatesFrom(flags({}), ['video'])).toBeUndefined();
+    expect(recipeCandidatesFrom(flags({}), ['video', 'audio'], true)).toBeUndefined();
+    expect(recipeCandidatesFrom(flags({ augment: false }), ['video', 'audio'])).toBeUndefined();
+    expect(recipeCandidatesFrom(flags({ 'augment-strength': 'full', flip: true }), ['video', 'audio'])).toBeUndefined();
+  });
+});
+
+describe('trial runs', () => {
+  it('last a quarter of the run (at least 4 epochs, never more than the run)', () => {
+    expect([trialEpochs(2), trialEpochs(8), trialEpochs(20), trialEpochs(40)]).toEqual([2, 4, 5, 10]);
+  });
+
+  it('sample at most the cap, sorted, the same for a seed', () => {
+    expect(Array.from(trialSample(5, 10, 1))).toEqual([0, 1, 2, 3, 4]);
+    const s = trialSample(5000, 1000, 3);
+    expect(s.length).toBe(1000);
+    expect(new Set(s).size).toBe(1000);
+    expect(Array.from(s)).toEqual(Array.from(s).sort((a, b) => a - b));
+    expect(Array.from(trialSample(5000, 1000, 3))).toEqual(Array.from(s));
+    expect(Array.from(trialSample(5000, 1000, 4))).not.toEqual(Array.from(s));
+  });
+
+  it('train on a view of the data that maps batch indices to the sample', () => {
+    const asked: number[][] = [];
+    const data: TrainSet = {
+      n: 6,
+      names: ['a', 'b', 'c', 'd', 'e', 'f'],
+      shapes: { audio: [1, 1] },
+      truth: Int32Array.from([0, 1, 2, 3, 4, 5]),
+      batch: (idx) => {
+        asked.push(Array.from(idx as ArrayLike<number>));
+        return {};
+      },
+    };
+    const sub = subsetTrainSet(data, Int32Array.from([1, 4]));
+    expect([sub.n, sub.names, Array.from(sub.truth!)]).toEqual([2, ['b', 'e'], [1, 4]]);
+    sub.batch(Int32Array.from([1, 0]), false, { next: () => 0, int: () => 0 } as never);
+    expect(asked).toEqual([[4, 1]]);
+  });
+
+  it('a resumed run takes recipe.json\'s choice, else its config.json\'s recipe, else nothing', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'selavi-recipe-'));
+    expect(resumedRecipe(dir)).toBeUndefined();
+    writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ augmentStrength: 'full', flip: true }));
+    expect(resumedRecipe(dir)).toEqual({ augmentStrength: 'full', flip: true });
+    writeFileSync(path.join(dir, 'recipe.json'), JSON.stringify({ trials: [], chosen: { augmentStrength: 'warp', flip: false } }));
+    expect(resumedRecipe(dir)).toEqual({ augmentStrength: 'warp', flip: false });
+  });
+});
