@@ -28,6 +28,7 @@ export interface TrainFlags extends ProgressFlags {
   agree?: number;
   width: number;
   grey: boolean;
+  'video-norm': 'shared' | 'channel';
   augment: boolean;
   'augment-strength': AugmentStrength | 'auto';
   flip?: boolean;
@@ -63,6 +64,7 @@ export function withTrainFlags<T>(y: Argv<T>): Argv<T & TrainFlags> {
     .option('agree', { type: 'number', describe: `weight of a cluster-agreement term (IIC: mutual information of the same pairs' cluster posteriors, every head); 0: off. Default: ${d.agree} with audio and video from scratch, 0 with one modality (two augmented views of each item, twice the compute) or --init` })
     .option('width', { type: 'number', default: d.width, describe: 'encoder base width (channels); larger is slower and stronger' })
     .option('grey', { type: 'boolean', default: d.grey, describe: 'the video encoder reads each frame\'s luminance only: for content whose colour means nothing (digits, text) under colour casts, tinted ink or noisy channels' })
+    .option('video-norm', { choices: ['shared', 'channel'] as const, default: d.videoNorm, describe: 'per-clip standardisation of frames: each colour channel centred, then one scale for all (shared: a channel the content barely shows in keeps its small contrast) or one per channel (channel: how runs before 2026-12-06 trained)' })
     .option('augment', { type: 'boolean', default: d.augment, describe: 'augment training batches (--no-augment to turn off)' })
     .option('augment-strength', { choices: [...AUGMENT_STRENGTHS, 'auto'] as const, default: 'auto' as const, describe: `clips: full (crops from 60%, colour, polarity, noise, cutout, masks), light (crops of 85-100% of the side, audio gain and time shift only), warp (light, with frames rotated ±20°, zoomed and shifted, and the audio's tempo and pitch perturbed), or auto: with audio and video, short trial runs of ${AUTO_STRENGTHS.join(' and ')} (each with and without --flip unless it is given) and the one whose video and audio agree most trains (never chosen by truth; RUN/recipe.json); otherwise ${d.augmentStrength}` })
     .option('flip', { type: 'boolean', describe: `mirror items left-right among the augmentations (--no-flip for text, digits and other content a mirror changes). Default: chosen with --augment-strength auto, otherwise ${d.flip ? 'on' : 'off'}` })
@@ -103,6 +105,7 @@ export function trainConfigFrom(a: TrainFlags, modalities: Modality[], frozenFea
     modalities,
     width: positiveInt('width', a.width),
     grey: a.grey,
+    videoNorm: a['video-norm'],
     projection: DEFAULT_TRAIN.projection,
     headHidden: DEFAULT_TRAIN.headHidden,
     k: a.k,

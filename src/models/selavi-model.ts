@@ -42,6 +42,13 @@ export interface ModelConfig {
    * not stretched to unit variance (its noise would be). Absent: the three colour channels.
    */
   grey?: boolean;
+  /**
+   * `shared`: the per-clip standardisation subtracts each colour channel's mean but divides every
+   * channel by one scale (the clip's overall sd), so a channel the content barely shows in stays
+   * small instead of its noise being stretched to unit variance, and colour keeps its meaning.
+   * Absent: each channel by its own sd (models saved before this option).
+   */
+  videoNorm?: 'shared';
 }
 
 /** Head logits, the encoders' pooled features and, when the model has them, the alignment embeddings (unit length). */
@@ -84,19 +91,21 @@ function normaliseSpectrogram(x: tf.Tensor3D): tf.Tensor {
 const LUMA = [0.299, 0.587, 0.114];
 
 /**
- * Video: per clip and colour channel, zero mean and unit variance over time and space: the
- * background colour, brightness and contrast of a clip carry no signal. With `grey`, the same on
- * the luminance alone ([B, T, H, W, 1]).
+ * Video: per clip and colour channel, zero mean over time and space (the background colour and
+ * brightness of a clip carry no signal), then unit variance: per channel, or with `shared` one
+ * scale for all channels (contrast carries no signal, colour relations do). With `grey`, the same
+ * on the luminance alone ([B, T, H, W, 1]).
  */
-function normaliseClip(x: tf.Tensor5D, grey: boolean): tf.Tensor5D {
+function normaliseClip(x: tf.Tensor5D, grey: boolean, shared: boolean): tf.Tensor5D {
   const y = grey ? (tf.sum(tf.mul(x, tf.tensor1d(LUMA)), 4, true) as tf.Tensor5D) : x;
   const { mean, variance } = tf.moments(y, [1, 2, 3], true);
-  return tf.div(tf.sub(y, mean), tf.sqrt(tf.add(variance, 1e-5)));
+  const scale = shared ? tf.mean(variance, 4, true) : variance;
+  return tf.div(tf.sub(y, mean), tf.sqrt(tf.add(scale, 1e-5)));
 }
 
 /** Clip encoder. x: [B, T, H, W, 3] → [B, 4·width] (its stem reads one channel when `grey`). */
-function videoEncoder(ctx: Ctx, x: tf.Tensor5D, width: number, grey: boolean): tf.Tensor2D {
-  const normalised = normaliseClip(x, grey);
+function videoEncoder(ctx: Ctx, x: tf.Tensor5D, width: number, grey: boolean, shared: boolean): tf.Tensor2D {
+  const normalised = normaliseClip(x, grey, shared);
   const [b, t, h, w, c] = normalised.shape;
   const stem = convBnRelu(ctx, 'video/stem', tf.reshape(normalised, [b * t, h, w, c]) as tf.Tensor4D, width, [3, 3], [2, 2]);
   let y = tf.reshape(stem, [b, t, stem.shape[1], stem.shape[2], width]) as tf.Tensor5D; // [B, T, H/2, W/2, w]
@@ -155,7 +164,7 @@ export class SelaviModel {
       const feat = this.config.featureInput
         ? (x as tf.Tensor2D)
         : m === 'video'
-          ? videoEncoder(full, x as tf.Tensor5D, this.config.width, this.config.grey === true)
+          ? videoEncoder(full, x as tf.Tensor5D, this.config.width, this.config.grey === true, this.config.videoNorm === 'shared')
           : m === 'audio'
             ? audioEncoder(full, x as tf.Tensor3D, this.config.width)
             : imageEncoder(full, x as tf.Tensor4D, this.config.width);

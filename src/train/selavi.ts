@@ -42,9 +42,9 @@ export function headSizes(cfg: Pick<TrainConfig, 'k' | 'heads' | 'overcluster'>)
 
 /**
  * What a field meant in checkpoints saved before it existed, where that differs from today's
- * default: `agree` was off (its default is now 2 with audio + video).
+ * default: `agree` was off (its default is now 2 with audio + video), video was standardised per channel.
  */
-const LEGACY_DEFAULTS: Partial<TrainConfig> = { agree: 0 };
+const LEGACY_DEFAULTS: Partial<TrainConfig> = { agree: 0, videoNorm: 'channel' };
 
 /**
  * The fields where a checkpoint's config differs from this run's, as `name: saved → now`. A field
@@ -272,6 +272,7 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
     ...(aligned ? { alignDim: ALIGN_DIM } : {}),
     ...(cfg.headHidden > 0 ? { headHidden: cfg.headHidden } : {}),
     ...(cfg.grey && present.includes('video') ? { grey: true } : {}),
+    ...(cfg.videoNorm === 'shared' && present.includes('video') ? { videoNorm: 'shared' as const } : {}),
     ...(data.featureInput ? { featureInput: true } : {}),
   };
   const model = new SelaviModel(modelConfig, rng);

@@ -21,6 +21,7 @@ export interface TrainConfig {
   modalities: Modality[]; // encoders to train: ['video', 'audio'], one of them, or ['image']
   width: number; // base channel width of the encoders
   grey: boolean; // the video encoder reads each frame's luminance only (hue and low-contrast colour channels carry no signal)
+  videoNorm: 'shared' | 'channel'; // per-clip standardisation of frames: one scale for all colour channels, or one per channel
   projection: number; // width of the layer under the heads
   headHidden: number; // > 0: each head is its own MLP of this hidden width (the official heads) instead of a shared projection
   // ----- self-labelling -----
@@ -54,6 +55,7 @@ export const DEFAULT_TRAIN: Readonly<TrainConfig> = Object.freeze({
   modalities: ['video', 'audio'] as Modality[],
   width: 16,
   grey: false,
+  videoNorm: 'shared' as const,
   projection: 128,
   headHidden: 0,
   k: 10,

@@ -29,6 +29,13 @@ describe('--agree default', () => {
   });
 });
 
+describe('--video-norm', () => {
+  it('is shared by default, channel on request; checkpoints from before it resume as channel', () => {
+    expect(trainConfigFrom(parse([]), ['video', 'audio']).videoNorm).toBe('shared');
+    expect(trainConfigFrom(parse(['--video-norm', 'channel']), ['video', 'audio']).videoNorm).toBe('channel');
+  });
+});
+
 describe('--grey', () => {
   it('is off by default and reaches the config when given', () => {
     expect(trainConfigFrom(parse([]), ['video', 'audio']).grey).toBe(false);

@@ -14,7 +14,8 @@ describe('SelaviModel alignment embeddings', () => {
     const model = new SelaviModel({ modalities: ['video', 'audio'], width: 4, heads: [3, 5], projection: 8, alignDim: 6 }, createRng(0));
     model.build(shapes);
     const out = tf.tidy(() => {
-      const inputs = { video: tf.randomUniform([3, ...shapes.video]), audio: tf.randomNormal([3, ...shapes.audio]) };
+      // Seeded: an unseeded draw now and then left one item's features all zero after the ReLUs (norm 0).
+      const inputs = { video: tf.randomUniform([3, ...shapes.video], 0, 1, 'float32', 11), audio: tf.randomNormal([3, ...shapes.audio], 0, 1, 'float32', 12) };
       const o = model.forwardAll(inputs, { training: false, bnUpdates: [] });
       return { norms: ['video', 'audio'].map((m) => tf.norm(o.embeddings[m as 'video']!, 2, 1)), heads: o.heads.video!.map((h) => h.shape) };
     });
@@ -81,5 +82,33 @@ describe('SelaviModel grey video', () => {
     const rgb = logits(false);
     expect(rgb.stemIn).toBe(3);
     expect(rgb.gap).toBeGreaterThan(1e-3);
+  });
+});
+
+describe('SelaviModel video standardisation', () => {
+  const logitGap = (videoNorm: 'shared' | undefined, change: (x: tf.Tensor) => tf.Tensor) => {
+    const model = new SelaviModel({ modalities: ['video'], width: 4, heads: [3], projection: 8, ...(videoNorm ? { videoNorm } : {}) }, createRng(0));
+    model.build({ video: shapes.video });
+    const gap = tf.tidy(() => {
+      const a = tf.randomUniform([2, ...shapes.video], 0.2, 0.8, 'float32', 5);
+      const [la, lb] = [a, change(a)].map((x) => model.forward({ video: x }, { training: false, bnUpdates: [] }).video![0]);
+      return tf.max(tf.abs(tf.sub(la, lb))).dataSync()[0];
+    });
+    model.dispose();
+    return gap;
+  };
+  // The 1e-5 under the square root, against a channel variance of ~0.03, leaves gaps of ~3e-4 where
+  // the standardisation removes a change exactly; a change it keeps moves the logits by ~0.5.
+  const contrast = (x: tf.Tensor) => tf.add(tf.mul(x, 2), 0.1); // every channel alike
+  const oneChannelStretched = (x: tf.Tensor) => tf.mul(x, tf.tensor1d([3, 1, 1])); // red's contrast tripled
+
+  it('shared: one scale for all channels, so contrast means nothing but a channel\'s own contrast does', () => {
+    expect(logitGap('shared', contrast)).toBeLessThan(2e-3);
+    expect(logitGap('shared', oneChannelStretched)).toBeGreaterThan(0.05);
+  });
+
+  it('per channel (models saved before the option): each channel stretched to unit variance alike', () => {
+    expect(logitGap(undefined, contrast)).toBeLessThan(2e-3);
+    expect(logitGap(undefined, oneChannelStretched)).toBeLessThan(2e-3);
   });
 });

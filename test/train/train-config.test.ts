@@ -22,9 +22,15 @@ describe('sameTrainConfig (resume check)', () => {
   });
 
   it('reads agree missing from a checkpoint as off (its meaning then), not as the default of today (2)', () => {
-    const { agree: _, ...older } = DEFAULT_TRAIN;
-    expect(sameTrainConfig(older, { ...DEFAULT_TRAIN, agree: 0 })).toBe(true);
-    expect(trainConfigDifferences(older, DEFAULT_TRAIN)).toEqual(['agree: 0 → 2']);
+    const { agree: _, ...older } = { ...DEFAULT_TRAIN, videoNorm: 'channel' as const };
+    expect(sameTrainConfig(older, { ...DEFAULT_TRAIN, videoNorm: 'channel', agree: 0 })).toBe(true);
+    expect(trainConfigDifferences(older, { ...DEFAULT_TRAIN, videoNorm: 'channel' })).toEqual(['agree: 0 → 2']);
+  });
+
+  it('reads videoNorm missing from a checkpoint as per channel (how it trained then)', () => {
+    const { videoNorm: _, ...older } = DEFAULT_TRAIN;
+    expect(sameTrainConfig(older, { ...DEFAULT_TRAIN, videoNorm: 'channel' })).toBe(true);
+    expect(trainConfigDifferences(older, DEFAULT_TRAIN)).toEqual(['videoNorm: "channel" → "shared"']);
   });
 
   it('names every differing field, saved value first', () => {
