@@ -4,6 +4,7 @@ import { ConfigError } from '../errors.js';
 import type { Modality } from '../models/selavi-model.js';
 import { AUGMENT_STRENGTHS, AUTO_STRENGTHS, DEFAULT_TRAIN, defaultAgree, type AugmentStrength, type TrainConfig } from '../train/train-config.js';
 import { recipeCandidates, type Recipe } from '../pipeline/choose-recipe.js';
+import { MAX_AUTO_EPOCHS, MIN_AUTO_STEPS } from '../train/schedule.js';
 import { backendOption, runOutputOf, truthFormatOption, withProgressFlags, withReportFlag, type ProgressFlags } from './shared-flags.js';
 
 export interface TrainFlags extends ProgressFlags {
@@ -12,7 +13,7 @@ export interface TrainFlags extends ProgressFlags {
   k: number;
   heads: number;
   overcluster: number;
-  epochs: number;
+  epochs?: number;
   'batch-size': number;
   lr: number;
   optimizer: 'sgd' | 'adam';
@@ -48,7 +49,7 @@ export function withTrainFlags<T>(y: Argv<T>): Argv<T & TrainFlags> {
     .option('k', { type: 'number', default: d.k, describe: 'clusters per head' })
     .option('heads', { type: 'number', default: d.heads, describe: 'heads trained at once (the answer: with audio and video, the head whose two modalities agree most; otherwise the head that agrees most with the others)' })
     .option('overcluster', { type: 'number', default: d.overcluster, describe: 'beside each head, one more head of this many clusters (over-clustering; trained, written to clusters.csv, never the answer); 0: none' })
-    .option('epochs', { type: 'number', default: d.epochs, describe: 'passes over the data' })
+    .option('epochs', { type: 'number', describe: `passes over the data. Default: ${d.epochs}, or more on a small collection trained from scratch, so that the run has at least ${MIN_AUTO_STEPS} steps (at most ${MAX_AUTO_EPOCHS} epochs)` })
     .option('batch-size', { type: 'number', default: d.batchSize, describe: 'items per training step' })
     .option('lr', { type: 'number', default: d.lr, describe: 'peak learning rate (warm-up, then cosine decay)' })
     .option('optimizer', { choices: ['sgd', 'adam'] as const, default: d.optimizer, describe: 'SGD with momentum, or Adam' })
@@ -118,7 +119,7 @@ export function trainConfigFrom(a: TrainFlags, modalities: Modality[], frozenFea
     align: nonNegative('align', a.align),
     alignTemperature: positive('align-temperature', a['align-temperature']),
     agree: a.agree === undefined ? defaultAgree(modalities, frozenFeatures) : nonNegative('agree', a.agree),
-    epochs: positiveInt('epochs', a.epochs),
+    epochs: a.epochs === undefined ? DEFAULT_TRAIN.epochs : positiveInt('epochs', a.epochs),
     batchSize: positiveInt('batch-size', a['batch-size']),
     optimizer: a.optimizer,
     lr: positive('lr', a.lr),
@@ -157,6 +158,7 @@ export function runOptionsFrom(a: TrainFlags & Parameters<typeof runOutputOf>[0]
     truthFormat: a['truth-format'],
     nuisance: a.nuisance,
     resume: a.resume,
+    autoEpochs: a.epochs === undefined,
     exportDir: a.export,
     backend: a.backend,
     ...runOutputOf(a),

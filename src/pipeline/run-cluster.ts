@@ -20,6 +20,7 @@ import { nuisancesForItems, truthForItems } from '../train/reference-labels.js';
 import { train, type TrainConfig, type TrainDeps, type TrainResult } from '../train/selavi.js';
 import { clipAugment, clipCacheTrainSet, imageTrainSet, type TrainSet } from '../train/train-set.js';
 import { openRunCache } from './run-cache.js';
+import { autoEpochs, MIN_AUTO_STEPS } from '../train/schedule.js';
 import { chooseRecipe, resumedRecipe, type Recipe } from './choose-recipe.js';
 
 /** RunReportHook: truth, nuisance, items, progress mode, say, and `report` (false: no RUN/report.html). */
@@ -30,6 +31,8 @@ export interface RunOptions extends RunReportHook {
   truthFormat?: string;
   nuisance?: string;
   resume: boolean;
+  /** `--epochs` not given: runs from scratch get more epochs on small collections (see autoEpochs). */
+  autoEpochs?: boolean;
   backend?: string;
   /** Test hook: stop with a checkpoint after this many steps. */
   stopAfterStep?: number;
@@ -145,6 +148,14 @@ export async function runOn(data: TrainSet, opts: RunOptions, skipped: number, t
   return summary;
 }
 
+/** The config with {@link autoEpochs} applied when `--epochs` was not given. */
+function withAutoEpochs(train: TrainConfig, n: number, auto: boolean | undefined, say: (line: string) => void): TrainConfig {
+  if (!auto) return train;
+  const epochs = autoEpochs(n, train.batchSize, train.epochs);
+  if (epochs !== train.epochs) say(`epochs: ${epochs} (a small collection: at least ${MIN_AUTO_STEPS} training steps; --epochs sets them)`);
+  return Object.freeze({ ...train, epochs });
+}
+
 export function prepareRunDir(out: string, resume: boolean): void {
   if (existsSync(out) && !statSync(out).isDirectory()) throw new ConfigError(`--out ${out}: exists and is not a folder`);
   if (!resume && existsSync(path.join(out, 'checkpoint'))) {
@@ -163,7 +174,7 @@ export async function runCluster(job: ClusterJob): Promise<RunSummary> {
   const say = job.say ?? ((line: string) => process.stderr.write(`${line}\n`));
   const { cache, dir, skipped } = await openRunCache(job, say);
   try {
-    let train = job.train;
+    let train = withAutoEpochs(job.train, cache.size, job.autoEpochs, say);
     if (job.recipes && job.recipes.length > 0) {
       const recipe =
         (job.resume ? resumedRecipe(job.out) : undefined) ??
@@ -182,5 +193,5 @@ export async function runSela(images: ImageSet, opts: RunOptions): Promise<RunSu
   const t0 = performance.now();
   prepareRunDir(opts.out, opts.resume);
   await initBackend({ backend: opts.backend, log: opts.say });
-  return runOn(imageTrainSet(images, opts.train), opts, 0, t0);
+  return runOn(imageTrainSet(images, opts.train), { ...opts, train: withAutoEpochs(opts.train, images.n, opts.autoEpochs, opts.say ?? ((line) => process.stderr.write(`${line}\n`))) }, 0, t0);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { labelUpdateSteps, learningRate } from '../../src/train/schedule.js';
+import { autoEpochs, labelUpdateSteps, learningRate } from '../../src/train/schedule.js';
 
 describe('labelUpdateSteps', () => {
   it('is dense early: (i/U)^1.5 of the run', () => {
@@ -19,5 +19,16 @@ describe('learningRate', () => {
     expect(learningRate(10, 100, 1, 10)).toBeCloseTo(1, 12);
     expect(learningRate(100, 100, 1, 10)).toBeCloseTo(0.01, 12);
     expect(learningRate(55, 100, 1, 10)).toBeCloseTo(0.505, 12); // halfway through the cosine
+  });
+});
+
+describe('autoEpochs (no --epochs given)', () => {
+  it('gives small collections at least 800 steps, large ones the minimum, tiny ones at most 100 epochs', () => {
+    expect(autoEpochs(600, 32, 20)).toBe(45); // 18 steps an epoch: ceil(800 / 18)
+    expect(autoEpochs(300, 32, 20)).toBe(89); // 9 steps: ceil(800 / 9)
+    expect(autoEpochs(2000, 32, 20)).toBe(20); // 62 steps: 13 < 20
+    expect(autoEpochs(100_000, 32, 20)).toBe(20);
+    expect(autoEpochs(10, 32, 20)).toBe(100); // one step an epoch: capped
+    expect(autoEpochs(10, 32, 150)).toBe(150); // never below the minimum asked
   });
 });
