@@ -46,7 +46,7 @@ async function cell(level: Level, variation: Variation, seed: number) {
   await buildCache({ ...decode, videos: path.join(data, 'clips'), out: cacheDir });
   const { items, ...baselines } = await clipBaselines(cacheDir, truth, 10);
 
-  type Scored = { nmi: number; accuracy: number; minutes: number; chosen?: string; trials?: Record<string, number> };
+  type Scored = { nmi: number; accuracy: number; minutes: number; video_nmi: number; audio_nmi: number; chosen?: string; trials?: Record<string, number> };
   const run = async (label: string, recipe: Recipe | undefined): Promise<Scored> => {
     const out = path.join(root, `run-${name}-${label}`);
     rmSync(out, { recursive: true, force: true });
@@ -65,7 +65,11 @@ async function cell(level: Level, variation: Variation, seed: number) {
       say: () => undefined,
     });
     const m = s.metrics as Record<string, number>;
-    const score = { nmi: round(m.nmi), accuracy: round(m.accuracy), minutes: round(s.seconds / 60, 1) };
+    // Each modality's own answer (head 0's video and audio argmax, from the log's last line): the
+    // fused model's encoders, one at a time, against their k-means baselines.
+    const last = JSON.parse(readFileSync(path.join(out, 'log.jsonl'), 'utf8').trim().split('\n').at(-1)!);
+    const perModality = last.nmi_modality_truth ?? {};
+    const score = { nmi: round(m.nmi), accuracy: round(m.accuracy), minutes: round(s.seconds / 60, 1), video_nmi: round(perModality.video ?? NaN), audio_nmi: round(perModality.audio ?? NaN) };
     if (recipe) return score;
     const choice = JSON.parse(readFileSync(path.join(out, 'recipe.json'), 'utf8')) as RecipeChoice;
     return { ...score, chosen: recipeName(choice.chosen!), trials: Object.fromEntries(choice.trials.map((t) => [recipeName(t.recipe), t.agreement])) };

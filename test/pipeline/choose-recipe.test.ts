@@ -26,8 +26,11 @@ describe('recipe candidates', () => {
 });
 
 describe('trial runs', () => {
-  it('last a quarter of the run (at least 4 epochs, never more than the run)', () => {
-    expect([trialEpochs(2), trialEpochs(8), trialEpochs(20), trialEpochs(40)]).toEqual([2, 4, 5, 10]);
+  it('last 200 steps (never more epochs than the run)', () => {
+    expect(trialEpochs(1000, 32, 20)).toBe(7); // 31 steps an epoch
+    expect(trialEpochs(300, 32, 89)).toBe(23); // 9 steps an epoch
+    expect(trialEpochs(300, 32, 10)).toBe(10);
+    expect(trialEpochs(24, 8, 8)).toBe(8);
   });
 
   it('sample at most the cap, sorted, the same for a seed', () => {

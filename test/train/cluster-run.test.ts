@@ -179,7 +179,7 @@ describe('selavi cluster (end to end, tiny)', () => {
     const first = await runCluster(job(av.dir, out, { recipes, stopAfterStep: 5 }));
     expect(first.interrupted).toBe(true);
     const record = JSON.parse(readFileSync(path.join(out, 'recipe.json'), 'utf8'));
-    expect(record).toMatchObject({ items: 24, epochs: 4 });
+    expect(record).toMatchObject({ items: 24, epochs: 8 });
     expect(record.trials.map((t: { recipe: unknown }) => t.recipe)).toEqual(recipes);
     const scores: number[] = record.trials.map((t: { agreement: number }) => t.agreement);
     for (const x of scores) expect(x >= 0 && x <= 1).toBe(true);
