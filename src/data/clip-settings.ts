@@ -13,6 +13,7 @@ export const CLIP_SETTING_FLAGS = {
   melBins: '--mel-bins',
   hopMs: '--hop-ms',
   missingAudio: '--missing-audio',
+  short: '--short',
 } as const satisfies Partial<Record<keyof DecodeOptions, string>>;
 
 /** A setting of {@link CLIP_SETTING_FLAGS}. */

@@ -5,6 +5,7 @@
 import type { ClipRequest } from './clip-stream.js';
 import type { ManifestRow } from './manifest.js';
 import type { SkippedItem } from './types.js';
+import type { ShortClip } from '../media/decode-options.js';
 
 /** What {@link planClips} needs from the decode options. */
 export interface PlanOptions {
@@ -13,7 +14,7 @@ export interface PlanOptions {
   /** Clips taken from each video (default 1). */
   clipsPerVideo?: number;
   missingAudio: 'skip' | 'silence';
-  short: 'pad' | 'skip';
+  short: ShortClip;
 }
 
 /**

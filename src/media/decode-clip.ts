@@ -83,13 +83,20 @@ function shortTolerance(media: MediaInfo): number {
   return Math.max(0.05, media.video?.fps ? 1 / media.video.fps : 0);
 }
 
+/** Fills `samples` after its first `have` values by repeating them (nothing to repeat: left as is). */
+export function repeatToFill(samples: Float32Array, have: number): void {
+  if (have <= 0) return;
+  for (let i = have; i < samples.length; i += have) samples.copyWithin(i, 0, Math.min(have, samples.length - i));
+}
+
 /**
  * Decodes the clip of `file` starting at `start` seconds.
  *
  * Output: frames Float32 [K, S, S, 3] in [0, 1] (k-th frame ≈ start + k / rate), and the log-mel
  * spectrogram [F, M] of the mono 16 kHz audio of [start, start + clipSeconds) (see melspec.ts).
- * Short clips are padded (last frame repeated, audio zero) unless `short: 'skip'`; audio shorter
- * than the span by a few samples (tracks rarely end with the video) is always zero-padded.
+ * Short clips are fitted (frames spread over what there is, audio repeated; `short: 'fit'`), padded
+ * (last frame repeated, audio zero; `pad`) or refused (`skip`); audio shorter than the span by a
+ * few samples (tracks rarely end with the video) is zero-padded.
  * @throws MediaDecodeError (one-line reason) for a file or clip that cannot be used.
  */
 export async function decodeClip(
@@ -112,9 +119,14 @@ export async function decodeClip(
   const [K, S] = frameShape;
   const frameBytes = S * S * 3;
   const nSamples = clipSamples(o);
+  // `fit`: a video shorter than the span gives its K frames spread over what it has, and its audio,
+  // repeated, fills the span (below): no frozen frames, no trailing silence to tell it by.
+  const available = Number.isFinite(media.duration) ? media.duration - start : Infinity;
+  const fitSpan = o.short === 'fit' && available + shortTolerance(media) < span && available > 0 ? available : undefined;
+  const read = fitSpan === undefined ? o : { ...o, clipSeconds: fitSpan, fps: K / fitSpan };
   let decodeErrors = 0;
   let firstError = '';
-  const res = await runProcess(ctx.ffmpeg ?? locate('ffmpeg').path, ffmpegClipArgs(file, start, o, media, hasAudio), {
+  const res = await runProcess(ctx.ffmpeg ?? locate('ffmpeg').path, ffmpegClipArgs(file, start, read, media, hasAudio), {
     timeoutMs: o.timeoutMs,
     signal: ctx.signal,
     fds: hasAudio ? { 1: { maxBytes: K * frameBytes }, 3: { maxBytes: nSamples * 4 } } : { 1: { maxBytes: K * frameBytes } },
@@ -148,8 +160,10 @@ export async function decodeClip(
   for (let k = got; k < K; k++) frames.copyWithin(k * frameBytes, (got - 1) * frameBytes, got * frameBytes);
 
   // Audio: the buffer was allocated zeroed with exactly nSamples floats, so a short track is
-  // zero-padded for free; no track at all (missingAudio = silence) decodes silence.
+  // zero-padded for free (`fit` repeats what was read instead); no track at all (missingAudio =
+  // silence) decodes silence.
   const samples = hasAudio ? new Float32Array(res.outputs[3].data.buffer, 0, nSamples) : new Float32Array(nSamples);
+  if (hasAudio && fitSpan !== undefined) repeatToFill(samples, Math.floor(res.outputs[3].length / 4));
   const spec = melFor(o)(samples);
   return {
     path: file,

@@ -8,6 +8,10 @@ import { ConfigError } from '../errors.js';
 import type { MelSpecOptions } from './melspec.js';
 import { specFrameCount } from './melspec.js';
 
+/** What happens to a video shorter than the clip span (see {@link DecodeOptions.short}). */
+export type ShortClip = 'fit' | 'pad' | 'skip';
+export const SHORT_CLIP_CHOICES: readonly ShortClip[] = ['fit', 'pad', 'skip'];
+
 /** How one clip is decoded. See {@link DEFAULT_DECODE} for the defaults. */
 export interface DecodeOptions {
   /** Clip span in seconds (audio covers exactly this span). Default 2. */
@@ -28,8 +32,14 @@ export interface DecodeOptions {
   hopMs: number;
   /** A video without audio: `skip` it (reported) or decode it with `silence`. Default skip. */
   missingAudio: 'skip' | 'silence';
-  /** A clip shorter than the span: `pad` (repeat last frame, zero audio) or `skip`. Default pad. */
-  short: 'pad' | 'skip';
+  /**
+   * A video shorter than the span: `fit` (its K frames spread over what there is, its audio
+   * repeated to fill the span), `pad` (last frame repeated, silence after the audio) or `skip`.
+   * Default fit: frozen frames and trailing silence are a cue both modalities share, and on
+   * AV digits of mixed durations the `pad` runs clustered by "shorter than the span" (NMI 0.32)
+   * more than by the digit (0.10).
+   */
+  short: ShortClip;
   /** Kill ffmpeg after this many ms for one clip. Default 60 s. */
   timeoutMs: number;
   /** Decoder/filter threads per ffmpeg process; 1 because we run one process per core. Default 1. */
@@ -53,7 +63,7 @@ export const DEFAULT_DECODE: Readonly<DecodeOptions> = Object.freeze({
   winMs: 25,
   hopMs: 20, // 99 spectrogram frames over 2 s
   missingAudio: 'skip',
-  short: 'pad',
+  short: 'fit',
   timeoutMs: 60_000,
   threads: 1,
   maxDecodeErrors: 4,
@@ -85,7 +95,7 @@ export function resolveDecodeOptions(partial: Partial<DecodeOptions> = {}): Deco
   if (o.missingAudio !== 'skip' && o.missingAudio !== 'silence') {
     throw new ConfigError(`--missing-audio must be skip or silence, got ${String(o.missingAudio)}`);
   }
-  if (o.short !== 'pad' && o.short !== 'skip') throw new ConfigError(`--short must be pad or skip, got ${String(o.short)}`);
+  if (!SHORT_CLIP_CHOICES.includes(o.short)) throw new ConfigError(`--short must be ${SHORT_CLIP_CHOICES.join(', ')}, got ${String(o.short)}`);
   return o;
 }
 

@@ -79,7 +79,7 @@ describe('bad input', () => {
     try {
       expect(cache.paths.map(rel)).toEqual(['folder.mp4/inner.mp4', 'good.mkv', 'good.mp4', 'name with spaces é 日本.mp4', 'short.mp4']);
       const short = cache.get(4);
-      expect(short.padded).toBe(true);
+      expect(short.padded).toBe(false); // fitted: its frames spread over what it has (the default)
       expect(short.frames.length).toBe(4 * 16 * 16 * 3);
       for (const c of cache) {
         expect(Math.min(...c.frames)).toBeGreaterThanOrEqual(0);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MediaDecodeError } from '../../src/errors.js';
-import { decodeClip, ffmpegClipArgs } from '../../src/media/decode-clip.js';
+import { decodeClip, ffmpegClipArgs, repeatToFill } from '../../src/media/decode-clip.js';
 import { resolveDecodeOptions } from '../../src/media/decode-options.js';
 import { melFilterbank } from '../../src/media/melspec.js';
 import { probeMedia } from '../../src/media/probe.js';
@@ -87,9 +87,32 @@ describe('decodeClip', () => {
     expect(fb[peak].hi).toBeGreaterThan(1000);
   });
 
-  it('pads a clip shorter than the span (last frame repeated, audio zero) or skips it with short=skip', async () => {
-    const short = await makeClip(path.join(dir, 'short clip é.mp4'), { video: 'ramp', seconds: 0.5 });
+  it('fits a clip shorter than the span by default: frames spread over what it has, its audio repeated', async () => {
+    const short = await makeClip(path.join(dir, 'short fit.mp4'), { video: 'ramp', seconds: 0.5 });
     const clip = await decodeClip(short, 0, { clipSeconds: 1, frames: 8, size: 16 });
+    expect(clip.padded).toBe(false);
+    const per = 16 * 16 * 3;
+    // The ramp brightens with time: 8 frames from 8 different times, each brighter than the last.
+    const means = Array.from({ length: 8 }, (_, k) => clip.frames.subarray(k * per, (k + 1) * per).reduce((a, b) => a + b, 0) / per);
+    for (let k = 1; k < 8; k++) expect(means[k]).toBeGreaterThan(means[k - 1]);
+    // The tone plays to the end of the span (repeated), where padding would leave log(1e-6).
+    const M = clip.specShape[1];
+    const tail = clip.spec.subarray((clip.specShape[0] - 5) * M);
+    expect(Math.max(...tail)).toBeGreaterThan(Math.log(1e-6) + 5);
+  });
+
+  it('repeatToFill repeats the first values to the end', () => {
+    const x = Float32Array.from([1, 2, 3, 0, 0, 0, 0, 0]);
+    repeatToFill(x, 3);
+    expect(Array.from(x)).toEqual([1, 2, 3, 1, 2, 3, 1, 2]);
+    const none = new Float32Array(4);
+    repeatToFill(none, 0);
+    expect(Array.from(none)).toEqual([0, 0, 0, 0]);
+  });
+
+  it('pads a clip shorter than the span with short=pad (last frame repeated, audio zero) or skips it with short=skip', async () => {
+    const short = await makeClip(path.join(dir, 'short clip é.mp4'), { video: 'ramp', seconds: 0.5 });
+    const clip = await decodeClip(short, 0, { clipSeconds: 1, frames: 8, size: 16, short: 'pad' });
     expect(clip.padded).toBe(true);
     const per = 16 * 16 * 3;
     const last = clip.frames.subarray(7 * per);

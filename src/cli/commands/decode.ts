@@ -14,7 +14,6 @@ export interface DecodeArgs extends ClipFlags {
   shard: string;
   fps?: number;
   'clips-per-video': number;
-  short: 'pad' | 'skip';
   'sample-rate': number;
   'win-ms': number;
   concurrency?: number;
@@ -37,7 +36,6 @@ export const decodeCommand: CommandModule<object, DecodeArgs> = {
     )
       .option('fps', { type: 'number', describe: 'Frame rate of the sampled frames (default: frames / clip-seconds)' })
       .option('clips-per-video', { type: 'number', default: 1, describe: 'Clips per video, centred on equal parts (1 = the middle)' })
-      .option('short', { choices: ['pad', 'skip'] as const, default: DEFAULT_DECODE.short, describe: 'A video shorter than the span: pad it or skip it' })
       .option('sample-rate', { type: 'number', default: DEFAULT_DECODE.sampleRate, describe: 'Audio sample rate, Hz' })
       .option('win-ms', { type: 'number', default: DEFAULT_DECODE.winMs, describe: 'Spectrogram window, ms (Hann)' })
       .option('concurrency', { type: 'number', describe: 'Parallel ffmpeg processes (default: cores)' })
