@@ -132,9 +132,10 @@ report: build
 
 # Real data from Debian packages (apt-get download + dpkg -x into .cache/, nothing installed).
 LEVEL ?= hard
-OUT ?= .cache/datasets/av-digits-$(LEVEL)-$(N)
+VARIATION ?= fixed
+OUT ?= .cache/datasets/av-digits-$(LEVEL)-$(if $(filter-out fixed,$(VARIATION)),$(VARIATION)-)$(N)
 av-digits: install
-	$(TSX) scripts/av-digits.ts --n $(N) --seed $(SEED) --level $(LEVEL) --out $(OUT) --force
+	$(TSX) scripts/av-digits.ts --n $(N) --seed $(SEED) --level $(LEVEL) --variation $(VARIATION) --out $(OUT) --force
 
 fashion-mnist: install
 	$(TSX) scripts/fashion-mnist.ts

@@ -7,7 +7,7 @@
  * whether auto picked it. One JSON line per (level, variation, seed).
  *
  * Env (comma lists): ROBUST_LEVELS (easy,medium), ROBUST_VARIATIONS (fixed,mixed,shifted),
- * ROBUST_SEEDS (1), ROBUST_RECIPES (the candidates auto chooses from, e.g. warp,full+flip),
+ * ROBUST_SEEDS (1), ROBUST_RECIPES (default: the candidates auto chooses from; e.g. warp,warp+grey,full+flip),
  * ROBUST_N_<LEVEL> (easy 600, medium 1000, hard 1000), ROBUST_EPOCHS (20).
  */
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -16,8 +16,8 @@ import { buildAvDigits } from '../../tools/datasets/av-digits.js';
 import type { Level, Variation } from '../../tools/datasets/av-clip.js';
 import { buildCache } from '../../src/data/cache.js';
 import { runCluster } from '../../src/pipeline/run-cluster.js';
-import { recipeCandidates, recipeName, type Recipe, type RecipeChoice } from '../../src/pipeline/choose-recipe.js';
-import { AUTO_STRENGTHS, DEFAULT_TRAIN, defaultAgree, type AugmentStrength } from '../../src/train/train-config.js';
+import { parseRecipe, recipeCandidates, recipeName, type Recipe, type RecipeChoice } from '../../src/pipeline/choose-recipe.js';
+import { AUTO_STRENGTHS, DEFAULT_TRAIN, defaultAgree } from '../../src/train/train-config.js';
 import { clipBaselines, round } from './baselines.js';
 import { peakRssMb } from '../lib/peak-rss.js';
 
@@ -25,11 +25,8 @@ const list = (name: string, fallback: string) => (process.env[name] ?? fallback)
 const levels = list('ROBUST_LEVELS', 'easy,medium') as Level[];
 const variations = list('ROBUST_VARIATIONS', 'fixed,mixed,shifted') as Variation[];
 const seeds = list('ROBUST_SEEDS', '1').map(Number);
-const autoCandidates = recipeCandidates('auto', undefined, AUTO_STRENGTHS);
-const recipes: Recipe[] = list('ROBUST_RECIPES', autoCandidates.map(recipeName).join(',')).map((name) => {
-  const [strength, flip] = name.split('+');
-  return { augmentStrength: strength as AugmentStrength, flip: flip === 'flip' };
-});
+const autoCandidates = recipeCandidates('auto', undefined, undefined, AUTO_STRENGTHS);
+const recipes: Recipe[] = list('ROBUST_RECIPES', autoCandidates.map(recipeName).join(',')).map(parseRecipe);
 const sizes: Record<Level, number> = { easy: 600, medium: 1000, hard: 1000 };
 const epochs = Number(process.env.ROBUST_EPOCHS ?? DEFAULT_TRAIN.epochs);
 const decode = { frames: 4, size: 32, clipSeconds: 2, melBins: 40, hopMs: 20 };

@@ -28,7 +28,7 @@ export interface TrainFlags extends ProgressFlags {
   'align-temperature': number;
   agree?: number;
   width: number;
-  grey: boolean;
+  grey?: boolean;
   'video-norm': 'shared' | 'channel';
   augment: boolean;
   'augment-strength': AugmentStrength | 'auto';
@@ -64,10 +64,10 @@ export function withTrainFlags<T>(y: Argv<T>): Argv<T & TrainFlags> {
     .option('align-temperature', { type: 'number', default: d.alignTemperature, describe: 'temperature of that alignment term' })
     .option('agree', { type: 'number', describe: `weight of a cluster-agreement term (IIC: mutual information of the same pairs' cluster posteriors, every head); 0: off. Default: ${d.agree} with audio and video from scratch, 0 with one modality (two augmented views of each item, twice the compute) or --init` })
     .option('width', { type: 'number', default: d.width, describe: 'encoder base width (channels); larger is slower and stronger' })
-    .option('grey', { type: 'boolean', default: d.grey, describe: 'the video encoder reads each frame\'s luminance only: for content whose colour means nothing (digits, text) under colour casts, tinted ink or noisy channels' })
+    .option('grey', { type: 'boolean', describe: `the video encoder reads each frame's luminance only: for content whose colour means nothing (digits, text) under colour casts, tinted ink or noisy channels. Default: chosen with --augment-strength auto, otherwise ${d.grey ? 'on' : 'off'}` })
     .option('video-norm', { choices: ['shared', 'channel'] as const, default: d.videoNorm, describe: 'per-clip standardisation of frames: each colour channel centred, then one scale for all (shared: a channel the content barely shows in keeps its small contrast) or one per channel (channel: how runs before 2026-12-06 trained)' })
     .option('augment', { type: 'boolean', default: d.augment, describe: 'augment training batches (--no-augment to turn off)' })
-    .option('augment-strength', { choices: [...AUGMENT_STRENGTHS, 'auto'] as const, default: 'auto' as const, describe: `clips: full (crops from 60%, colour, polarity, noise, cutout, masks), light (crops of 85-100% of the side, audio gain and time shift only), warp (light, with frames rotated ±20°, zoomed and shifted, and the audio's tempo and pitch perturbed), or auto: with audio and video, short trial runs of ${AUTO_STRENGTHS.join(' and ')} (each with and without --flip unless it is given) and the one whose video and audio agree most trains (never chosen by truth; RUN/recipe.json); otherwise ${d.augmentStrength}` })
+    .option('augment-strength', { choices: [...AUGMENT_STRENGTHS, 'auto'] as const, default: 'auto' as const, describe: `clips: full (crops from 60%, colour, polarity, noise, cutout, masks), light (crops of 85-100% of the side, audio gain and time shift only), warp (light, with frames rotated ±20°, zoomed and shifted, and the audio's tempo and pitch perturbed), or auto: with audio and video, short trial runs of ${AUTO_STRENGTHS.join(' and ')}, each with and without --flip and --grey unless they are given, and the one whose video and audio agree most trains (never chosen by truth; RUN/recipe.json); otherwise ${d.augmentStrength}` })
     .option('flip', { type: 'boolean', describe: `mirror items left-right among the augmentations (--no-flip for text, digits and other content a mirror changes). Default: chosen with --augment-strength auto, otherwise ${d.flip ? 'on' : 'off'}` })
     .option('seed', { type: 'number', default: d.seed, describe: 'seed of every random draw' })
     .option('truth', { type: 'string', describe: 'ground-truth labels, for the log and metrics.json only (never for training)' })
@@ -105,7 +105,7 @@ export function trainConfigFrom(a: TrainFlags, modalities: Modality[], frozenFea
   const cfg: TrainConfig = {
     modalities,
     width: positiveInt('width', a.width),
-    grey: a.grey,
+    grey: a.grey ?? DEFAULT_TRAIN.grey,
     videoNorm: a['video-norm'],
     projection: DEFAULT_TRAIN.projection,
     headHidden: DEFAULT_TRAIN.headHidden,
@@ -140,10 +140,9 @@ export function trainConfigFrom(a: TrainFlags, modalities: Modality[], frozenFea
  * the two modalities agree); otherwise undefined and the config's defaults hold.
  */
 export function recipeCandidatesFrom(a: TrainFlags, modalities: Modality[], frozenFeatures = false): Recipe[] | undefined {
-  const open = a['augment-strength'] === 'auto' || a.flip === undefined;
+  const open = a['augment-strength'] === 'auto' || a.flip === undefined || a.grey === undefined;
   if (!open || frozenFeatures || !a.augment || !(modalities.includes('video') && modalities.includes('audio'))) return undefined;
-  const strength = a['augment-strength'] === 'auto' ? 'auto' : a['augment-strength'];
-  return recipeCandidates(strength, a.flip, AUTO_STRENGTHS);
+  return recipeCandidates(a['augment-strength'], a.flip, a.grey, AUTO_STRENGTHS);
 }
 
 /**

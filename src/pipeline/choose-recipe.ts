@@ -1,11 +1,11 @@
 /**
- * Choosing a run's augmentation recipe WITHOUT truth (`--augment-strength auto`, `--flip` unset):
+ * Choosing a run's recipe WITHOUT truth (`--augment-strength auto`, `--flip` and `--grey` unset):
  * one short trial run per candidate on (a sample of) the same clips, each scored by how much its
  * video and audio answers agree (the chosen head's video–audio NMI: what both modalities of a clip
  * predict alike is the content they share, never a nuisance of one of them); the full run then
- * trains with the winner. Which augmentations suit a collection depends on it (mirror images mean
- * nothing for digits and text, colour and polarity jitter hide clean content, warps help where
- * framing and speakers vary), and a user cannot know which without labels.
+ * trains with the winner. What suits a collection depends on it (a mirror image changes a digit
+ * or text, colour means nothing for tinted ink but much for fire or grass), and a user cannot know
+ * which without labels.
  *
  * RUN/recipe.json records every trial as it finishes, so a killed run resumes without repeating
  * them, and a resumed run trains with the recipe it chose.
@@ -23,6 +23,7 @@ import { createRng } from '../util/rng.js';
 export interface Recipe {
   augmentStrength: AugmentStrength;
   flip: boolean;
+  grey: boolean;
 }
 
 /** One finished trial. */
@@ -59,16 +60,26 @@ export function trialEpochs(items: number, batchSize: number, runEpochs: number)
 
 export const RECIPE_RULE = 'the recipe whose short trial run gives the highest video–audio agreement of its chosen head; never chosen by truth';
 
-/** `warp` or `warp+flip`. */
+/** `warp`, `warp+flip`, `warp+grey`, `warp+flip+grey`. */
 export function recipeName(r: Recipe): string {
-  return `${r.augmentStrength}${r.flip ? '+flip' : ''}`;
+  return `${r.augmentStrength}${r.flip ? '+flip' : ''}${r.grey ? '+grey' : ''}`;
 }
 
-/** The candidates for what the user left open: every strength given none, and both mirror settings given neither. */
-export function recipeCandidates(strength: AugmentStrength | 'auto', flip: boolean | undefined, strengths: readonly AugmentStrength[]): Recipe[] {
+/** Parses {@link recipeName}'s form. */
+export function parseRecipe(name: string): Recipe {
+  const [strength, ...parts] = name.split('+');
+  return { augmentStrength: strength as AugmentStrength, flip: parts.includes('flip'), grey: parts.includes('grey') };
+}
+
+/**
+ * The candidates for what the user left open: every strength of `strengths` given none, both
+ * mirror settings given neither `--flip` nor `--no-flip`, colour and grey frames given neither.
+ */
+export function recipeCandidates(strength: AugmentStrength | 'auto', flip: boolean | undefined, grey: boolean | undefined, strengths: readonly AugmentStrength[]): Recipe[] {
   const ss = strength === 'auto' ? strengths : [strength];
   const fs = flip === undefined ? [false, true] : [flip];
-  return ss.flatMap((s) => fs.map((f) => ({ augmentStrength: s, flip: f })));
+  const gs = grey === undefined ? [false, true] : [grey];
+  return ss.flatMap((s) => gs.flatMap((g) => fs.map((f) => ({ augmentStrength: s, flip: f, grey: g }))));
 }
 
 /** A view of `data` holding only `indices` (the trial sample). */
@@ -107,7 +118,9 @@ export function resumedRecipe(runDir: string): Recipe | undefined {
     if (!existsSync(file)) continue;
     const saved = JSON.parse(readFileSync(file, 'utf8')) as Partial<RecipeChoice & TrainConfig>;
     if (name === 'recipe.json' && saved.chosen) return saved.chosen;
-    if (name === 'config.json' && saved.augmentStrength && typeof saved.flip === 'boolean') return { augmentStrength: saved.augmentStrength, flip: saved.flip };
+    if (name === 'config.json' && saved.augmentStrength && typeof saved.flip === 'boolean') {
+      return { augmentStrength: saved.augmentStrength, flip: saved.flip, grey: saved.grey === true };
+    }
   }
   return undefined;
 }

@@ -13,7 +13,7 @@ import type { PriorKind } from '../sinkhorn/prior.js';
 export type AugmentStrength = 'full' | 'light' | 'warp';
 export const AUGMENT_STRENGTHS: readonly AugmentStrength[] = ['full', 'light', 'warp'];
 /** What `--augment-strength auto` tries (see src/pipeline/choose-recipe.ts). */
-export const AUTO_STRENGTHS: readonly AugmentStrength[] = ['warp', 'full'];
+export const AUTO_STRENGTHS: readonly AugmentStrength[] = ['warp'];
 
 /** Everything that shapes a run (saved in checkpoints and the model; a resume must match). */
 export interface TrainConfig {

@@ -2,26 +2,31 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { recipeCandidates, recipeName, resumedRecipe, subsetTrainSet, trialEpochs, trialSample } from '../../src/pipeline/choose-recipe.js';
+import { parseRecipe, recipeCandidates, recipeName, resumedRecipe, subsetTrainSet, trialEpochs, trialSample } from '../../src/pipeline/choose-recipe.js';
 import type { TrainSet } from '../../src/train/train-set.js';
 import { recipeCandidatesFrom, type TrainFlags } from '../../src/cli/train-flags.js';
 import { AUTO_STRENGTHS } from '../../src/train/train-config.js';
 
 describe('recipe candidates', () => {
   it('leaves open only what the user did not give', () => {
-    expect(recipeCandidates('auto', undefined, ['warp', 'full']).map(recipeName)).toEqual(['warp', 'warp+flip', 'full', 'full+flip']);
-    expect(recipeCandidates('auto', false, ['warp', 'full']).map(recipeName)).toEqual(['warp', 'full']);
-    expect(recipeCandidates('light', undefined, ['warp', 'full']).map(recipeName)).toEqual(['light', 'light+flip']);
-    expect(recipeCandidates('light', true, ['warp', 'full']).map(recipeName)).toEqual(['light+flip']);
+    expect(recipeCandidates('auto', undefined, undefined, ['warp']).map(recipeName)).toEqual(['warp', 'warp+flip', 'warp+grey', 'warp+flip+grey']);
+    expect(recipeCandidates('auto', false, false, ['warp', 'full']).map(recipeName)).toEqual(['warp', 'full']);
+    expect(recipeCandidates('light', undefined, true, ['warp']).map(recipeName)).toEqual(['light+grey', 'light+flip+grey']);
+    expect(recipeCandidates('light', true, false, ['warp']).map(recipeName)).toEqual(['light+flip']);
+  });
+
+  it('names round-trip', () => {
+    for (const r of recipeCandidates('auto', undefined, undefined, ['warp', 'full'])) expect(parseRecipe(recipeName(r))).toEqual(r);
   });
 
   it('from the CLI flags: only for audio + video trained from scratch with augmentation', () => {
     const flags = (o: Partial<TrainFlags>) => ({ 'augment-strength': 'auto', augment: true, ...o }) as TrainFlags;
-    expect(recipeCandidatesFrom(flags({}), ['video', 'audio'])).toHaveLength(2 * AUTO_STRENGTHS.length);
+    expect(recipeCandidatesFrom(flags({}), ['video', 'audio'])).toHaveLength(4 * AUTO_STRENGTHS.length);
+    expect(recipeCandidatesFrom(flags({ flip: false }), ['video', 'audio'])).toHaveLength(2 * AUTO_STRENGTHS.length);
     expect(recipeCandidatesFrom(flags({}), ['video'])).toBeUndefined();
     expect(recipeCandidatesFrom(flags({}), ['video', 'audio'], true)).toBeUndefined();
     expect(recipeCandidatesFrom(flags({ augment: false }), ['video', 'audio'])).toBeUndefined();
-    expect(recipeCandidatesFrom(flags({ 'augment-strength': 'full', flip: true }), ['video', 'audio'])).toBeUndefined();
+    expect(recipeCandidatesFrom(flags({ 'augment-strength': 'full', flip: true, grey: false }), ['video', 'audio'])).toBeUndefined();
   });
 });
 
@@ -64,9 +69,9 @@ describe('trial runs', () => {
   it('a resumed run takes recipe.json\'s choice, else its config.json\'s recipe, else nothing', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'selavi-recipe-'));
     expect(resumedRecipe(dir)).toBeUndefined();
-    writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ augmentStrength: 'full', flip: true }));
-    expect(resumedRecipe(dir)).toEqual({ augmentStrength: 'full', flip: true });
-    writeFileSync(path.join(dir, 'recipe.json'), JSON.stringify({ trials: [], chosen: { augmentStrength: 'warp', flip: false } }));
-    expect(resumedRecipe(dir)).toEqual({ augmentStrength: 'warp', flip: false });
+    writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ augmentStrength: 'full', flip: true, grey: true }));
+    expect(resumedRecipe(dir)).toEqual({ augmentStrength: 'full', flip: true, grey: true });
+    writeFileSync(path.join(dir, 'recipe.json'), JSON.stringify({ trials: [], chosen: { augmentStrength: 'warp', flip: false, grey: false } }));
+    expect(resumedRecipe(dir)).toEqual({ augmentStrength: 'warp', flip: false, grey: false });
   });
 });

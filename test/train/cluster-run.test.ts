@@ -175,7 +175,7 @@ describe('selavi cluster (end to end, tiny)', () => {
 
   it('with recipes to choose from: one trial each, recorded in recipe.json, the winner trains, a resumed run keeps it', async () => {
     const out = path.join(root, 'run-recipes');
-    const recipes = [{ augmentStrength: 'light' as const, flip: false }, { augmentStrength: 'warp' as const, flip: true }];
+    const recipes = [{ augmentStrength: 'light' as const, flip: false, grey: false }, { augmentStrength: 'warp' as const, flip: true, grey: true }];
     const first = await runCluster(job(av.dir, out, { recipes, stopAfterStep: 5 }));
     expect(first.interrupted).toBe(true);
     const record = JSON.parse(readFileSync(path.join(out, 'recipe.json'), 'utf8'));
