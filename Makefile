@@ -85,12 +85,13 @@ bench-robust: build
 	@$(TSX) bench/quality/robust-table.ts .cache/quality/robust.jsonl
 
 # The built-in demo: 300 easy-level AV-digits clips committed under datasets/ (a centred digit,
-# a clean voice), clustered from scratch with the light augmentation, 40 epochs (NMI 0.972 in 160 s).
+# a clean voice), clustered from scratch with the defaults: no recipe flags (the recipe comes from
+# short trial runs scored by video-audio agreement, 89 epochs for 300 clips; NMI 1.000).
 # The hard-level sample (datasets/av-digits-demo, every nuisance) stays for tests and benches.
 DEMO := datasets/av-digits-easy
 demo: build
 	rm -rf runs/demo && mkdir -p runs
-	node dist/cli/bin.js cluster $(DEMO)/clips --out runs/demo --truth $(DEMO)/labels.csv --nuisance $(DEMO)/meta.jsonl --epochs 40 --augment-strength light --no-flip > runs/demo.json
+	node dist/cli/bin.js cluster $(DEMO)/clips --out runs/demo --truth $(DEMO)/labels.csv --nuisance $(DEMO)/meta.jsonl > runs/demo.json
 	@node -e 'const s=require("./runs/demo.json"); const m=s.metrics; console.log(`demo: $${s.items} clips in $${s.seconds} s: NMI $${m.nmi.toFixed(3)}, ARI $${m.ari.toFixed(3)}, accuracy $${m.accuracy.toFixed(3)}`); console.log(`clusters: $${s.clusters}; log: runs/demo/log.jsonl; metrics: runs/demo/metrics.json`)'
 	@if [ -f runs/demo/report.html ]; then echo "report: runs/demo/report.html (open it in a browser: file://$(CURDIR)/runs/demo/report.html)"; else echo "report: not written (see the run's messages above)"; fi
 

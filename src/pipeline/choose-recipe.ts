@@ -17,6 +17,7 @@ import { train } from '../train/selavi.js';
 import type { AugmentStrength, TrainConfig } from '../train/train-config.js';
 import type { TrainSet } from '../train/train-set.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { createProgress, type ProgressOptions } from '../report/progress.js';
 import { createRng } from '../util/rng.js';
 
 /** What a recipe sets in a TrainConfig. */
@@ -136,6 +137,7 @@ export async function chooseRecipe(
   makeData: (r: Recipe) => TrainSet,
   runDir: string,
   say: (line: string) => void,
+  progressMode?: ProgressOptions['mode'],
 ): Promise<Recipe> {
   if (!(cfg.modalities.includes('video') && cfg.modalities.includes('audio'))) {
     throw new ConfigError('--augment-strength auto needs audio and video (it scores recipes by how much the two agree): give --augment-strength');
@@ -157,12 +159,19 @@ export async function chooseRecipe(
     const t0 = performance.now();
     const dir = path.join(runDir, 'trials', recipeName(recipe));
     rmSync(dir, { recursive: true, force: true });
-    const result = await train({ ...cfg, ...recipe, epochs }, subsetTrainSet(makeData(recipe), sample), {
-      runDir: dir,
-      resume: false,
-      logJson: () => undefined,
-      say: () => undefined,
-    });
+    const progress = createProgress({ total: epochs * Math.max(1, Math.floor(sample.length / Math.min(cfg.batchSize, sample.length))), label: `trial ${recipeName(recipe)}`, mode: progressMode });
+    let result;
+    try {
+      result = await train({ ...cfg, ...recipe, epochs }, subsetTrainSet(makeData(recipe), sample), {
+        runDir: dir,
+        resume: false,
+        logJson: () => undefined,
+        say: () => undefined,
+        onStep: () => progress.tick(),
+      });
+    } finally {
+      progress.done();
+    }
     rmSync(dir, { recursive: true, force: true });
     const agreement = result.choice.modalityAgreement?.[result.choice.head] ?? 0;
     const seconds = Number(((performance.now() - t0) / 1000).toFixed(1));

@@ -178,7 +178,7 @@ export async function runCluster(job: ClusterJob): Promise<RunSummary> {
     if (job.recipes && job.recipes.length > 0) {
       const recipe =
         (job.resume ? resumedRecipe(job.out) : undefined) ??
-        (await chooseRecipe(train, job.recipes, (r) => clipCacheTrainSet(cache, train.modalities, clipAugment(r)), job.out, say));
+        (await chooseRecipe(train, job.recipes, (r) => clipCacheTrainSet(cache, train.modalities, clipAugment(r)), job.out, say, job.progress));
       train = Object.freeze({ ...train, ...recipe });
     }
     const summary = await runOn(clipCacheTrainSet(cache, train.modalities, clipAugment(train)), { ...job, train }, skipped.length, t0);
