@@ -30,6 +30,7 @@ import { writeFileAtomic } from '../util/atomic-write.js';
 import { csvField } from '../util/csv-field.js';
 import { writeExport } from '../data/export-arrays.js';
 import { officialPass, type OfficialPassResult } from './official-pass.js';
+import { sayOnStderr } from '../util/say.js';
 
 export interface ReleasedAssignJob extends Pick<RunReportHook, 'progress' | 'report'> {
   videos: string;
@@ -123,7 +124,7 @@ export function fusedLogProbs(pass: OfficialPassResult, h: number): Float32Array
 
 export async function runReleasedAssign(job: ReleasedAssignJob): Promise<ReleasedAssignSummary> {
   const t0 = performance.now();
-  const say = job.say ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const say = job.say ?? sayOnStderr;
   if (job.head !== 'auto' && (!Number.isInteger(job.head) || job.head < 0)) throw new ConfigError(`--head must be auto or a head index >= 0, got ${job.head}`);
   if (!existsSync(job.videos)) throw new InputError(job.videos, 'no such file or folder');
   const released = await readReleasedCheckpoint(job.weights);

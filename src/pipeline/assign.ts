@@ -22,6 +22,7 @@ import { readModel } from '../train/checkpoint.js';
 import { scorePass } from '../train/selavi.js';
 import { clipCacheTrainSet, type TrainSet } from '../train/train-set.js';
 import { runClipOptions } from './run-cache.js';
+import { sayOnStderr } from '../util/say.js';
 
 export interface AssignJob extends Pick<RunReportHook, 'progress' | 'report'> {
   run: string;
@@ -56,7 +57,7 @@ export async function writeRunAssignment(model: SelaviModel, set: TrainSet, head
 }
 
 export async function runAssign(job: AssignJob): Promise<{ out: string; clips: number; skipped: number; head: number }> {
-  const say = job.say ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const say = job.say ?? sayOnStderr;
   const saved = readModel(job.run);
   const decodeOptions = await runClipOptions(job.run);
   await initBackend({ backend: job.backend, log: job.say });

@@ -14,6 +14,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../errors.js';
 import { train } from '../train/selavi.js';
+import { stepsPerEpoch } from '../train/schedule.js';
 import type { AugmentStrength, TrainConfig } from '../train/train-config.js';
 import type { TrainSet } from '../train/train-set.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
@@ -55,8 +56,7 @@ export const TRIAL_STEPS = 200;
 
 /** Epochs of a trial on `items` clips: {@link TRIAL_STEPS} steps, never more epochs than the run has. */
 export function trialEpochs(items: number, batchSize: number, runEpochs: number): number {
-  const stepsPerEpoch = Math.max(1, Math.floor(items / Math.max(1, Math.min(batchSize, items))));
-  return Math.min(runEpochs, Math.ceil(TRIAL_STEPS / stepsPerEpoch));
+  return Math.min(runEpochs, Math.ceil(TRIAL_STEPS / stepsPerEpoch(items, batchSize)));
 }
 
 export const RECIPE_RULE = 'the recipe whose short trial run gives the highest video–audio agreement of its chosen head; never chosen by truth';
@@ -159,7 +159,7 @@ export async function chooseRecipe(
     const t0 = performance.now();
     const dir = path.join(runDir, 'trials', recipeName(recipe));
     rmSync(dir, { recursive: true, force: true });
-    const progress = createProgress({ total: epochs * Math.max(1, Math.floor(sample.length / Math.min(cfg.batchSize, sample.length))), label: `trial ${recipeName(recipe)}`, mode: progressMode });
+    const progress = createProgress({ total: epochs * stepsPerEpoch(sample.length, cfg.batchSize), label: `trial ${recipeName(recipe)}`, mode: progressMode });
     let result;
     try {
       result = await train({ ...cfg, ...recipe, epochs }, subsetTrainSet(makeData(recipe), sample), {

@@ -29,6 +29,7 @@ import { releasedPass, sumOf } from './assign-released.js';
 import { buildRunModel, writeRunAssignment } from './assign.js';
 import { writeExport } from '../data/export-arrays.js';
 import { reportAfterRun, type RunReportHook } from '../report/write-report.js';
+import { sayOnStderr } from '../util/say.js';
 
 /** Hidden width of the official MLP heads (Linear 512 → 512, BN, ReLU, Linear 512 → K). */
 const OFFICIAL_HEAD_HIDDEN = 512;
@@ -63,7 +64,7 @@ function readFeatures(dir: string): Features | undefined {
 
 export async function runClusterReleased(job: ClusterReleasedJob): Promise<RunSummary> {
   const t0 = performance.now();
-  const say = job.say ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const say = job.say ?? sayOnStderr;
   if (!existsSync(job.videos)) throw new InputError(job.videos, 'no such file or folder');
   if (job.train.modalities.length !== 2) throw new ConfigError('--init trains heads on both modalities: leave --modalities at video,audio');
   prepareRunDir(job.out, job.resume);
@@ -127,7 +128,7 @@ export function isReleasedRun(run: string): boolean {
 export async function runAssignReleasedRun(
   job: { run: string; videos: string; out: string; backend?: string; device?: string; decodeJobs?: number; say?: (line: string) => void } & Pick<RunReportHook, 'progress' | 'report'>,
 ): Promise<{ out: string; clips: number; skipped: number; head: number }> {
-  const say = job.say ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const say = job.say ?? sayOnStderr;
   const meta = JSON.parse(readFileSync(path.join(job.run, 'released.json'), 'utf8')) as { weights: string };
   const saved = readModel(job.run);
   await initBackend({ backend: job.backend, log: job.say });

@@ -20,8 +20,9 @@ import { nuisancesForItems, truthForItems } from '../train/reference-labels.js';
 import { train, type TrainConfig, type TrainDeps, type TrainResult } from '../train/selavi.js';
 import { clipAugment, clipCacheTrainSet, imageTrainSet, type TrainSet } from '../train/train-set.js';
 import { openRunCache } from './run-cache.js';
-import { autoEpochs, MIN_AUTO_STEPS } from '../train/schedule.js';
+import { autoEpochs, MIN_AUTO_STEPS, stepsPerEpoch } from '../train/schedule.js';
 import { chooseRecipe, resumedRecipe, type Recipe } from './choose-recipe.js';
+import { sayOnStderr } from '../util/say.js';
 
 /** RunReportHook: truth, nuisance, items, progress mode, say, and `report` (false: no RUN/report.html). */
 export interface RunOptions extends RunReportHook {
@@ -81,7 +82,7 @@ function writeClustersCsv(file: string, names: readonly string[], result: TrainR
 
 /** Trains on `data`, writes every output. Shared by every mode (clips, images, released-model features). */
 export async function runOn(data: TrainSet, opts: RunOptions, skipped: number, t0: number): Promise<RunSummary> {
-  const say = opts.say ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const say = opts.say ?? sayOnStderr;
   let truthTable: Awaited<ReturnType<typeof truthForItems>>['table'] | undefined;
   if (opts.truth) {
     const t = await truthForItems(opts.truth, data.names, opts.truthFormat);
@@ -101,8 +102,7 @@ export async function runOn(data: TrainSet, opts: RunOptions, skipped: number, t
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  const batch = Math.min(opts.train.batchSize, data.n);
-  const progress = createProgress({ total: opts.train.epochs * Math.max(1, Math.floor(data.n / batch)), label: 'train', mode: opts.progress });
+  const progress = createProgress({ total: opts.train.epochs * stepsPerEpoch(data.n, opts.train.batchSize), label: 'train', mode: opts.progress });
   let result: TrainResult;
   try {
     result = await train(opts.train, data, {
@@ -171,7 +171,7 @@ export async function runCluster(job: ClusterJob): Promise<RunSummary> {
   if (job.videos === undefined && job.cache === undefined) throw new ConfigError('give a folder of videos, or --cache DIR (a cache built by selavi decode)');
   prepareRunDir(job.out, job.resume);
   await initBackend({ backend: job.backend, log: job.say });
-  const say = job.say ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const say = job.say ?? sayOnStderr;
   const { cache, dir, skipped } = await openRunCache(job, say);
   try {
     let train = withAutoEpochs(job.train, cache.size, job.autoEpochs, say);
@@ -193,5 +193,5 @@ export async function runSela(images: ImageSet, opts: RunOptions): Promise<RunSu
   const t0 = performance.now();
   prepareRunDir(opts.out, opts.resume);
   await initBackend({ backend: opts.backend, log: opts.say });
-  return runOn(imageTrainSet(images, opts.train), { ...opts, train: withAutoEpochs(opts.train, images.n, opts.autoEpochs, opts.say ?? ((line) => process.stderr.write(`${line}\n`))) }, 0, t0);
+  return runOn(imageTrainSet(images, opts.train), { ...opts, train: withAutoEpochs(opts.train, images.n, opts.autoEpochs, opts.say ?? sayOnStderr) }, 0, t0);
 }

@@ -27,6 +27,11 @@ export function learningRate(step: number, totalSteps: number, lr: number, warmu
   return floor + 0.5 * (lr - floor) * (1 + Math.cos(Math.PI * progress));
 }
 
+/** Training steps in one pass over `n` items in batches of `batchSize` (a batch never larger than the data; at least 1). */
+export function stepsPerEpoch(n: number, batchSize: number): number {
+  return Math.max(1, Math.floor(n / Math.max(1, Math.min(batchSize, n))));
+}
+
 /**
  * The fewest training steps a run gets when `--epochs` is not given. Self-labelling needs steps,
  * not passes: on 300 easy AV-digits clips, 20 epochs (180 steps) ended at NMI 0.41-0.57, while 600
@@ -42,6 +47,5 @@ export const MAX_AUTO_EPOCHS = 100;
  * @example autoEpochs(600, 32, 20) // 45: 18 steps an epoch
  */
 export function autoEpochs(n: number, batchSize: number, minEpochs: number): number {
-  const stepsPerEpoch = Math.max(1, Math.floor(n / Math.max(1, Math.min(batchSize, n))));
-  return Math.min(Math.max(minEpochs, MAX_AUTO_EPOCHS), Math.max(minEpochs, Math.ceil(MIN_AUTO_STEPS / stepsPerEpoch)));
+  return Math.min(Math.max(minEpochs, MAX_AUTO_EPOCHS), Math.max(minEpochs, Math.ceil(MIN_AUTO_STEPS / stepsPerEpoch(n, batchSize))));
 }

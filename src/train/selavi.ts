@@ -24,7 +24,7 @@ import { infoNce } from './align-loss.js';
 import { clusterMutualInfo } from './agreement-loss.js';
 import { DEFAULT_TRAIN, type TrainConfig } from './train-config.js';
 import { withWeightDecay } from './weight-decay.js';
-import { labelUpdateSteps, learningRate } from './schedule.js';
+import { labelUpdateSteps, learningRate, stepsPerEpoch } from './schedule.js';
 import type { TrainSet } from './train-set.js';
 import { writeExport } from '../data/export-arrays.js';
 import { throwIfWasmFailed } from '../engine/wasm-failures.js';
@@ -280,8 +280,8 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
   if (!ckpt) deps.initParams?.(model.params, modelConfig);
   const optimizer = cfg.optimizer === 'adam' ? tf.train.adam(cfg.lr) : tf.train.momentum(cfg.lr, cfg.momentum);
   const batchSize = Math.min(cfg.batchSize, data.n);
-  const stepsPerEpoch = Math.max(1, Math.floor(data.n / batchSize));
-  const totalSteps = cfg.epochs * stepsPerEpoch;
+  const epochSteps = stepsPerEpoch(data.n, batchSize);
+  const totalSteps = cfg.epochs * epochSteps;
   const updateAt = labelUpdateSteps(totalSteps, cfg.labelUpdates);
   const ks = modelConfig.heads;
   let step = 0;
@@ -313,7 +313,7 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
     const entry: LabelUpdateLog = {
       event,
       step,
-      epoch: round(step / stepsPerEpoch, 3),
+      epoch: round(step / epochSteps, 3),
       loss: loss === null ? null : round(loss),
       changed: r.labels.map((l, h) => (previous[h] ? round(l.reduce((s, x, i) => s + (x !== previous[h][i] ? 1 : 0), 0) / data.n) : 1)),
       sizes: r.labels.map((l, h) => sizes(l, ks[h])),
@@ -363,11 +363,11 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
       updatesDone++;
     }
     // ----- one step: cross-entropy of every modality's head h against the shared label of head h -----
-    const posInEpoch = step % stepsPerEpoch;
+    const posInEpoch = step % epochSteps;
     const idx = order.subarray(posInEpoch * batchSize, (posInEpoch + 1) * batchSize);
     const batch = data.batch(idx, cfg.augment, rng);
     const second = twoViews ? data.batch(idx, true, rng) : undefined;
-    const lr = learningRate(step, totalSteps, cfg.lr, cfg.warmupEpochs * stepsPerEpoch);
+    const lr = learningRate(step, totalSteps, cfg.lr, cfg.warmupEpochs * epochSteps);
     setLearningRate(optimizer, lr);
     const ctx = { params: model.params, training: true, bnUpdates: [] as Parameters<typeof applyBnUpdates>[0]['bnUpdates'] };
     let alignTerm: tf.Scalar | undefined;
@@ -432,8 +432,8 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
     await yieldToEventLoop();
     // ----- checkpoint at epoch end, or when asked to stop -----
     const stop = deps.stopRequested?.() || (deps.stopAfterStep !== undefined && step >= deps.stopAfterStep);
-    if (step % stepsPerEpoch === 0 || stop) {
-      if (step % stepsPerEpoch === 0 && step < totalSteps) order = permutation(data.n, rng);
+    if (step % epochSteps === 0 || stop) {
+      if (step % epochSteps === 0 && step < totalSteps) order = permutation(data.n, rng);
       await checkpoint();
     }
     if (stop && step < totalSteps) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { autoEpochs, labelUpdateSteps, learningRate } from '../../src/train/schedule.js';
+import { autoEpochs, labelUpdateSteps, learningRate, stepsPerEpoch } from '../../src/train/schedule.js';
 
 describe('labelUpdateSteps', () => {
   it('is dense early: (i/U)^1.5 of the run', () => {
@@ -30,5 +30,14 @@ describe('autoEpochs (no --epochs given)', () => {
     expect(autoEpochs(100_000, 32, 20)).toBe(20);
     expect(autoEpochs(10, 32, 20)).toBe(100); // one step an epoch: capped
     expect(autoEpochs(10, 32, 150)).toBe(150); // never below the minimum asked
+  });
+});
+
+describe('stepsPerEpoch', () => {
+  it('counts whole batches, a batch never larger than the data, at least one', () => {
+    expect(stepsPerEpoch(600, 32)).toBe(18);
+    expect(stepsPerEpoch(64, 32)).toBe(2);
+    expect(stepsPerEpoch(10, 32)).toBe(1); // one batch of all 10
+    expect(stepsPerEpoch(31, 32)).toBe(1);
   });
 });
