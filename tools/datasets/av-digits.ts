@@ -106,8 +106,7 @@ export function planAvDigits(
     const formRng = new SeededRandom(mixSeed(seed, i, 3));
     const form = planClipFormat(variation, formRng, fmt);
     const meta = planLevelClip(level, new SeededRandom(mixSeed(seed, i, 1)), id, label, form, voices, speechLength);
-    const moving = meta.velocity[0] !== 0 || meta.velocity[1] !== 0 || level !== 'easy';
-    const motion = moving ? planMotion(variation, formRng) : undefined;
+    const motion = level === 'easy' ? undefined : planMotion(variation, formRng); // easy digits stay still
     return { ...meta, path: `clips/${id}.${form.container}`, width: form.width, height: form.height, container: form.container, ...(motion ? { motion } : {}) };
   });
 }
