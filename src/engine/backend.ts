@@ -1,11 +1,14 @@
 /**
- * Picks the TensorFlow.js backend for this process: native TensorFlow (`@tensorflow/tfjs-node-gpu`,
- * then `@tensorflow/tfjs-node`), then WebAssembly, then plain JS (`cpu`).
+ * Picks the TensorFlow.js backend for this process: WebGPU on a GPU adapter (Dawn's Node binding,
+ * `webgpu`, on the system's Vulkan), then native TensorFlow (`@tensorflow/tfjs-node-gpu`, then
+ * `@tensorflow/tfjs-node`), then WebAssembly, then plain JS (`cpu`).
  *
- * The native packages are optional dependencies whose install downloads libtensorflow; they are
- * often absent, or present but broken (install scripts skipped, so the `.node` addon is missing),
- * and either way the next backend is tried. An explicit choice (`--backend`, or `SELAVI_BACKEND`)
- * that cannot be had is a `ConfigError`, never a silent fallback.
+ * The native TensorFlow packages are no longer dependencies (their install downloads libtensorflow
+ * from outside the npm registry, and the GPU one needs CUDA 11.2); a user may still add them by
+ * hand, and then they are tried. Absent or broken, the next backend is tried. `auto` probes WebGPU
+ * only where a GPU device node exists and never takes a CPU emulation (llvmpipe): correct, but
+ * slower than wasm. An explicit choice (`--backend`, or `SELAVI_BACKEND`) that cannot be had is a
+ * `ConfigError`, never a silent fallback.
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -16,17 +19,24 @@ import { ConfigError } from '../errors.js';
 import { registerWasmKernels } from './wasm-kernels.js';
 import { watchWasmFailures } from './wasm-failures.js';
 import { installThreadedWasmShims, preflightThreadedWasm, unrefThreadWorkers } from './wasm-threads.js';
+import { gpuDeviceNodes } from './gpu-device-nodes.js';
+import { describeAdapter, probeWebGpu, type GpuAdapterSummary } from './webgpu.js';
+import { watchWebGpuErrors } from './webgpu-failures.js';
 
 /** One backend (or native package) that was attempted, with why it was not used. */
 export interface BackendAttempt {
   name: string;
   error?: string;
+  /** Not on this machine at all (package not installed, no GPU): left out of the one-line log. */
+  absent?: boolean;
 }
 
 /** What `initBackend` chose. */
 export interface BackendInfo {
-  /** The TensorFlow.js backend name now active: `tensorflow`, `wasm` or `cpu`. */
+  /** The TensorFlow.js backend name now active: `webgpu`, `tensorflow`, `wasm` or `cpu`. */
   name: string;
+  /** The WebGPU adapter in use, when `name` is `webgpu`. */
+  adapter?: GpuAdapterSummary;
   /** Every attempt in order; the last one (without `error`) is the chosen backend. */
   tried: BackendAttempt[];
   /** Threads of the wasm backend's XNNPACK pool (1 for other backends). */
@@ -37,7 +47,7 @@ export interface BackendInfo {
 
 /** Options of `initBackend`. */
 export interface InitBackendOptions {
-  /** `auto|tensorflow|node|node-gpu|wasm|cpu`, e.g. from a `--backend` flag; beats `SELAVI_BACKEND`. */
+  /** One of {@link BACKEND_CHOICES}, e.g. from a `--backend` flag; beats `SELAVI_BACKEND`. */
   backend?: string;
   /** Where the one "backend: ..." line goes; default stderr. */
   log?: (line: string) => void;
@@ -50,6 +60,8 @@ export interface InitBackendOptions {
   importer?: (specifier: string) => Promise<unknown>;
   /** Environment to read `SELAVI_BACKEND` / `SELAVI_WASM_THREADS` from; default `process.env`. */
   env?: Record<string, string | undefined>;
+  /** The GPU device nodes `auto` looks for before probing WebGPU; tests inject them. */
+  gpuDeviceNodes?: () => string[];
 }
 
 type Choice = BackendChoice;
@@ -97,11 +109,16 @@ export function currentBackend(): BackendInfo | undefined {
   return chosen;
 }
 
-/** The one-line summary `initBackend` logs, e.g. `backend: wasm (threads 2; tried node-gpu: not installed)`. */
+/**
+ * The one-line summary `initBackend` logs, e.g. `backend: wasm (threads 2; tried webgpu: only a CPU
+ * emulation ...)`. Backends that are simply absent (not installed, no GPU) are left out: `selavi
+ * doctor` lists every attempt.
+ */
 export function describeChoice(info: BackendInfo): string {
-  const failed = info.tried.filter((t) => t.error !== undefined);
+  const failed = info.tried.filter((t) => t.error !== undefined && t.absent !== true);
   const notes: string[] = [];
   if (info.name === 'wasm') notes.push(`threads ${info.threads}${info.note ? `: ${info.note}` : ''}`);
+  if (info.name === 'webgpu' && info.adapter !== undefined) notes.push(describeAdapter(info.adapter));
   if (failed.length > 0) notes.push(`tried ${failed.map((t) => `${t.name}: ${t.error}`).join('; ')}`);
   return `backend: ${info.name}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`;
 }
@@ -117,11 +134,24 @@ export async function selectBackend(opts: InitBackendOptions = {}): Promise<Back
   const tried: BackendAttempt[] = [];
   const explicit = choice !== 'auto';
 
+  if (choice === 'auto' || choice === 'webgpu') {
+    const nodes = (opts.gpuDeviceNodes ?? gpuDeviceNodes)();
+    if (choice === 'auto' && nodes.length === 0) {
+      // No GPU here: do not load Dawn and Vulkan (and their warnings) only to find llvmpipe.
+      tried.push({ name: 'webgpu', error: 'no GPU device node', absent: true });
+    } else {
+      const result = await tryWebGpu(choice === 'webgpu', importer);
+      tried.push({ name: 'webgpu', ...(result.error !== undefined && { error: result.error }), ...(result.absent && { absent: true }) });
+      if (result.error === undefined) return { name: 'webgpu', tried, threads: 1, adapter: result.adapter! };
+      if (explicit) throw unavailable(source, tried);
+    }
+  }
+
   const natives: (keyof typeof NATIVE_PACKAGES)[] =
     choice === 'auto' || choice === 'tensorflow' ? ['node-gpu', 'node'] : choice === 'node-gpu' || choice === 'node' ? [choice] : [];
   for (const which of natives) {
     const error = await tryNative(NATIVE_PACKAGES[which], importer);
-    tried.push({ name: which, ...(error !== undefined && { error }) });
+    tried.push({ name: which, ...(error !== undefined && { error }), ...(error === 'not installed' && { absent: true }) });
     if (error === undefined) return { name: 'tensorflow', tried, threads: 1 };
   }
   if (explicit && natives.length > 0) throw unavailable(source, tried);
@@ -189,6 +219,37 @@ async function tryNative(pkg: string, importer: (s: string) => Promise<unknown>)
   } catch (err) {
     return `broken: ${firstLine(err)}`;
   }
+}
+
+/**
+ * Starts the WebGPU backend on the first adapter Dawn offers; `anyAdapter` false (auto) refuses a
+ * CPU emulation. Returns why not, or the adapter in use.
+ */
+async function tryWebGpu(
+  anyAdapter: boolean,
+  importer: (s: string) => Promise<unknown>,
+): Promise<{ error?: string; absent?: boolean; adapter?: GpuAdapterSummary }> {
+  const probe = await probeWebGpu(importer);
+  if (probe.error !== undefined) return { error: probe.error, absent: probe.error.includes('not installed') };
+  const adapter = probe.adapters.find((a) => anyAdapter || !a.cpuEmulation);
+  if (adapter === undefined) {
+    return { error: `only a CPU emulation (${probe.adapters.map(describeAdapter).join('; ')}): wasm is faster; --backend webgpu takes it anyway` };
+  }
+  try {
+    await importer('@tensorflow/tfjs-backend-webgpu');
+  } catch (err) {
+    return { error: describeImportError('@tensorflow/tfjs-backend-webgpu', err), absent: true };
+  }
+  if (tf.findBackendFactory('webgpu') === null) {
+    return { error: 'loaded, but registered no "webgpu" backend with this @tensorflow/tfjs (version mismatch?)' };
+  }
+  try {
+    if (!(await tf.setBackend('webgpu'))) return { error: 'tf.setBackend("webgpu") failed (see the warning above)' };
+    watchWebGpuErrors((tf.backend() as unknown as { device: Parameters<typeof watchWebGpuErrors>[0] }).device);
+  } catch (err) {
+    return { error: `initialisation failed: ${firstLine(err)}` };
+  }
+  return { adapter };
 }
 
 /** "not installed" only when the package itself is missing; anything else means broken. */

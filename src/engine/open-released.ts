@@ -3,7 +3,7 @@
  * any clip is decoded: a provider that was asked for and cannot load is one line naming it and
  * what to install (ConfigError, exit 2); `auto` takes the first that loads and says which.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { ConfigError } from '../errors.js';
@@ -58,17 +58,7 @@ export function cudaProviderInstalled(): boolean {
   }
 }
 
-/** GPU device nodes (NVIDIA's, or DRM render nodes of AMD's, Intel's, ...), for `selavi doctor`. */
-export function gpuDeviceNodes(): string[] {
-  const found: string[] = [];
-  if (existsSync('/dev/nvidia0')) found.push('/dev/nvidia0');
-  try {
-    for (const f of readdirSync('/dev/dri')) if (f.startsWith('renderD')) found.push(`/dev/dri/${f}`);
-  } catch {
-    /* no DRM devices */
-  }
-  return found;
-}
+export { gpuDeviceNodes } from './gpu-device-nodes.js';
 
 /**
  * The providers `auto` tries, in order, on this machine: CUDA where its files are installed, then

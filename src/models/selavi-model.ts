@@ -97,7 +97,9 @@ const LUMA = [0.299, 0.587, 0.114];
  * on the luminance alone ([B, T, H, W, 1]).
  */
 function normaliseClip(x: tf.Tensor5D, grey: boolean, shared: boolean): tf.Tensor5D {
-  const y = grey ? (tf.sum(tf.mul(x, tf.tensor1d(LUMA)), 4, true) as tf.Tensor5D) : x;
+  // The luma sum on [N, 3] rows: a rank-5 broadcast multiply has no valid WebGPU shader (tfjs 4.22).
+  const [b, t, h, w] = x.shape;
+  const y = grey ? (tf.reshape(tf.sum(tf.mul(tf.reshape(x, [-1, 3]), tf.tensor1d(LUMA)), 1), [b, t, h, w, 1]) as tf.Tensor5D) : x;
   const { mean, variance } = tf.moments(y, [1, 2, 3], true);
   const scale = shared ? tf.mean(variance, 4, true) : variance;
   return tf.div(tf.sub(y, mean), tf.sqrt(tf.add(scale, 1e-5)));

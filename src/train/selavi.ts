@@ -27,7 +27,7 @@ import { withWeightDecay } from './weight-decay.js';
 import { labelUpdateSteps, learningRate, stepsPerEpoch } from './schedule.js';
 import type { TrainSet } from './train-set.js';
 import { writeExport } from '../data/export-arrays.js';
-import { throwIfWasmFailed } from '../engine/wasm-failures.js';
+import { throwIfKernelFailed } from '../engine/kernel-failures.js';
 
 // The config and its defaults live in train-config.ts (no TensorFlow there, so the package's
 // public API can export DEFAULT_TRAIN without loading it); re-exported here for the callers.
@@ -153,6 +153,7 @@ export async function scorePass(model: SelaviModel, data: TrainSet, batchSize: n
       logitSum[h].set(await t.data<'float32'>(), start * ks[h]);
       t.dispose();
     }
+    throwIfKernelFailed('scoring the collection');
     onBatch?.(start + idx.length, data.n);
     await yieldToEventLoop(); // a signal during a long pass is answered at once (its message), not after the pass
   }
@@ -414,7 +415,7 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
     });
     applyBnUpdates(ctx);
     lossSum += (await loss.data())[0];
-    throwIfWasmFailed(`training step ${step + 1}`);
+    throwIfKernelFailed(`training step ${step + 1}`);
     if (alignTerm) {
       alignSum += (await alignTerm.data())[0];
       alignTerm.dispose();

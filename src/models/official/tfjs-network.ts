@@ -1,6 +1,6 @@
 /** The released network on TensorFlow.js (the wasm fallback when onnxruntime cannot load). */
 import * as tf from '@tensorflow/tfjs';
-import { throwIfWasmFailed } from '../../engine/wasm-failures.js';
+import { throwIfKernelFailed } from '../../engine/kernel-failures.js';
 import { OfficialSelaviModel } from './official-model.js';
 import type { OfficialWeights } from './official-weights.js';
 import type { ReleasedBatch, ReleasedBatchOutput, ReleasedNetwork } from './released-network.js';
@@ -32,7 +32,7 @@ export class TfjsReleasedNetwork implements ReleasedNetwork {
         features: { video: await out.fv.data<'float32'>(), audio: await out.fa.data<'float32'>() },
         logits: await Promise.all(out.heads.map(async ([v, a]) => ({ video: await v.data<'float32'>(), audio: await a.data<'float32'>() }))),
       };
-      throwIfWasmFailed('the released model');
+      throwIfKernelFailed('the released model');
       return result;
     } finally {
       tf.dispose([out.fv, out.fa, ...out.heads.flat()]);
