@@ -5,6 +5,8 @@ NPM ?= npm
 NODE_MODULES_STAMP := node_modules/.install-stamp
 TSX := node_modules/.bin/tsx
 ONLY ?=
+BACKEND ?=
+BENCH_ENV = $(if $(BACKEND),SELAVI_BACKEND=$(BACKEND))
 N ?= 2000
 SEED ?= 1
 
@@ -14,9 +16,10 @@ SEED ?= 1
 
 all: build
 
-# npm ci when a lock file exists (reproducible), npm install otherwise. The native TensorFlow
-# backends and ffmpeg-static are optional dependencies: their downloads fail offline, and npm
-# still exits 0 without them. onnxruntime-node's postinstall would download its CUDA provider from
+# npm ci when a lock file exists (reproducible), npm install otherwise. Nothing downloads from
+# outside the npm registry: webgpu (Dawn for Node, its binaries inside the package) and ffmpeg-static
+# are optional dependencies (npm exits 0 without them); the native TensorFlow packages, whose
+# install downloads libtensorflow, are no longer dependencies (README: "GPUs"). onnxruntime-node's postinstall would download its CUDA provider from
 # outside the npm registry: skipped (here and in .npmrc) unless ONNXRUNTIME_NODE_INSTALL=cuda12 is given.
 ONNXRUNTIME_NODE_INSTALL ?= skip
 export ONNXRUNTIME_NODE_INSTALL
@@ -56,14 +59,15 @@ test-e2e:
 	$(MAKE) test VITEST_PROJECT=e2e
 
 # Every benchmark, or one: `make bench ONLY=sinkhorn-vggsound`. Each prints one JSON line.
+# BACKEND=webgpu (or wasm, cpu, ...) runs the training and relabel benches on that tensor backend.
 # Speed benchmarks live in bench/, quality ones (long: they train on real data) in bench/quality/.
 BENCHES = $(wildcard bench/*.bench.ts) $(wildcard bench/quality/*.bench.ts)
 bench: build
 	@set -e; if [ -n "$(ONLY)" ]; then \
 	  f=$$(ls bench/$(ONLY).bench.ts bench/quality/$(ONLY).bench.ts 2>/dev/null | head -1); \
 	  [ -n "$$f" ] || { echo "no benchmark named $(ONLY): see bench/*.bench.ts and bench/quality/*.bench.ts" >&2; exit 2; }; \
-	  $(TSX) $$f; \
-	else for f in $(BENCHES); do $(TSX) $$f; done; fi
+	  $(BENCH_ENV) $(TSX) $$f; \
+	else for f in $(BENCHES); do $(BENCH_ENV) $(TSX) $$f; done; fi
 
 # The quality benchmarks alone, as one table (README): AV digits at each level (easy 600 clips,
 # medium and hard 2,000) and Fashion-MNIST's test set, each with k-means baselines; the JSON lines

@@ -12,7 +12,7 @@ import { progressModeOf, sayFor, type ProgressMode } from '../report/progress.js
 export const TRUTH_FORMAT_CHOICES = ['auto', ...TRUTH_FORMATS] as const;
 
 /** Options of `--backend`; the default comes from env SELAVI_BACKEND, else auto. */
-export function backendOption(describe = 'tensor backend (default: env SELAVI_BACKEND, else auto: node-gpu, node, wasm, cpu, the first that loads)') {
+export function backendOption(describe = 'tensor backend (default: env SELAVI_BACKEND, else auto: webgpu on a GPU adapter, then node-gpu, node, wasm, cpu, the first that loads; webgpu: any WebGPU adapter, a CPU emulation included)') {
   return { choices: BACKEND_CHOICES, describe } as const;
 }
 

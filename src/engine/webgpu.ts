@@ -46,24 +46,25 @@ export function isCpuEmulation(info: AdapterLike['info'], adapterFlag?: boolean)
   return [info?.vendor, info?.architecture, info?.device, info?.description].some((s) => s !== undefined && SOFTWARE.test(s));
 }
 
-let gpu: GpuLike | undefined;
+let installed: { pkg: WebGpuPackage; gpu: GpuLike } | undefined;
 
 /**
  * Loads the `webgpu` package and installs its globals (`GPUBufferUsage`, ...) and `navigator.gpu`
- * on `globalThis`, once. Throws with the package's own message when it cannot load.
+ * on `globalThis`, once per package (tests inject fakes). Throws with the package's own message
+ * when it cannot load.
  */
 export async function installWebGpuGlobals(importer: (s: string) => Promise<unknown> = (s) => import(s)): Promise<GpuLike> {
-  if (gpu !== undefined) return gpu;
   const pkg = (await importer('webgpu')) as WebGpuPackage;
+  if (installed?.pkg === pkg) return installed.gpu;
   const created = pkg.create([]);
   for (const [name, value] of Object.entries(pkg.globals)) {
-    if (!(name in globalThis)) Object.defineProperty(globalThis, name, { value, configurable: true, writable: true });
+    Object.defineProperty(globalThis, name, { value, configurable: true, writable: true });
   }
   // Node 21+ has its own `navigator` (without `gpu`); Node 20 has none.
   const nav = (globalThis as { navigator?: Record<string, unknown> }).navigator;
   if (nav !== undefined) Object.defineProperty(nav, 'gpu', { value: created, configurable: true });
   else Object.defineProperty(globalThis, 'navigator', { value: { gpu: created, userAgent: `Node.js/${process.versions.node}` }, configurable: true, writable: true });
-  gpu = created;
+  installed = { pkg, gpu: created };
   return created;
 }
 

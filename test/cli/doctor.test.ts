@@ -13,4 +13,22 @@ describe('selavi doctor', () => {
     for (const l of providers.filter((p) => !p.endsWith('loads'))) expect(l).toMatch(/: no: .+; (needs|run)/); // why, and what to install
     expect(lines[at + 4]).toMatch(/^ {2}GPU device nodes: /);
   });
+
+  it('lists the WebGPU adapters, saying which are CPU emulations, and the backend auto takes', async () => {
+    const { lines } = await doctorReport();
+    expect(lines.find((l) => l.startsWith('backend:'))).toMatch(/^backend: \w+ \(what auto takes here\)$/);
+    const at = lines.findIndex((l) => l.startsWith('webgpu adapters:'));
+    const { probeWebGpu } = await import('../../src/engine/webgpu.js');
+    const probe = await probeWebGpu();
+    if (probe.adapters.length === 0) {
+      expect(lines[at]).toMatch(/^webgpu adapters: none \(.+\)$/);
+    } else {
+      expect(lines[at]).toBe(`webgpu adapters: ${probe.adapters.length}`);
+      const listed = lines.slice(at + 1, at + 1 + probe.adapters.length);
+      for (const [i, a] of probe.adapters.entries()) {
+        expect(listed[i]).toContain(a.description || a.device);
+        expect(listed[i]!.includes('CPU emulation')).toBe(a.cpuEmulation);
+      }
+    }
+  });
 });

@@ -49,7 +49,7 @@ export const assignCommand: CommandModule<object, AssignArgs> = {
       .option('batch-size', { type: 'number', default: 4, describe: 'with --weights: clips per forward pass' })
       .option('device', deviceOption())
       .option('decode-jobs', decodeJobsOption())
-      .option('backend', backendOption('tensor backend of a --run model and of --device wasm (default: env SELAVI_BACKEND, else auto: node-gpu, node, wasm, cpu, the first that loads)'))
+      .option('backend', backendOption('tensor backend of a --run model and of --device wasm (default: env SELAVI_BACKEND, else auto: webgpu on a GPU adapter, then node-gpu, node, wasm, cpu, the first that loads)'))
       .check((a) => {
         if (!a.run === !a.weights) throw new ConfigError('give one of --run RUN (a trained run) or --weights FILE.pth (a released model)');
         if (a.run) {

@@ -1,6 +1,6 @@
 /**
  * `selavi doctor`: what this machine will use — which ffmpeg and ffprobe (path, rule that found
- * them, version line), which tensor backend, and which engines can run the released SeLaVi
+ * them, version line), which tensor backend (and the WebGPU adapters it could use), and which engines can run the released SeLaVi
  * network (onnxruntime's providers; what `--device auto` takes) — so a bug report starts with the facts.
  * Never throws for a missing piece: it reports it and sets exit code 1.
  */
@@ -40,12 +40,17 @@ export async function doctorReport(opts: { backend?: string } = {}): Promise<{ l
     const { initBackend } = (await import(backendModule)) as BackendModule;
     // log: doctor prints the choice itself, in its own format.
     const res = await initBackend({ ...(opts.backend ? { backend: opts.backend } : {}), log: () => undefined });
-    lines.push(`backend: ${res.name}`);
+    lines.push(`backend: ${res.name}${opts.backend ? '' : ' (what auto takes here)'}`);
     for (const t of res.tried) lines.push(`  tried ${t.name}: ${t.error ? `failed: ${t.error}` : 'ok'}`);
   } catch (err) {
     ok = false;
     lines.push(`backend: unavailable: ${(err as Error).message.split('\n')[0]}`);
   }
+  // Every WebGPU adapter, CPU emulations included (auto passes over those; --backend webgpu takes them).
+  const { probeWebGpu, describeAdapter } = await import('../../engine/webgpu.js');
+  const webgpu = await probeWebGpu();
+  lines.push(`webgpu adapters: ${webgpu.adapters.length > 0 ? webgpu.adapters.length : `none (${webgpu.error})`}`);
+  for (const a of webgpu.adapters) lines.push(`  ${describeAdapter(a)}`);
   // The released network's engines: a missing GPU provider is normal, not a failure.
   try {
     const { probeProviders, gpuDeviceNodes } = await import('../../engine/open-released.js');
