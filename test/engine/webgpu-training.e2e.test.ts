@@ -16,7 +16,7 @@ const stepsScript = fileURLToPath(new URL('./fixtures/train-steps.ts', import.me
 const probe = await probeWebGpu();
 const why = probe.error ?? '';
 
-function runNode(args: string[], env: Record<string, string>, timeout = 240_000) {
+function runNode(args: string[], env: Record<string, string> = {}, timeout = 240_000) {
   const r = spawnSync(process.execPath, ['--import', 'tsx', ...args], { cwd: repo, encoding: 'utf8', timeout, env: { ...process.env, CI: 'true', ...env } });
   if (r.error) throw r.error;
   return r;
