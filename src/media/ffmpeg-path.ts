@@ -1,13 +1,17 @@
 /**
- * Finds the ffmpeg and ffprobe binaries without a system install, in this order:
- * 1. FFMPEG_PATH / FFPROBE_PATH from the environment (the user's explicit choice);
- * 2. `ffmpeg-static` (optional dependency: its install downloads a binary, so offline it is absent);
- * 3. `@ffmpeg-installer/ffmpeg` / `@ffprobe-installer/ffprobe` (the binary ships inside the npm package);
- * 4. `ffmpeg` / `ffprobe` on PATH.
+ * Finds the ffmpeg and ffprobe binaries. FFMPEG_PATH / FFPROBE_PATH from the environment (the
+ * user's explicit choice) always win. Otherwise the newest build among those present:
+ * - `ffmpeg-static` (optional dependency: its install downloads a binary, so offline it is absent);
+ * - `@ffmpeg-installer/ffmpeg` / `@ffprobe-installer/ffprobe` (the binary ships inside the npm
+ *   package, a 2018 build for ffmpeg: a fallback only);
+ * - `ffmpeg` / `ffprobe` on PATH (the system's, kept current by its security updates).
+ * "Newest" compares the build's year (the end of its copyright line), then its version number,
+ * never the order above: every untrusted video is demuxed and decoded by the one chosen.
  * A candidate must exist and be executable; npm 11 may skip the installers' `chmod u+x`
  * postinstall, so a present-but-not-executable package binary is made executable once.
  */
-import { accessSync, chmodSync, constants, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { accessSync, chmodSync, constants, realpathSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { UserError } from '../errors.js';
@@ -81,14 +85,63 @@ export function candidates(tool: MediaTool, env: NodeJS.ProcessEnv = process.env
   return rules.map((r) => ({ source: r.source, path: r.find() }));
 }
 
-const found = new Map<MediaTool, ToolLocation>();
+/** What `BIN -version` says of a build. */
+export interface ToolBuild {
+  /** The version token, e.g. `5.1.9-0+deb12u1`, `6.0-static`, `N-47683-g0e8eb07980-static`. */
+  version: string;
+  /** The build's year: the end of its `Copyright (c) 2000-YYYY` line. */
+  year?: number;
+  /** major.minor.patch when the version is a release number (snapshots `N-...` have none). */
+  release?: [number, number, number];
+}
+
+/** Reads the first line of `ffmpeg -version` / `ffprobe -version`. */
+export function parseToolBuild(line: string): ToolBuild {
+  const version = /\bversion\s+(\S+)/.exec(line)?.[1] ?? 'unknown';
+  const year = /Copyright \(c\) \d{4}-(\d{4})/.exec(line)?.[1];
+  const rel = /^n?(\d+)\.(\d+)(?:\.(\d+))?/.exec(version);
+  return {
+    version,
+    ...(year !== undefined && { year: Number(year) }),
+    ...(rel !== null && { release: [Number(rel[1]), Number(rel[2]), Number(rel[3] ?? 0)] as [number, number, number] }),
+  };
+}
+
+/** Negative when `a` is the newer build: by year, then by release number; unknowns sort last. */
+export function compareBuilds(a: ToolBuild, b: ToolBuild): number {
+  const ya = a.year ?? -1;
+  const yb = b.year ?? -1;
+  if (ya !== yb) return yb - ya;
+  const ra = a.release ?? [-1, -1, -1];
+  const rb = b.release ?? [-1, -1, -1];
+  for (let i = 0; i < 3; i++) if (ra[i] !== rb[i]) return rb[i]! - ra[i]!;
+  return 0;
+}
+
+/** The build of one binary, or undefined when it does not run (bounded: 10 s). */
+export function readToolBuild(bin: string): (ToolBuild & { line: string }) | undefined {
+  try {
+    const out = execFileSync(bin, ['-version'], { timeout: 10_000, maxBuffer: 1 << 20, stdio: ['ignore', 'pipe', 'ignore'], encoding: 'utf8' });
+    const line = out.split('\n')[0]!.trim();
+    return line ? { ...parseToolBuild(line), line } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A build this many years older than the current year draws one warning per run. */
+const STALE_YEARS = 2;
+
+const found = new Map<MediaTool, ToolLocation & { build?: ToolBuild }>();
+let warned = false;
 
 /**
- * The first working binary for `tool`. An explicitly set FFMPEG_PATH/FFPROBE_PATH that is not
- * executable is an error rather than silently skipped: the user asked for that binary.
+ * The binary for `tool`: FFMPEG_PATH/FFPROBE_PATH when set (not executable: an error rather than
+ * silently skipped: the user asked for that binary), else the newest build present (ties: the
+ * order of {@link candidates}). Cached per process for the real environment.
  * @example const { path } = locate('ffmpeg');
  */
-export function locate(tool: MediaTool, env: NodeJS.ProcessEnv = process.env): ToolLocation {
+export function locate(tool: MediaTool, env: NodeJS.ProcessEnv = process.env): ToolLocation & { build?: ToolBuild } {
   const cached = env === process.env ? found.get(tool) : undefined;
   if (cached) return cached;
   const envVar = tool === 'ffmpeg' ? 'FFMPEG_PATH' : 'FFPROBE_PATH';
@@ -96,16 +149,57 @@ export function locate(tool: MediaTool, env: NodeJS.ProcessEnv = process.env): T
   if (explicit && !isExecutable(explicit)) {
     throw new UserError(`${envVar}=${explicit}: not an executable file`);
   }
-  for (const c of candidates(tool, env)) {
-    if (c.path) {
-      const loc = { path: c.path, source: c.source };
-      if (env === process.env) found.set(tool, loc);
-      return loc;
+  const present = candidates(tool, env).filter((c): c is { source: string; path: string } => c.path !== undefined);
+  let chosen: (ToolLocation & { build?: ToolBuild }) | undefined;
+  if (present[0]?.source === envVar) chosen = { path: present[0].path, source: envVar };
+  else {
+    const seen = new Set<string>();
+    const builds: (ToolLocation & { build: ToolBuild })[] = [];
+    for (const c of present) {
+      const real = safeRealpath(c.path);
+      if (seen.has(real)) continue;
+      seen.add(real);
+      const build = readToolBuild(c.path);
+      if (build !== undefined) builds.push({ path: c.path, source: c.source, build: { version: build.version, ...(build.year !== undefined && { year: build.year }), ...(build.release && { release: build.release }) } });
     }
+    // Stable sort: equal builds keep the candidates' order.
+    builds.sort((a, b) => compareBuilds(a.build, b.build));
+    chosen = builds[0] ?? (present[0] ? { path: present[0].path, source: present[0].source } : undefined);
   }
-  throw new UserError(
-    `${tool} not found: set ${envVar}, or run \`npm install\` (it ships @ffmpeg-installer/@ffprobe-installer), or put ${tool} on PATH`,
-  );
+  if (chosen === undefined) {
+    throw new UserError(
+      `${tool} not found: set ${envVar}, or run \`npm install\` (it ships @ffmpeg-installer/@ffprobe-installer), or put ${tool} on PATH`,
+    );
+  }
+  if (env === process.env) found.set(tool, chosen);
+  return chosen;
+}
+
+function safeRealpath(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
+}
+
+/**
+ * One warning per process when the ffmpeg that decodes is a build from two or more years ago
+ * (e.g. the bundled 2018 one): it lacks years of fixes to the demuxers and decoders that
+ * untrusted videos reach. Undefined when current, unknown, chosen by FFMPEG_PATH, or already said.
+ */
+export function staleDecoderWarning(now = new Date()): string | undefined {
+  if (warned) return undefined;
+  let loc: ReturnType<typeof locate>;
+  try {
+    loc = locate('ffmpeg');
+  } catch {
+    return undefined; // the decode itself reports a missing ffmpeg
+  }
+  const year = loc.build?.year;
+  if (year === undefined || now.getUTCFullYear() - year < STALE_YEARS) return undefined;
+  warned = true;
+  return `warning: decoding with a ${year} ffmpeg build (${loc.source}: ${loc.path}), which lacks years of decoder security fixes: install a current one (e.g. apt-get install ffmpeg) or set FFMPEG_PATH`;
 }
 
 /**

@@ -19,14 +19,24 @@ export interface DoctorArgs {
 
 /** Lines describing ffmpeg/ffprobe/backend; `ok` false when something needed is missing. */
 export async function doctorReport(opts: { backend?: string } = {}): Promise<{ lines: string[]; ok: boolean }> {
-  const { candidates, locate, toolVersion } = await import('../../media/ffmpeg-path.js');
+  const { candidates, locate, readToolBuild, staleDecoderWarning, toolVersion } = await import('../../media/ffmpeg-path.js');
   const lines: string[] = [];
   let ok = true;
   for (const tool of ['ffmpeg', 'ffprobe'] as const) {
     try {
       const loc = locate(tool);
-      lines.push(`${tool}: ${loc.path}  (found via ${loc.source})`);
+      lines.push(`${tool}: ${loc.path}  (found via ${loc.source}${loc.build ? ', the newest build present' : ''})`);
       lines.push(`  ${await toolVersion(loc.path)}`);
+      // Every candidate with its version and build year: which one decodes is a security matter.
+      for (const c of candidates(tool)) {
+        const b = c.path !== undefined ? readToolBuild(c.path) : undefined;
+        const what = c.path === undefined ? 'absent' : b ? `${c.path}: ${b.version}${b.year !== undefined ? `, built ${b.year}` : ''}` : `${c.path}: does not run`;
+        lines.push(`  candidate ${c.source}: ${what}${c.path !== undefined && c.path === loc.path ? '  <- used' : ''}`);
+      }
+      if (tool === 'ffmpeg') {
+        const warning = staleDecoderWarning();
+        if (warning) lines.push(`  ${warning}`);
+      }
     } catch (err) {
       ok = false;
       lines.push(`${tool}: NOT FOUND: ${(err as Error).message}`);
