@@ -12,7 +12,7 @@ SEED ?= 1
 
 
 .PHONY: wasm
-.PHONY: all install build test test-unit test-e2e typecheck demo bench bench-quality bench-robust decode cluster eval report av-digits fashion-mnist clean
+.PHONY: all install build test test-unit test-e2e fuzz typecheck demo bench bench-quality bench-robust decode cluster eval report av-digits fashion-mnist clean
 
 all: build
 
@@ -54,6 +54,12 @@ test: install typecheck
 
 test-unit:
 	$(MAKE) test VITEST_PROJECT=unit
+
+# The reader fuzzer at 20x the cases `make test` runs (test/data/fuzz-readers.test.ts; FUZZ_CASES=N
+# for another multiple): damaged .npy, IDX, .pth, clip-cache and CSV files, a UserError or a result each.
+FUZZ_CASES ?= 20
+fuzz: install
+	FUZZ_CASES=$(FUZZ_CASES) node_modules/.bin/vitest run test/data/fuzz-readers.test.ts
 
 test-e2e:
 	$(MAKE) test VITEST_PROJECT=e2e

@@ -16,7 +16,7 @@ import { writeFileAtomicAsync } from '../util/atomic-write.js';
 import path from 'node:path';
 import { ConfigError, InputError } from '../errors.js';
 import type { DecodeOptions } from '../media/decode-options.js';
-import { MERGED_INDEX, SHARD_INDEX_RE, SKIPPED_CSV, type ShardSpec } from './cache-files.js';
+import { MERGED_INDEX, SHARD_INDEX_RE, SKIPPED_CSV, shardStem, type ShardSpec } from './cache-files.js';
 import { writeSkippedCsv } from './skipped.js';
 import type { SkippedItem } from './types.js';
 
@@ -96,9 +96,40 @@ export async function readShardIndex(file: string): Promise<ShardIndex> {
   } catch (err) {
     throw new InputError(file, `cannot read shard index: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  if (idx.format !== CACHE_FORMAT || !idx.complete || !Array.isArray(idx.clips)) throw new InputError(file, 'not a complete selavi clip-cache shard index');
+  if (idx === null || typeof idx !== 'object' || idx.format !== CACHE_FORMAT || !idx.complete || !Array.isArray(idx.clips)) {
+    throw new InputError(file, 'not a complete selavi clip-cache shard index');
+  }
   if (idx.version !== CACHE_VERSION) throw new InputError(file, `cache format version ${idx.version}, this selavi reads ${CACHE_VERSION}: decode again`);
+  const why = shardIndexDamage(idx);
+  if (why !== undefined) throw new InputError(file, `damaged shard index: ${why}; decode again`);
   return idx;
+}
+
+const isCount = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 0;
+const isDims = (a: unknown, rank: number): boolean => Array.isArray(a) && a.length === rank && a.every((n) => isCount(n) && n > 0);
+
+/**
+ * What is wrong with a parsed shard index, or undefined: every field the reader relies on has the
+ * right type, the record layout follows from the shapes, and the record file is this shard's own
+ * (a name like `../x` would read outside the cache).
+ */
+function shardIndexDamage(idx: ShardIndex): string | undefined {
+  const s = idx.shard as Partial<ShardSpec> | undefined;
+  if (!s || !isCount(s.index) || !isCount(s.count) || s.index >= s.count) return 'bad shard number';
+  if (!isDims(idx.frameShape, 4) || idx.frameShape[3] !== 3) return 'bad frame shape';
+  if (!isDims(idx.specShape, 2)) return 'bad spectrogram shape';
+  const expected = recordLayout(idx.frameShape, idx.specShape);
+  if (!Number.isSafeInteger(expected.recordBytes)) return 'shapes too large';
+  if (JSON.stringify(idx.layout) !== JSON.stringify(expected)) return 'record layout does not match the shapes';
+  if (idx.bin !== `${shardStem(s as ShardSpec)}.bin`) return `record file ${JSON.stringify(idx.bin)} is not this shard's`;
+  if (idx.options === null || typeof idx.options !== 'object') return 'no decode options';
+  if (!isCount(idx.videos) || !Array.isArray(idx.skipped)) return 'bad file counts';
+  for (const c of idx.clips) {
+    if (c === null || typeof c !== 'object' || typeof c.path !== 'string' || !Number.isFinite(c.start) || typeof c.hasAudio !== 'boolean') return 'bad clip entry';
+    if (c.padded !== undefined && typeof c.padded !== 'boolean') return 'bad clip entry';
+  }
+  for (const k of idx.skipped) if (k === null || typeof k !== 'object' || typeof k.path !== 'string' || typeof k.reason !== 'string') return 'bad skipped entry';
+  return undefined;
 }
 
 /** Stable JSON of content options, for equality checks. */

@@ -111,7 +111,13 @@ export async function openCache(dir: string): Promise<ClipCache> {
       fs.read(fdOf(c.shard), rec, 0, rec.length, c.record * layout.recordBytes, (err, n) => {
         if (err) reject(err);
         else if (n !== rec.length) reject(new InputError(dir, `short read of clip ${i}`));
-        else resolve(decodeRecord(rec, layout, c, frameShape, specShape));
+        else {
+          try {
+            resolve(decodeRecord(rec, layout, c, frameShape, specShape));
+          } catch (e) {
+            reject(e); // thrown here it would escape the promise and end the process
+          }
+        }
       });
     });
   async function* iterate(order?: Iterable<number>): AsyncGenerator<DecodedClip, void, undefined> {

@@ -103,6 +103,8 @@ export function readNpyArray(file: string, rank?: number, into?: NpyDestination)
     if (major < 1 || major > 3) throw new InputError(file, `unsupported .npy version ${major}.${pre[7]}`);
     const headerLen = major === 1 ? pre.readUInt16LE(8) : pre.readUInt32LE(8);
     const headerStart = major === 1 ? 10 : 12;
+    // A header longer than the file is damage, not a reason to allocate up to 4 GB.
+    if (headerStart + headerLen > size) throw new InputError(file, `truncated .npy: its header claims ${headerLen} bytes, the file has ${size}`);
     const headerBuf = Buffer.alloc(headerLen);
     readExactly(fd, headerBuf, headerStart, file);
     const { descr, fortran, shape } = parseNpyHeader(file, headerBuf.toString(major === 3 ? 'utf8' : 'latin1'));

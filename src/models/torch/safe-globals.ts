@@ -101,13 +101,12 @@ const orderedDict: Entry = {
 const rebuildTensor = (args: unknown[]): TorchTensor => {
   const [storage, storageOffset, shape, stride] = args;
   if (!isStorage(storage)) throw new PickleValueError(`expected a storage, got ${describe(storage)}`);
-  return new TorchTensor({
-    dtype: storage.dtype,
-    storageOffset: int(storageOffset, 'storage offset'),
-    shape: ints(shape, 'size'),
-    stride: ints(stride, 'stride'),
-    storage,
-  });
+  const sizes = ints(shape, 'size');
+  const strides = ints(stride, 'stride');
+  // A damaged file can pair any size with any stride: say so here, not as a RangeError later.
+  if (sizes.length !== strides.length) throw new PickleValueError(`tensor size [${sizes}] and stride [${strides}] differ in rank`);
+  if (sizes.some((n) => n < 0)) throw new PickleValueError(`tensor size [${sizes}] has a negative dimension`);
+  return new TorchTensor({ dtype: storage.dtype, storageOffset: int(storageOffset, 'storage offset'), shape: sizes, stride: strides, storage });
 };
 const rebuildParameter = (args: unknown[]): unknown => {
   if (!(args[0] instanceof TorchTensor)) throw new PickleValueError(`expected a tensor, got ${describe(args[0])}`);
