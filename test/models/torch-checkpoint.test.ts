@@ -176,6 +176,73 @@ describe('readTorchCheckpoint on a hand-made legacy file', () => {
 
 // ============ the unpickler on hand-assembled pickles ============
 
+// ============ what attackers put in checkpoints: none runs, none writes, one line each ============
+
+describe('readTorchCheckpoint on attack shapes', () => {
+  const marker = path.join(tmp, 'attacked');
+  const cmd = `touch ${marker}`;
+  /** The pickle as a legacy file and as a zip checkpoint; each must give one CheckpointError. */
+  async function refused(name: string, pkl: Uint8Array, why: RegExp): Promise<void> {
+    for (const file of [write(`${name}-legacy.pth`, pkl), write(`${name}-zip.pth`, zip({ 'archive/data.pkl': pkl, 'archive/version': bytes('3\n') }))]) {
+      const err = await checkpointError(file);
+      expect(err.message.split('\n'), 'one line').toHaveLength(1);
+      expect(err.message, name).toMatch(why);
+    }
+    expect(existsSync(marker), `${name} ran`).toBe(false);
+  }
+
+  it('refuses GLOBAL and STACK_GLOBAL of os.system, subprocess.Popen, builtins.eval / getattr / exec', async () => {
+    await refused('os-system', bytes(PROTO2, global('os', 'system'), str(cmd), 0x85, 'R', '.'), /unknown global os\.system/);
+    await refused('posix-system', bytes(PROTO2, global('posix', 'system'), str(cmd), 0x85, 'R', '.'), /unknown global posix\.system/);
+    await refused('popen', bytes(PROTO2, global('subprocess', 'Popen'), ']', str('touch'), 'a', str(marker), 'a', 0x85, 'R', '.'), /unknown global subprocess\.Popen/);
+    await refused('eval', bytes(PROTO2, 0x8c, 8, 'builtins', 0x8c, 4, 'eval', 0x93, str(`__import__('os').system('${cmd}')`), 0x85, 'R', '.'), /unknown global builtins\.eval/);
+    await refused('getattr', bytes(PROTO2, global('builtins', 'getattr'), global('collections', 'OrderedDict'), str('__init__'), 0x86, 'R', '.'), /unknown global builtins\.getattr/);
+    await refused('exec', bytes(PROTO2, global('__builtin__', 'exec'), str(`import os; os.system('${cmd}')`), 0x85, 'R', '.'), /unknown global __builtin__\.exec/);
+  });
+
+  it('refuses INST and OBJ (the protocol-0/1 ways to call a class) and REDUCE on an allowed non-callable', async () => {
+    await refused('inst', bytes(PROTO2, '(', str(cmd), 'i', 'os\nsystem\n', '.'), /unsupported pickle opcode 0x69/);
+    await refused('obj', bytes(PROTO2, '(', global('os', 'system'), str(cmd), 'o', '.'), /unknown global os\.system|unsupported pickle opcode 0x6f/);
+    // A storage type is allowed as a name for persistent ids, never as something to call.
+    await refused('call-storage', bytes(PROTO2, global('torch', 'FloatStorage'), str(cmd), 0x85, 'R', '.'), /REDUCE calls an object, not an allow-listed callable/);
+  });
+
+  it('refuses persistent ids naming storages that are not in the archive, or not storages at all', async () => {
+    const tensorOf = (persid: Uint8Array) =>
+      bytes(PROTO2, '}', '(', str('t'), global('torch._utils', '_rebuild_tensor_v2'), '(', persid, 'K', 0, '(', int(2), 't', '(', int(1), 't', 0x89, '}', 't', 'R', 'u', '.');
+    const storage = (key: string) => bytes('(', str('storage'), global('torch', 'FloatStorage'), str(key), str('cpu'), 'K', 2, 't', 'Q');
+    for (const [name, pkl, why] of [
+      ['missing', tensorOf(storage('7')), /no entry archive\/data\/7/],
+      ['traversal', tensorOf(storage('../../../../etc/passwd')), /no entry archive\/data\/\.\.\/\.\.\/\.\.\/\.\.\/etc\/passwd/],
+      ['not-a-storage', tensorOf(bytes('(', str('module'), str('os'), 't', 'Q')), /unexpected persistent id/],
+    ] as const) {
+      const err = await checkpointError(write(`pid-${name}.pth`, zip({ 'archive/data.pkl': pkl })));
+      expect(err.message, name).toMatch(why);
+    }
+  });
+
+  it('reads nothing outside the archive for entries named with ../ or an absolute path, and refuses sizes beyond the file', async () => {
+    const pkl = bytes(PROTO2, '}', '.');
+    // The entries are looked up by name inside the archive's bytes: nothing is extracted or opened.
+    const ckpt = await readTorchCheckpoint(write('odd-names.pth', zip({ 'archive/data.pkl': pkl, '../../evil': bytes('x'), '/etc/cron.d/evil': bytes('x') })));
+    expect(ckpt.format).toBe('zip');
+    expect(existsSync('/etc/cron.d/evil')).toBe(false);
+    // A storage whose data is shorter than its declared element count.
+    const big = bytes(PROTO2, '}', '(', str('t'), global('torch._utils', '_rebuild_tensor_v2'), '(', '(', str('storage'), global('torch', 'FloatStorage'), str('0'), str('cpu'), 'J', u32(0x7fffffff), 't', 'Q', 'K', 0, '(', 'J', u32(0x7fffffff), 't', '(', 'K', 1, 't', 0x89, '}', 't', 'R', 'u', '.');
+    const err = await checkpointError(write('declared-size.pth', zip({ 'archive/data.pkl': big, 'archive/data/0': new Uint8Array(16) })));
+    expect(err.message).toMatch(/storage 0 holds 16 bytes, its tensor needs 8589934588/);
+    // A deflated entry that inflates past the size its directory declares.
+    const { deflateRawSync } = await import('node:zlib');
+    const archive = Buffer.from(zip({ 'archive/data.pkl': deflateRawSync(Buffer.alloc(1 << 20)) }));
+    const central = archive.lastIndexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+    const local = 0;
+    archive.writeUInt16LE(8, local + 8), archive.writeUInt16LE(8, central + 10); // method: deflate
+    archive.writeUInt32LE(100, central + 24); // declared size: 100 bytes
+    const bomb = await checkpointError(write('bomb.pth', archive));
+    expect(bomb.message).toMatch(/archive\/data\.pkl does not inflate|inflates to/);
+  });
+});
+
 describe('unpickle', () => {
   const load = (...parts: (number | string | Uint8Array)[]) => unpickle(bytes(PROTO2, ...parts, '.'), { file: 'x.pkl' }).value;
 

@@ -110,8 +110,12 @@ export function openZip(data: Uint8Array, file: string): ZipArchive {
     if (e.method === 0) return raw;
     if (e.method !== 8) fail(`entry ${name} uses compression method ${e.method} (only stored and deflate are read)`);
     try {
-      return inflateRawSync(raw);
+      // No more than the size the directory declares: a small entry cannot inflate into gigabytes.
+      const out = inflateRawSync(raw, { maxOutputLength: Math.max(1, e.size) });
+      if (out.length !== e.size) fail(`entry ${name} inflates to ${out.length} bytes, its directory says ${e.size}`);
+      return out;
     } catch (err) {
+      if (err instanceof CheckpointError) throw err;
       return fail(`entry ${name} does not inflate (${(err as Error).message})`);
     }
   };
