@@ -25,7 +25,7 @@ export const CACHE_FORMAT = 'selavi-clip-cache';
 export const CACHE_VERSION = 1;
 
 /** Decode options that change cache content (timeouts and threads do not). */
-export type CacheContentOptions = Omit<DecodeOptions, 'timeoutMs' | 'threads'> & { clipsPerVideo: number };
+export type CacheContentOptions = Omit<DecodeOptions, 'timeoutMs' | 'threads' | 'memoryMb'> & { clipsPerVideo: number };
 
 /** Byte layout of one record. */
 export interface RecordLayout {

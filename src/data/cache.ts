@@ -86,7 +86,7 @@ export function parseShard(spec: string): ShardSpec {
 
 /** The options stored in (and compared against) the index. */
 function contentOptions(o: DecodeOptions, clipsPerVideo: number): CacheContentOptions {
-  const { timeoutMs: _t, threads: _th, ...rest } = o;
+  const { timeoutMs: _t, threads: _th, memoryMb: _m, ...rest } = o;
   const c = { ...rest, clipsPerVideo } as CacheContentOptions;
   if (c.fps === undefined) delete c.fps;
   return c;

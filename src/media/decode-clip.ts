@@ -128,6 +128,7 @@ export async function decodeClip(
   let firstError = '';
   const res = await runProcess(ctx.ffmpeg ?? locate('ffmpeg').path, ffmpegClipArgs(file, start, read, media, hasAudio), {
     timeoutMs: o.timeoutMs,
+    memoryLimitMb: o.memoryMb,
     signal: ctx.signal,
     fds: hasAudio ? { 1: { maxBytes: K * frameBytes }, 3: { maxBytes: nSamples * 4 } } : { 1: { maxBytes: K * frameBytes } },
     onStderrLine: (line) => {
@@ -139,6 +140,9 @@ export async function decodeClip(
   });
   if (res.timedOut) throw new MediaDecodeError(file, `ffmpeg timed out after ${o.timeoutMs / 1000}s (killed)`, res.stderrTail);
   if (res.aborted) throw new MediaDecodeError(file, 'decode aborted', res.stderrTail);
+  if (res.memoryExhausted) {
+    throw new MediaDecodeError(file, `ffmpeg ran out of its ${o.memoryMb} MB memory limit (a damaged or huge video; --memory-mb raises it)`, res.stderrTail);
+  }
   if (res.code !== 0) {
     throw new MediaDecodeError(file, `ffmpeg: ${stderrReason(res.stderrTail, toFfmpegUrl(file)) || `exit code ${res.code}`}`, res.stderrTail);
   }

@@ -14,6 +14,7 @@
  *   the ffmpeg CLI would take the matrix and range from the stream's tags instead (a BT.709-tagged
  *   clip then differs by up to 41/255). On untagged streams every flag choice gives the same bytes.
  */
+import { DEFAULT_DECODE } from './decode-options.js';
 import { MediaDecodeError, assert } from '../errors.js';
 import { locate } from './ffmpeg-path.js';
 import { toFfmpegUrl } from './ffmpeg-url.js';
@@ -116,6 +117,7 @@ export async function decodeOfficialClip(file: string, opts: OfficialClipOptions
   const audioEnd = Math.round((window.startIdx / timing.fps) * OFFICIAL_CLIP.audioRate) + OFFICIAL_CLIP.audioRate * OFFICIAL_CLIP.audioSeconds + 1;
   const url = toFfmpegUrl(file);
   const res = await runProcess(opts.ffmpeg ?? locate('ffmpeg').path, officialClipArgs(file, window, timing, threads), {
+    memoryLimitMb: DEFAULT_DECODE.memoryMb,
     timeoutMs,
     signal,
     // The audio window ends before sample audioEnd, or is the track's last second: either way inside the kept bytes.
@@ -123,6 +125,7 @@ export async function decodeOfficialClip(file: string, opts: OfficialClipOptions
   });
   if (res.timedOut) throw new MediaDecodeError(file, `ffmpeg timed out after ${timeoutMs / 1000}s (killed)`, res.stderrTail);
   if (res.aborted) throw new MediaDecodeError(file, 'decode aborted', res.stderrTail);
+  if (res.memoryExhausted) throw new MediaDecodeError(file, `ffmpeg ran out of its ${DEFAULT_DECODE.memoryMb} MB memory limit (a damaged or huge video)`, res.stderrTail);
   if (res.code !== 0) throw new MediaDecodeError(file, `ffmpeg: ${stderrReason(res.stderrTail, url) || `exit code ${res.code}`}`, res.stderrTail);
 
   // ===== frames =====

@@ -42,6 +42,12 @@ export interface DecodeOptions {
   short: ShortClip;
   /** Kill ffmpeg after this many ms for one clip. Default 60 s. */
   timeoutMs: number;
+  /**
+   * Address space one ffmpeg child may use, MB (a `ulimit -v`; not on Windows). Default 2048: a
+   * 7680x4320 frame decodes in ~200 MB resident (Debian's ffmpeg maps ~300 MB of libraries), so
+   * only a damaged or hostile file reaches it, and is skipped naming the limit.
+   */
+  memoryMb: number;
   /** Decoder/filter threads per ffmpeg process; 1 because we run one process per core. Default 1. */
   threads: number;
   /** More decoder errors than this inside the span and the clip is reported as corrupt. Default 4. */
@@ -65,6 +71,7 @@ export const DEFAULT_DECODE: Readonly<DecodeOptions> = Object.freeze({
   missingAudio: 'skip',
   short: 'fit',
   timeoutMs: 60_000,
+  memoryMb: 2048,
   threads: 1,
   maxDecodeErrors: 4,
 });
@@ -90,6 +97,7 @@ export function resolveDecodeOptions(partial: Partial<DecodeOptions> = {}): Deco
   positive('winMs', o.winMs);
   positive('hopMs', o.hopMs);
   positive('timeoutMs', o.timeoutMs);
+  positive('memoryMb', o.memoryMb);
   positive('threads', o.threads, true);
   if (!(o.maxDecodeErrors >= 0)) throw new ConfigError(`maxDecodeErrors must be >= 0, got ${o.maxDecodeErrors}`);
   if (o.missingAudio !== 'skip' && o.missingAudio !== 'silence') {

@@ -2,6 +2,7 @@
  * One ffprobe call per file: duration, frame rate, size and audio streams, as a small JSON-able
  * record the manifest can store. Failures become `MediaDecodeError` with a one-line reason.
  */
+import { DEFAULT_DECODE } from './decode-options.js';
 import { promises as fsp, constants as fsc } from 'node:fs';
 import { MediaDecodeError } from '../errors.js';
 import { locate } from './ffmpeg-path.js';
@@ -102,12 +103,14 @@ export async function probeMedia(file: string, opts: ProbeOptions = {}): Promise
   const timeoutMs = opts.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
   const bin = opts.ffprobe ?? locate('ffprobe').path;
   const res = await runProcess(bin, ['-v', 'error', '-print_format', 'json', '-show_entries', ENTRIES, toFfmpegUrl(file)], {
+    memoryLimitMb: DEFAULT_DECODE.memoryMb,
     timeoutMs,
     signal: opts.signal,
     fds: { 1: { maxBytes: 1 << 20 } },
   });
   if (res.timedOut) throw new MediaDecodeError(file, `ffprobe timed out after ${timeoutMs / 1000}s`, res.stderrTail);
   if (res.aborted) throw new MediaDecodeError(file, 'probe aborted', res.stderrTail);
+  if (res.memoryExhausted) throw new MediaDecodeError(file, `ffprobe ran out of its ${DEFAULT_DECODE.memoryMb} MB memory limit (a damaged or hostile file)`, res.stderrTail);
   if (res.code !== 0) {
     const msg = stderrReason(res.stderrTail, toFfmpegUrl(file)) || `exit code ${res.code}`;
     throw new MediaDecodeError(file, `ffprobe: ${msg}`, res.stderrTail);

@@ -22,6 +22,11 @@ export interface FdSink {
 export interface RunOptions {
   /** Kill the child (SIGKILL) after this many ms; 0 = no limit. */
   timeoutMs: number;
+  /**
+   * Address space the child may use, MB, set by `ulimit -v` in a `/bin/sh` that then execs the
+   * command (Node cannot set a child's rlimits itself); ignored on Windows. Default: no limit.
+   */
+  memoryLimitMb?: number;
   /** Output fds to collect (1 = stdout, 3, 4, ... = extra pipes). stderr is always watched. */
   fds: Record<number, FdSink>;
   /** Abort (kills the child) when this signal fires. */
@@ -47,6 +52,8 @@ export interface RunResult {
   timedOut: boolean;
   /** True when the abort signal killed it. */
   aborted: boolean;
+  /** True when it ran under `memoryLimitMb` and failed the way a refused allocation fails. */
+  memoryExhausted: boolean;
   /** Per fd: a buffer of exactly `maxBytes` and how many bytes were filled. */
   outputs: Record<number, { data: Uint8Array; length: number; overflow: number }>;
   /** Last `stderrTailChars` of stderr. */
@@ -68,10 +75,12 @@ export function runProcess(cmd: string, args: readonly string[], opts: RunOption
 
   return new Promise<RunResult>((resolve, reject) => {
     if (opts.signal?.aborted) {
-      resolve({ code: null, signal: null, timedOut: false, aborted: true, outputs: {}, stderrTail: '' });
+      resolve({ code: null, signal: null, timedOut: false, aborted: true, memoryExhausted: false, outputs: {}, stderrTail: '' });
       return;
     }
-    const child = spawn(cmd, [...args], { stdio, windowsHide: true, env: opts.env, cwd: opts.cwd });
+    const limited = opts.memoryLimitMb !== undefined && process.platform !== 'win32';
+    const [file, argv] = limited ? ['/bin/sh', ['-c', 'ulimit -v "$1" 2>/dev/null; shift; exec "$@"', 'sh', String(Math.round(opts.memoryLimitMb! * 1024)), cmd, ...args]] : [cmd, [...args]];
+    const child = spawn(file, argv, { stdio, windowsHide: true, env: opts.env, cwd: opts.cwd });
     const outputs: RunResult['outputs'] = {};
     let timedOut = false;
     let aborted = false;
@@ -133,10 +142,21 @@ export function runProcess(cmd: string, args: readonly string[], opts: RunOption
         reject(spawnError);
         return;
       }
-      resolve({ code, signal, timedOut, aborted, outputs, stderrTail });
+      if (limited && (code === 126 || code === 127) && /^(\/bin\/)?sh: .*exec: .*(not found|Permission denied|No such file)/m.test(stderrTail)) {
+        // The shell that sets the limit could not exec the command: report it as spawn would.
+        reject(Object.assign(new Error(`spawn ${cmd} ${code === 127 ? 'ENOENT' : 'EACCES'}`), { code: code === 127 ? 'ENOENT' : 'EACCES', path: cmd }));
+        return;
+      }
+      const memoryExhausted = limited && !timedOut && !aborted && code !== 0 && (MEMORY_FAILURE.test(stderrTail) || (signal !== null && MEMORY_SIGNALS.has(signal)));
+      resolve({ code, signal, timedOut, aborted, memoryExhausted, outputs, stderrTail });
     });
   });
 }
+
+/** How a refused allocation shows in ffmpeg's (and the dynamic loader's) stderr. */
+const MEMORY_FAILURE = /Cannot allocate memory|get_buffer\(\) failed|failed to map segment|out of memory|bad_alloc|ENOMEM/i;
+/** Signals a process dies of when an allocation it did not check failed. */
+const MEMORY_SIGNALS = new Set<string>(['SIGSEGV', 'SIGABRT', 'SIGBUS']);
 
 /**
  * A one-line reason from ffmpeg/ffprobe stderr: the last line without the `URL: ` prefix, plus the

@@ -4,6 +4,7 @@
  * SeLaVi decoder (datasets/decoder.py `pyav_decode`) places its clip with these numbers, in pts,
  * so the official-clip decoder needs them exactly; `probeMedia` keeps only seconds and fps.
  */
+import { DEFAULT_DECODE } from './decode-options.js';
 import { MediaDecodeError } from '../errors.js';
 import { DEFAULT_PROBE_TIMEOUT_MS, parseRate } from './probe.js';
 import { locate } from './ffmpeg-path.js';
@@ -79,6 +80,7 @@ export async function probeVideoTiming(file: string, opts: VideoTimingOptions = 
   const entries = 'stream=avg_frame_rate,r_frame_rate,nb_frames,duration_ts,time_base,start_pts,width,height,pix_fmt';
   const url = toFfmpegUrl(file);
   const res = await runProcess(opts.ffprobe ?? locate('ffprobe').path, ['-v', 'error', '-select_streams', 'v:0', '-print_format', 'json', '-show_entries', entries, url], {
+    memoryLimitMb: DEFAULT_DECODE.memoryMb,
     timeoutMs,
     signal: opts.signal,
     fds: { 1: { maxBytes: 1 << 16 } },

@@ -7,6 +7,7 @@
  * report of the same run reuses them, and each is written under a temporary name and renamed,
  * so a killed report never leaves half a file to be reused.
  */
+import { DEFAULT_DECODE } from '../media/decode-options.js';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -125,7 +126,7 @@ export async function makeClipMedia(requests: readonly ClipMediaRequest[], dir: 
   const run = async (batch: readonly number[]) => {
     const parts = batch.map((i, k) => clipArgs(requests[i], k, { strip: names[i].tmpStrip, sound: names[i].tmpSound }, { height, audioSeconds, audio: audio.args }));
     const args = ['-nostdin', '-v', 'error', '-y', ...parts.flatMap((p) => p.input), ...parts.flatMap((p) => p.outputs)];
-    const res = await runProcess(ffmpeg, args, { timeoutMs: timeoutMs * batch.length, fds: {} });
+    const res = await runProcess(ffmpeg, args, { timeoutMs: timeoutMs * batch.length, memoryLimitMb: DEFAULT_DECODE.memoryMb, fds: {} });
     const ok = res.code === 0 && batch.every((i) => existsSync(names[i].tmpStrip));
     for (const i of batch) {
       const n = names[i];

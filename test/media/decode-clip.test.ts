@@ -87,6 +87,16 @@ describe('decodeClip', () => {
     expect(fb[peak].hi).toBeGreaterThan(1000);
   });
 
+  it.skipIf(process.platform === 'win32')('skips a video that needs more memory than the limit, naming it; an 8K frame decodes within the default', async () => {
+    const big = await makeClip(path.join(dir, '8k.mp4'), { size: '7680x4320', rate: 2, seconds: 2, audio: 1000 });
+    const media = await probeMedia(big);
+    const clip = await decodeClip(big, 0, resolveDecodeOptions(), media);
+    expect(clip.frameShape).toEqual([4, 32, 32, 3]);
+    const err = await decodeClip(big, 0, resolveDecodeOptions({ memoryMb: 150 }), media).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MediaDecodeError);
+    expect((err as Error).message).toMatch(/8k\.mp4: ffmpeg ran out of its 150 MB memory limit/);
+  });
+
   it('fits a clip shorter than the span by default: frames spread over what it has, its audio repeated', async () => {
     const short = await makeClip(path.join(dir, 'short fit.mp4'), { video: 'ramp', seconds: 0.5 });
     const clip = await decodeClip(short, 0, { clipSeconds: 1, frames: 8, size: 16 });

@@ -20,6 +20,19 @@ describe('runProcess', () => {
     const res = await runProcess(node, ['-e', 'process.stdout.write(process.cwd()+"|"+process.env.SELAVI_PROBE)'], { timeoutMs: 20_000, fds: { 1: { maxBytes: 1000 } }, cwd: dir, env: { SELAVI_PROBE: 'x1' } });
     expect(Buffer.from(res.outputs[1].data.subarray(0, res.outputs[1].length)).toString()).toBe(`${dir}|x1`);
   });
+
+  it.skipIf(process.platform === 'win32')('limits the address space with memoryLimitMb, keeping the extra pipes, and still says ENOENT', async () => {
+    // The limit reaches the child (its own RLIMIT_AS, read back), fd 3 still works through the shell's exec.
+    const limits = await runProcess('/bin/sh', ['-c', 'ulimit -v; echo x >&3'], { timeoutMs: 20_000, memoryLimitMb: 512, fds: { 1: { maxBytes: 100 }, 3: { maxBytes: 10 } } });
+    expect(Buffer.from(limits.outputs[1].data.subarray(0, limits.outputs[1].length)).toString().trim()).toBe(String(512 * 1024));
+    expect(Buffer.from(limits.outputs[3].data.subarray(0, limits.outputs[3].length)).toString()).toBe('x\n');
+    // A refused allocation is reported as such.
+    const hungry = await runProcess('/bin/sh', ['-c', 'echo "Cannot allocate memory" >&2; exit 1'], { timeoutMs: 20_000, memoryLimitMb: 512, fds: {} });
+    expect(hungry.memoryExhausted).toBe(true);
+    const plain = await runProcess('/bin/sh', ['-c', 'echo "Cannot allocate memory" >&2; exit 1'], { timeoutMs: 20_000, fds: {} });
+    expect(plain.memoryExhausted, 'without a limit the same words are just an error').toBe(false);
+    await expect(runProcess('/nonexistent/ffmpeg', [], { timeoutMs: 20_000, memoryLimitMb: 512, fds: {} })).rejects.toMatchObject({ code: 'ENOENT' });
+  });
 });
 
 describe('runTool', () => {

@@ -18,6 +18,7 @@ export interface DecodeArgs extends ClipFlags {
   'win-ms': number;
   concurrency?: number;
   timeout: number;
+  'memory-mb': number;
   'probe-timeout': number;
   json: boolean;
   quiet: boolean;
@@ -40,6 +41,7 @@ export const decodeCommand: CommandModule<object, DecodeArgs> = {
       .option('win-ms', { type: 'number', default: DEFAULT_DECODE.winMs, describe: 'Spectrogram window, ms (Hann)' })
       .option('concurrency', { type: 'number', describe: 'Parallel ffmpeg processes (default: cores)' })
       .option('timeout', { type: 'number', default: 60, describe: 'Seconds before one clip decode is killed' })
+      .option('memory-mb', { type: 'number', default: DEFAULT_DECODE.memoryMb, describe: 'Address space one ffmpeg child may use, MB (a file that needs more is skipped, naming the limit)' })
       .option('probe-timeout', { type: 'number', default: 20, describe: 'Seconds before one ffprobe is killed' })
       .option('json', { type: 'boolean', default: false, describe: 'Print the summary as one JSON line, and progress as JSON lines on stderr' })
       .option('quiet', { type: 'boolean', default: false, describe: 'No progress on stderr' })
@@ -63,6 +65,7 @@ export const decodeCommand: CommandModule<object, DecodeArgs> = {
       winMs: argv['win-ms'],
       concurrency: argv.concurrency,
       timeoutMs: argv.timeout * 1000,
+      memoryMb: argv['memory-mb'],
       probeTimeoutMs: argv['probe-timeout'] * 1000,
       progress: progressModeOf(argv),
     });
