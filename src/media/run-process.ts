@@ -167,7 +167,9 @@ export function stderrReason(stderrTail: string, url: string): string {
     .split('\n')
     .map((l) => l.trim())
     .filter(Boolean)
-    .map((l) => (l.startsWith(`${url}: `) ? l.slice(url.length + 2) : l).replace(/^\[[^\]]* @ 0x[0-9a-f]+\]\s*/, ''));
+    .map((l) => (l.startsWith(`${url}: `) ? l.slice(url.length + 2) : l).replace(/^\[[^\]]* @ 0x[0-9a-f]+\]\s*/, ''))
+    // ffmpeg's log de-duplication says nothing of the failure itself.
+    .filter((l) => !/^Last message repeated \d+ times?$/.test(l));
   const last = lines[lines.length - 1] ?? '';
   const prev = lines[lines.length - 2];
   return prev && prev !== last && !/^Error while decoding/.test(prev) ? `${last} (${prev})` : last;

@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { locate } from '../media/ffmpeg-path.js';
 import { toFfmpegUrl } from '../media/ffmpeg-url.js';
-import { runProcess, stderrReason } from '../media/run-process.js';
+import { runProcess, stderrReason, type RunResult } from '../media/run-process.js';
 import { createProgress, type ProgressMode } from './progress.js';
 
 /** One clip to show. */
@@ -27,6 +27,20 @@ export interface ClipMediaRequest {
   seconds: number;
   /** Extract audio too (the video has an audio stream). */
   audio: boolean;
+}
+
+/**
+ * Why a clip has no preview, in words: what failed, and what the page shows instead. ffmpeg can
+ * exit 0 having written nothing (no frame in the span: a video shorter than it, or frames that do
+ * not decode there), so an exit code alone says nothing.
+ */
+function previewFailure(res: RunResult, req: ClipMediaRequest, timeoutMs: number): string {
+  const span = `${req.start.toFixed(1)}-${(req.start + req.seconds).toFixed(1)} s`;
+  if (res.timedOut) return `no preview: ffmpeg took longer than ${timeoutMs / 1000} s (killed); the card shows no picture`;
+  if (res.memoryExhausted) return `no preview: ffmpeg ran out of its ${DEFAULT_DECODE.memoryMb} MB memory limit; the card shows no picture`;
+  if (res.code === 0) return `no preview: no frame of ${span} could be decoded (the video is shorter, or damaged there); the card shows no picture`;
+  const why = stderrReason(res.stderrTail, toFfmpegUrl(req.file));
+  return `no preview: ffmpeg failed on ${span} (${why || `exit code ${res.code}`}); the card shows no picture`;
 }
 
 /** File names (inside the media folder) made for one request. */
@@ -140,7 +154,7 @@ export async function makeClipMedia(requests: readonly ClipMediaRequest[], dir: 
       } else {
         rmSync(n.tmpStrip, { force: true });
         rmSync(n.tmpSound, { force: true });
-        out[i] = { error: res.timedOut ? `ffmpeg timed out after ${timeoutMs / 1000} s` : stderrReason(res.stderrTail, toFfmpegUrl(requests[i].file)) || `ffmpeg exit code ${res.code}` };
+        out[i] = { error: previewFailure(res, requests[i], timeoutMs) };
       }
     }
     return ok;
