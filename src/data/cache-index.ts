@@ -49,6 +49,8 @@ export interface CachedClipMeta {
   start: number;
   hasAudio: boolean;
   padded: boolean;
+  /** Why a clip that was used is suspect (decoder errors in its span), when it is. */
+  note?: string;
 }
 
 /** What every index of one cache shares: format, decode options and the record layout. */
@@ -126,7 +128,7 @@ function shardIndexDamage(idx: ShardIndex): string | undefined {
   if (!isCount(idx.videos) || !Array.isArray(idx.skipped)) return 'bad file counts';
   for (const c of idx.clips) {
     if (c === null || typeof c !== 'object' || typeof c.path !== 'string' || !Number.isFinite(c.start) || typeof c.hasAudio !== 'boolean') return 'bad clip entry';
-    if (c.padded !== undefined && typeof c.padded !== 'boolean') return 'bad clip entry';
+    if ((c.padded !== undefined && typeof c.padded !== 'boolean') || (c.note !== undefined && typeof c.note !== 'string')) return 'bad clip entry';
   }
   for (const k of idx.skipped) if (k === null || typeof k !== 'object' || typeof k.path !== 'string' || typeof k.reason !== 'string') return 'bad skipped entry';
   return undefined;

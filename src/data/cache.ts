@@ -203,7 +203,7 @@ export async function buildCache(opts: BuildCacheOptions): Promise<CacheSummary>
     for await (const clip of stream) {
       encodeRecord(clip, record, layout.specOffset);
       await fh.write(record, 0, record.length);
-      clips.push({ path: clip.path, start: clip.start, hasAudio: clip.hasAudio, padded: clip.padded ?? false });
+      clips.push({ path: clip.path, start: clip.start, hasAudio: clip.hasAudio, padded: clip.padded ?? false, ...(clip.note !== undefined && { note: clip.note }) });
       decodeBar.tick();
     }
     await fh.sync();

@@ -18,6 +18,8 @@ export interface DecodedClip {
   hasAudio: boolean;
   /** True when the clip was shorter than the span and was padded (last frame repeated, audio zero). */
   padded?: boolean;
+  /** What went wrong in a clip that was still used (decoder errors in its span), in words. */
+  note?: string;
 }
 
 /** A file that could not be used, and why. Written to `skipped.csv` and the run log. */

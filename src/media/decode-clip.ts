@@ -178,5 +178,19 @@ export async function decodeClip(
     specShape: [...specShape],
     hasAudio,
     padded: got < K,
+    // Fewer frames than a span the container promised: a truncated file (not a short one).
+    ...(clipNote(decodeErrors, firstError, got, K, available + shortTolerance(media) >= span ? media.duration : undefined) ?? {}),
   };
+}
+
+/**
+ * Why a clip that is still used is suspect, in words, or undefined: decoder errors inside its span,
+ * or fewer frames than the span should hold although the container promised them (a truncated
+ * file: its header's duration outlives its data).
+ */
+function clipNote(decodeErrors: number, firstError: string, got: number, K: number, promisedDuration: number | undefined): { note: string } | undefined {
+  const notes: string[] = [];
+  if (decodeErrors > 0) notes.push(`${decodeErrors} decoder error${decodeErrors > 1 ? 's' : ''} in the span (${firstError})`);
+  if (got < K && promisedDuration !== undefined) notes.push(`only ${got} of ${K} frames decoded, though the file says it lasts ${promisedDuration.toFixed(1)} s (truncated?): the last one is repeated`);
+  return notes.length > 0 ? { note: `damaged: ${notes.join('; ')}; clustered from what decoded` } : undefined;
 }

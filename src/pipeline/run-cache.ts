@@ -100,6 +100,7 @@ export async function openRunCache(src: RunCacheSource, say: (line: string) => v
     const summary = await buildCache({ ...src.decode, videos: src.videos, out: dir, progress: src.progress });
     for (const s of summary.skipped) say(`skipped ${s.path}: ${s.reason}`);
     cache = await openCache(dir);
+    for (const c of cache.index.clips) if (c.note !== undefined) say(`used ${c.path}: ${c.note}`);
     skipped = summary.skipped;
     decoded = true;
   }

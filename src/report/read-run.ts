@@ -29,6 +29,8 @@ export interface ClipFacts {
   /** Duration of the video, seconds. */
   duration?: number;
   hasAudio?: boolean;
+  /** Why the clip is suspect though it was used (decoder errors), in words. */
+  note?: string;
 }
 
 /** One line of log.jsonl (the fields the report plots). */
@@ -147,7 +149,7 @@ function readCacheFacts(cacheDir: string, cwd: string): { clips: Map<string, Cli
     }
   }
   const resolve = nameResolver(cwd, [...facts.keys()]);
-  type Index = { options?: { clipSeconds?: number }; clips?: { path: string; start: number; hasAudio?: boolean }[] };
+  type Index = { options?: { clipSeconds?: number }; clips?: { path: string; start: number; hasAudio?: boolean; note?: string }[] };
   const merged = readJson(path.join(cacheDir, 'index.json')) as Index | undefined;
   const shards = merged ? [merged] : existsSync(cacheDir) ? readdirSync(cacheDir).filter((n) => /^shard-\d+-of-\d+\.json$/.test(n)).map((n) => readJson(path.join(cacheDir, n)) as Index) : [];
   for (const index of shards) {
@@ -155,7 +157,7 @@ function readCacheFacts(cacheDir: string, cwd: string): { clips: Map<string, Cli
       const key = resolve(clip.path);
       const f = facts.get(key) ?? {};
       if (f.start !== undefined) continue; // several clips per video: the first stands for it
-      facts.set(key, { ...f, start: clip.start, seconds: index.options?.clipSeconds, ...(clip.hasAudio !== undefined && { hasAudio: clip.hasAudio }) });
+      facts.set(key, { ...f, start: clip.start, seconds: index.options?.clipSeconds, ...(clip.hasAudio !== undefined && { hasAudio: clip.hasAudio }), ...(typeof clip.note === 'string' && { note: clip.note }) });
     }
   }
   return { clips: facts, resolve };

@@ -131,6 +131,7 @@ async function memberMedia(files: RunFiles, cards: readonly ClusterCard[], items
       continue;
     }
     const facts = { ...files.clips.get(file) };
+    if (facts.note !== undefined) notes.push(`${file}: ${facts.note}`);
     if (facts.start === undefined || facts.hasAudio === undefined) {
       try {
         const info = await probeMedia(file);
