@@ -126,6 +126,7 @@ CLUSTER_FLAGS ?=
 decode: build
 	@[ -n "$(VIDEOS)" ] && [ -n "$(CACHE)" ] || { echo "usage: make decode VIDEOS=DIR CACHE=DIR [JOBS=n] [CLIP_FLAGS=...] [DECODE_FLAGS=...]" >&2; exit 2; }
 	$(MAKE) -j $(JOBS) $(addprefix decode-shard-,$(shell seq 0 $$(($(JOBS)-1))))
+	node dist/cli/bin.js merge "$(CACHE)"
 decode-shard-%:
 	node dist/cli/bin.js decode "$(VIDEOS)" --out "$(CACHE)" --shard $*/$(JOBS) --concurrency 1 $(CLIP_FLAGS) $(DECODE_FLAGS)
 

@@ -6,6 +6,8 @@
  * file -> rename it -> write skipped list -> write the shard index LAST (temp + rename). A crash
  * leaves no index, so the rerun redoes that shard; a complete shard is skipped on rerun.
  */
+import os from 'node:os';
+import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { writeFileAtomicAsync } from '../util/atomic-write.js';
 import path from 'node:path';
@@ -75,12 +77,24 @@ export interface CacheSummary {
   mergedIndexFile?: string;
 }
 
-/** Parses `--shard i/n` (0-based i). @throws ConfigError on a malformed or out-of-range value. */
-export function parseShard(spec: string): ShardSpec {
+/**
+ * Parses `--shard i/n` (0-based i), or `auto/n`: i from the scheduler's task index, Slurm's
+ * `SLURM_ARRAY_TASK_ID` or a Kubernetes Indexed Job's `JOB_COMPLETION_INDEX`.
+ * @throws ConfigError on a malformed or out-of-range value, or `auto` outside such a task.
+ */
+export function parseShard(spec: string, env: Record<string, string | undefined> = process.env): ShardSpec {
+  const auto = /^auto\/(\d+)$/.exec(spec.trim());
+  if (auto) {
+    const from = env.SLURM_ARRAY_TASK_ID !== undefined ? 'SLURM_ARRAY_TASK_ID' : env.JOB_COMPLETION_INDEX !== undefined ? 'JOB_COMPLETION_INDEX' : undefined;
+    if (from === undefined) throw new ConfigError(`--shard ${spec}: neither SLURM_ARRAY_TASK_ID nor JOB_COMPLETION_INDEX is set (auto is for a Slurm array task or a Kubernetes Indexed Job)`);
+    const value = env[from]!.trim();
+    if (!/^\d+$/.test(value)) throw new ConfigError(`--shard ${spec}: ${from}=${value} is not a task index`);
+    return parseShard(`${value}/${auto[1]}`, {});
+  }
   const m = /^(\d+)\/(\d+)$/.exec(spec.trim());
   const index = m ? Number(m[1]) : NaN;
   const count = m ? Number(m[2]) : NaN;
-  if (!m || count < 1 || index >= count) throw new ConfigError(`--shard must be i/n with 0 <= i < n (e.g. 0/4), got ${spec}`);
+  if (!m || count < 1 || index >= count) throw new ConfigError(`--shard must be i/n with 0 <= i < n (e.g. 0/4), or auto/n, got ${spec}`);
   return { index, count };
 }
 
@@ -178,12 +192,18 @@ export async function buildCache(opts: BuildCacheOptions): Promise<CacheSummary>
 
   const { frameShape, specShape } = clipShapes(o);
   const layout = recordLayout(frameShape, specShape);
-  // Leftovers of a killed run of this shard (its index was never written, so it is redone).
+  // Leftovers of a killed run of this shard (its index was never written, so it is redone). Only
+  // stale ones: a scheduler's retry may overlap the task it replaces, on this or another machine,
+  // and that task's temp file grows with every clip it decodes.
   const stem = shardStem(shard);
   for (const n of await fsp.readdir(opts.out)) {
-    if (n.startsWith(`${stem}.bin.`) && n.endsWith('.tmp')) await fsp.rm(path.join(opts.out, n), { force: true });
+    if (!(n.startsWith(`${stem}.bin.`) && n.endsWith('.tmp'))) continue;
+    const stat = await fsp.stat(path.join(opts.out, n)).catch(() => undefined);
+    if (stat && Date.now() - stat.mtimeMs > STALE_TEMP_MS) await fsp.rm(path.join(opts.out, n), { force: true });
   }
-  const tmpBin = `${files.bin}.${process.pid}.tmp`;
+  // Unique per task (host, pid, random): two tasks given the same shard never share a temp file;
+  // each renames a complete file into place, and both hold the same records (decoding is ordered).
+  const tmpBin = `${files.bin}.${os.hostname()}-${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
   const fh = await fsp.open(tmpBin, 'w');
   const clips: CachedClipMeta[] = [];
   const record = new Uint8Array(layout.recordBytes);
@@ -246,8 +266,16 @@ export async function buildCache(opts: BuildCacheOptions): Promise<CacheSummary>
   };
 }
 
-/** Once all `count` shards are complete, (re)writes `index.json` and `skipped.csv`. */
+/** A shard's temp record file untouched this long belongs to a task that is gone. */
+const STALE_TEMP_MS = 15 * 60_000;
+
+/**
+ * A one-shard cache is complete as soon as its shard is: `index.json` is written at once. A split
+ * cache is merged by `selavi merge` (mergeCache), a step of its own once every task is done: a
+ * "last shard merges" rule races when a scheduler retries a task.
+ */
 async function mergeIfComplete(out: string, count: number): Promise<string | undefined> {
+  if (count > 1) return undefined;
   const names = await fsp.readdir(out);
   const done = names.filter((n) => {
     const m = SHARD_INDEX_RE.exec(n);

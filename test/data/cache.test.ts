@@ -2,6 +2,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCache, parseShard } from '../../src/data/cache.js';
+import { mergeCache } from '../../src/data/merge-cache.js';
 import { mergeCacheIndexes } from '../../src/data/cache-index.js';
 import { openCache } from '../../src/data/cache-reader.js';
 import { ConfigError } from '../../src/errors.js';
@@ -36,8 +37,15 @@ describe('buildCache + openCache', () => {
     expect(s0.clips + s1.clips).toBe(4);
     expect(s0.clips).toBe(2);
     expect(s0.skipped).toEqual([]);
-    const names = await fsp.readdir(out);
-    expect(names).toEqual(expect.arrayContaining(['shard-0000-of-0002.bin', 'shard-0000-of-0002.json', 'shard-0001-of-0002.json', 'index.json', 'manifest.jsonl', 'skipped.csv']));
+    let names = await fsp.readdir(out);
+    expect(names).toEqual(expect.arrayContaining(['shard-0000-of-0002.bin', 'shard-0000-of-0002.json', 'shard-0001-of-0002.json', 'manifest.jsonl']));
+    // No "last shard merges" rule: the merge is its own step.
+    expect(names).not.toContain('index.json');
+    expect(s0.mergedIndexFile ?? s1.mergedIndexFile).toBeUndefined();
+    const merged = await mergeCache(out);
+    expect(merged).toMatchObject({ shards: 2, clips: 4, videos: 4, skipped: 0 });
+    names = await fsp.readdir(out);
+    expect(names).toEqual(expect.arrayContaining(['index.json', 'skipped.csv']));
     expect(names.some((n) => n.endsWith('.tmp'))).toBe(false);
 
     const cache = await openCache(out);
@@ -102,5 +110,16 @@ describe('buildCache + openCache', () => {
     expect(parseShard('2/4')).toEqual({ index: 2, count: 4 });
     expect(() => parseShard('4/4')).toThrow(ConfigError);
     expect(() => parseShard('x')).toThrow(ConfigError);
+    // The merge names what is missing, and writes nothing.
+    await expect(mergeCache(out)).rejects.toThrow(/shards 0, 2 of 3 not complete: rerun those tasks/);
+    expect((await fsp.readdir(out)).includes('index.json')).toBe(false);
+  });
+
+  it('--shard auto/n takes the task index from Slurm or a Kubernetes Indexed Job', () => {
+    expect(parseShard('auto/8', { SLURM_ARRAY_TASK_ID: '5' })).toEqual({ index: 5, count: 8 });
+    expect(parseShard('auto/8', { JOB_COMPLETION_INDEX: '7' })).toEqual({ index: 7, count: 8 });
+    expect(() => parseShard('auto/8', {})).toThrow(/neither SLURM_ARRAY_TASK_ID nor JOB_COMPLETION_INDEX is set/);
+    expect(() => parseShard('auto/8', { SLURM_ARRAY_TASK_ID: '8' })).toThrow(/0 <= i < n/);
+    expect(() => parseShard('auto/8', { JOB_COMPLETION_INDEX: 'x' })).toThrow(/JOB_COMPLETION_INDEX=x is not a task index/);
   });
 });

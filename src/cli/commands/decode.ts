@@ -33,7 +33,7 @@ export const decodeCommand: CommandModule<object, DecodeArgs> = {
       y
         .positional('videos', { type: 'string', demandOption: true, describe: 'Folder of videos (searched recursively) or one video file' })
         .option('out', { type: 'string', demandOption: true, describe: 'Cache directory (created; rerun skips complete shards); `selavi cluster --cache DIR` trains on it' })
-        .option('shard', { type: 'string', default: '0/1', describe: 'Decode part i of n (0-based) of the sorted file list: run n processes to split the work' }),
+        .option('shard', { type: 'string', default: '0/1', describe: 'Decode part i of n (0-based) of the sorted file list: run n processes to split the work, then `selavi merge`; auto/n takes i from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX' }),
     )
       .option('fps', { type: 'number', describe: 'Frame rate of the sampled frames (default: frames / clip-seconds)' })
       .option('clips-per-video', { type: 'number', default: 1, describe: 'Clips per video, centred on equal parts (1 = the middle)' })
@@ -89,7 +89,7 @@ export const decodeCommand: CommandModule<object, DecodeArgs> = {
       if (summary.skipped.length > 10) process.stdout.write(`  ... and ${summary.skipped.length - 10} more\n`);
     }
     if (summary.shard.count > 1 && !summary.mergedIndexFile) {
-      process.stdout.write(`other shards still missing; index.json is written when the last one completes\n`);
+      process.stdout.write(`when every shard is done: selavi merge ${summary.out}\n`);
     }
   },
 };
