@@ -231,7 +231,14 @@ export async function buildCache(opts: BuildCacheOptions): Promise<CacheSummary>
     await fh.close();
     decodeBar.done();
   }
-  await fsp.rename(tmpBin, files.bin);
+  try {
+    await fsp.rename(tmpBin, files.bin);
+  } catch (err) {
+    // `selavi merge` removed our temp file: another task completed this shard meanwhile.
+    const done = (err as NodeJS.ErrnoException).code === 'ENOENT' ? await readShardIndex(files.index).catch(() => undefined) : undefined;
+    if (!done) throw err;
+    return { out: opts.out, shard, alreadyComplete: true, videos: done.videos, clips: done.clips.length, skipped: done.skipped, probed: manifest.probed, reused: manifest.reused, seconds: (performance.now() - t0) / 1000, indexFile: files.index };
+  }
 
   const skipped = log.items().sort((a, b) => comparePaths(a.path, b.path));
   if (shard.count > 1) await writeSkippedCsv(files.skipped, skipped);

@@ -4,6 +4,7 @@
  * written (atomically, in shard order: the same bytes whatever order the tasks finished in).
  * Anything missing or mixed is one line and nothing is written.
  */
+import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../errors.js';
 import { MERGED_INDEX } from './cache-files.js';
@@ -28,5 +29,8 @@ export async function mergeCache(dir: string): Promise<MergeSummary> {
     throw new ConfigError(`${dir}: shard${missing.length > 1 ? 's' : ''} ${shown} of ${merged.shardCount} not complete: rerun ${missing.length > 1 ? 'those tasks' : 'that task'} (\`selavi decode ... --shard i/${merged.shardCount}\`), then merge again`);
   }
   await mergeCacheIndexes(dir, { write: true });
+  // Temp record files left by tasks that were killed (or by a retry that overlapped a task that
+  // finished first): every shard is complete, so none of them will be needed.
+  for (const n of await fsp.readdir(dir)) if (/^shard-\d+-of-\d+\.bin\..+\.tmp$/.test(n)) await fsp.rm(path.join(dir, n), { force: true });
   return { out: dir, index: path.join(dir, MERGED_INDEX), shards: merged.shardCount, clips: merged.clips.length, videos: merged.videos, skipped: merged.skipped.length };
 }
