@@ -9,6 +9,9 @@
  * head and lists every head's NMI, and names the head that scores best against the truth only
  * for comparison with the paper, whose figures pick the best of 10 heads by ground truth.
  */
+import type { ShardSpec } from '../data/cache-files.js';
+import { comparePaths } from '../media/walk-videos.js';
+import { checkpointIdentity, exportShardDir, readShardDone, writeExportShard } from './export-shards.js';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, InputError } from '../errors.js';
@@ -64,6 +67,8 @@ export interface ReleasedPassOptions {
   decodeJobs?: number;
   say: (line: string) => void;
   progress?: ProgressMode;
+  /** Only part `index` of `count` of the sorted list (files and problems alike, as decode splits). */
+  shard?: ShardSpec;
 }
 
 export interface ReleasedAssignSummary {
@@ -92,6 +97,14 @@ export async function releasedPass(
   const { info } = released;
   opts.say(`model: ${info.architecture.video} + ${info.architecture.audio}, ${info.heads} heads of K=${[...new Set(info.k)].join('/')} (${info.file})`);
   const walk = await walkVideos(videos); // lists the files; nothing is decoded before the network opens
+  if (opts.shard !== undefined) {
+    const { index, count } = opts.shard;
+    type Entry = { path: string; problem?: (typeof walk.problems)[number] };
+    const all: Entry[] = [...walk.files.map((f) => ({ path: f })), ...walk.problems.map((p) => ({ path: p.path, problem: p }))].sort((a, b) => comparePaths(a.path, b.path));
+    const mine = all.filter((_, i) => i % count === index);
+    walk.files = mine.filter((e) => e.problem === undefined).map((e) => e.path);
+    walk.problems = mine.flatMap((e) => (e.problem !== undefined ? [e.problem] : []));
+  }
   const { network } = await openReleasedNetwork(released.weights, { device: opts.device, backend: opts.backend, log: opts.say });
   const skipped = [...walk.problems];
   let progress: Progress | undefined;
@@ -177,6 +190,40 @@ export async function runReleasedAssign(job: ReleasedAssignJob): Promise<Release
   summary.seconds = Number(((performance.now() - t0) / 1000).toFixed(1));
   await reportAfterRun(job.out, job);
   return summary;
+}
+
+/** What one shard of a sharded `assign --weights --export` did. */
+export interface ReleasedShardSummary {
+  out: string;
+  shard: ShardSpec;
+  alreadyComplete: boolean;
+  clips: number;
+  skipped: number;
+  engine?: string;
+  seconds: number;
+}
+
+/**
+ * One shard of the released network's pass (`--shard i/n` with `--export DIR`): its arrays go to
+ * DIR/shard-IIII-of-NNNN/ with a done marker naming the checkpoint; `selavi merge DIR` makes the
+ * whole export and the clusters. A done shard made with the same checkpoint is not redone.
+ */
+export async function runReleasedAssignShard(job: ReleasedAssignJob & { shard: ShardSpec }): Promise<ReleasedShardSummary> {
+  const t0 = performance.now();
+  const say = job.say ?? sayOnStderr;
+  if (!job.exportDir) throw new ConfigError('--shard with --weights needs --export DIR: each task writes its part there, and `selavi merge DIR` joins them');
+  if (!existsSync(job.videos)) throw new InputError(job.videos, 'no such file or folder');
+  const released = await readReleasedCheckpoint(job.weights);
+  const checkpoint = await checkpointIdentity(job.weights);
+  const settings = { zNormalize: job.zNormalize ?? true, k: released.info.k, modalities: ['video', 'audio'] };
+  const dir = exportShardDir(job.exportDir, job.shard);
+  const done = readShardDone(dir);
+  if (done && JSON.stringify(done.checkpoint) === JSON.stringify(checkpoint) && JSON.stringify(done.settings) === JSON.stringify(settings)) {
+    return { out: dir, shard: job.shard, alreadyComplete: true, clips: done.clips, skipped: done.skipped.length, seconds: Number(((performance.now() - t0) / 1000).toFixed(1)) };
+  }
+  const { pass, skipped, engine } = await releasedPass(job.videos, released, { ...job, say });
+  await writeExportShard(dir, pass.names, { video: pass.features.video, audio: pass.features.audio }, pass.logits.map((l) => sumOf(l.video, l.audio)), { shard: job.shard, checkpoint, settings, skipped });
+  return { out: dir, shard: job.shard, alreadyComplete: false, clips: pass.names.length, skipped: skipped.length, engine, seconds: Number(((performance.now() - t0) / 1000).toFixed(1)) };
 }
 
 /** Elementwise a + b (a head's video + audio logits). */

@@ -20,8 +20,13 @@ import { ConfigError } from '../errors.js';
 
 /** One launch: the same for both schedulers where it applies. */
 export interface LaunchPlan {
+  /** `decode`: a clip cache; `assign`: the released network's export (features, logits) and clusters. */
+  job?: 'decode' | 'assign';
   videos: string;
+  /** The output folder: the cache (decode) or the export (assign). */
   cache: string;
+  /** assign: the released checkpoint, at the same path on every task. */
+  weights?: string;
   shards: number;
   /** Tasks at once (Slurm's `%P`, Kubernetes' `parallelism`). Default: all. */
   parallel?: number;
@@ -63,9 +68,18 @@ export function shellWord(s: string): string {
   return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-/** The decode task's command line (the shard index left to the scheduler: `--shard auto/N`). */
+/** A task's command line (the shard index left to the scheduler: `--shard auto/N`). */
 export function decodeArgv(p: LaunchPlan): string[] {
+  if (p.job === 'assign') {
+    if (!p.weights) throw new ConfigError('launch --job assign needs --weights: the released checkpoint every task reads');
+    return ['assign', p.videos, '--weights', p.weights, '--export', p.cache, '--shard', `auto/${p.shards}`, '--no-report', ...p.decodeFlags];
+  }
   return ['decode', p.videos, '--out', p.cache, '--shard', `auto/${p.shards}`, '--concurrency', String(p.cpus), ...p.decodeFlags];
+}
+
+/** The merge task's command line. */
+export function mergeArgv(p: LaunchPlan): string[] {
+  return p.job === 'assign' ? ['merge', p.cache, '--out', `${p.cache.replace(/\/+$/, '')}/clusters.csv`] : ['merge', p.cache];
 }
 
 const hhmm = (minutes: number) => `${Math.floor(minutes / 60)}:${String(minutes % 60).padStart(2, '0')}:00`;
@@ -96,7 +110,7 @@ export function slurmFiles(p: LaunchPlan): Record<string, string> {
     '#SBATCH --mem=1024M',
     `#SBATCH --output=${p.name}-merge-%j.log`,
     'set -euo pipefail',
-    `exec ${run(['merge', p.cache])}`,
+    `exec ${run(mergeArgv(p))}`,
     '',
   ].join('\n');
   const submit = [
@@ -147,7 +161,7 @@ export function kubernetesFiles(p: LaunchPlan): Record<string, string> {
     apiVersion: 'batch/v1',
     kind: 'Job',
     metadata: { name: `${p.name}-merge`, labels: { app: 'selavi', step: 'merge' } },
-    spec: { backoffLimit: 2, template: { metadata: { labels: { app: 'selavi', step: 'merge' } }, spec: pod(['merge', p.cache]) } },
+    spec: { backoffLimit: 2, template: { metadata: { labels: { app: 'selavi', step: 'merge' } }, spec: pod(mergeArgv(p)) } },
   };
   const submit = [
     '#!/bin/bash',

@@ -40,7 +40,7 @@ describe('selavi --help', () => {
 
   it('lists every value --backend and --truth-format accept', async () => {
     for (const command of ['cluster', 'sela', 'assign', 'doctor']) {
-      expect(await help(command, 100), command).toContain('[choices: "auto", "tensorflow", "node", "node-gpu", "wasm", "cpu"]');
+      expect(await help(command, 100), command).toContain('[choices: "auto", "webgpu", "tensorflow", "node", "node-gpu", "wasm", "cpu"]');
     }
     for (const command of ['cluster', 'sela', 'assign', 'report']) {
       expect(await help(command, 100), command).toMatch(/--truth-format[\s\S]*\[choices: "auto", "csv", "vggsound", "kinetics", "ave"\]/);

@@ -116,6 +116,39 @@ describe.skipIf(!haveOfficialFixture)('selavi inspect / assign --weights', () =>
     expect(metrics.head).toBe(summary.head);
   });
 
+  it('assign --weights --export --shard i/n per task, then merge: the one-process export and clusters, byte for byte', async () => {
+    const clips = demoSubset(4);
+    const one = path.join(tmp, 'one-process');
+    const r = await runCli(['assign', clips, '--weights', weights, '--out', path.join(one, 'clusters.csv'), '--export', path.join(one, 'export'), '--no-report']);
+    expect(r.code, r.stderr).toBe(0);
+    const split = path.join(tmp, 'split-export');
+    const task = async (i: number, w = weights) => {
+      const t = await runCli(['assign', clips, '--weights', w, '--export', split, '--shard', `${i}/3`, '--no-report']);
+      expect(t.code, t.stderr).toBe(0);
+      return JSON.parse(t.stdout);
+    };
+    expect(await task(0)).toMatchObject({ shard: { index: 0, count: 3 }, alreadyComplete: false, clips: 2, skipped: 0 }); // sorted: 4 clips + broken.mp4
+    await task(1);
+    // A missing shard, then one made with another checkpoint: one line each, exit 2, nothing written.
+    const early = await runCli(['merge', split]);
+    expect(early.code).toBe(2);
+    expect(early.stderr.trim()).toMatch(/^selavi: .*split-export: shard 2 of 3 not complete: rerun that task, then merge again$/);
+    await task(2, officialFixture('selavi-random-legacy.pth.gz'));
+    const mixed = await runCli(['merge', split]);
+    expect(mixed.code).toBe(2);
+    expect(mixed.stderr.trim()).toMatch(/shard 2 was made with selavi-random-legacy\.pth\.gz \(sha256 [0-9a-f]{12}\), shard 0 with selavi-random-zip\.pth\.gz/);
+    expect(existsSync(path.join(split, 'items.csv'))).toBe(false);
+    expect((await task(2)).alreadyComplete, 'another checkpoint: redone').toBe(false);
+    expect((await task(2)).alreadyComplete, 'the same: nothing to do').toBe(true);
+    const m = await runCli(['merge', split, '--out', path.join(split, 'clusters.csv')]);
+    expect(m.code, m.stderr).toBe(0);
+    for (const f of ['items.csv', 'features-video.npy', 'features-audio.npy', 'logits-head0.npy', 'logits-head1.npy']) {
+      expect(Buffer.compare(readFileSync(path.join(split, f)), readFileSync(path.join(one, 'export', f))), f).toBe(0);
+    }
+    expect(readFileSync(path.join(split, 'clusters.csv'), 'utf8')).toBe(readFileSync(path.join(one, 'clusters.csv'), 'utf8'));
+    expect(readFileSync(path.join(split, 'skipped.csv'), 'utf8')).toBe(readFileSync(path.join(one, 'skipped.csv'), 'utf8'));
+  });
+
   it('--device wasm (TensorFlow.js) gives the labels and logits onnxruntime gives, and names its engine', async () => {
     const clips = demoSubset(3);
     const runs = [];

@@ -22,6 +22,7 @@ interface AssignArgs extends ProgressFlags {
   'decode-jobs'?: number;
   backend?: string;
   device?: string;
+  shard?: string;
 }
 
 /** `--head auto` or a whole number. */
@@ -40,7 +41,8 @@ export const assignCommand: CommandModule<object, AssignArgs> = {
       .positional('videos', { type: 'string', demandOption: true, describe: 'folder of videos or one file' })
       .option('run', { type: 'string', describe: 'a finished `selavi cluster` run folder' })
       .option('weights', { type: 'string', describe: 'a released SeLaVi checkpoint (selavi_vgg_sound.pth, ...; legacy or zip, optionally .gz): clips decoded as the official code does' })
-      .option('out', { type: 'string', demandOption: true, describe: 'CSV to write: path,cluster,confidence[,head0,...]; with --weights, metrics.json and skipped.csv go beside it' })
+      .option('out', { type: 'string', describe: 'CSV to write: path,cluster,confidence[,head0,...]; with --weights, metrics.json and skipped.csv go beside it (required, except with --shard)' })
+      .option('shard', { type: 'string', describe: 'with --weights --export DIR: run part i of n (0-based; auto/n: i from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX) of the sorted video list into DIR/shard-IIII-of-NNNN; `selavi merge DIR --out CSV` then writes the whole export and the clusters' })
       .option('head', { type: 'string', default: 'auto', describe: 'with --weights: the head that answers, or auto (the head that agrees most with the others; never chosen by truth)' })
       .option('truth', { type: 'string', describe: 'with --weights: ground truth for metrics.json (every head\'s NMI; reporting only)' })
       .option('truth-format', truthFormatOption())
@@ -52,6 +54,8 @@ export const assignCommand: CommandModule<object, AssignArgs> = {
       .option('backend', backendOption('tensor backend of a --run model and of --device wasm (default: env SELAVI_BACKEND, else auto: webgpu on a GPU adapter, then node-gpu, node, wasm, cpu, the first that loads)'))
       .check((a) => {
         if (!a.run === !a.weights) throw new ConfigError('give one of --run RUN (a trained run) or --weights FILE.pth (a released model)');
+        if (a.shard !== undefined && (!a.weights || a.export === undefined)) throw new ConfigError('--shard goes with --weights and --export DIR (each task writes its part of the export; selavi merge DIR joins them)');
+        if (a.shard === undefined && a.out === undefined) throw new ConfigError('--out CSV is required (the clusters to write)');
         if (a.run) {
           for (const flag of ['truth', 'export'] as const) if (a[flag] !== undefined) throw new ConfigError(`--${flag} goes with --weights (with --run, use selavi eval on the CSV)`);
         }
@@ -62,12 +66,32 @@ export const assignCommand: CommandModule<object, AssignArgs> = {
       .example('$0 assign more/ --run runs/mine --out more.csv', 'label new videos with a trained run') as unknown as Argv<AssignArgs>,
   handler: async (a) => {
     const decodeJobs = a['decode-jobs'] === undefined ? undefined : positiveInt('decode-jobs', a['decode-jobs']);
+    if (a.weights && a.shard !== undefined) {
+      const { runReleasedAssignShard } = await import('../../pipeline/assign-released.js');
+      const { parseShard } = await import('../../data/cache.js');
+      const summary = await runReleasedAssignShard({
+        videos: a.videos,
+        weights: a.weights,
+        out: '',
+        head: 'auto',
+        zNormalize: a.znorm,
+        exportDir: a.export,
+        batchSize: positiveInt('batch-size', a['batch-size']),
+        decodeJobs,
+        backend: a.backend,
+        device: a.device,
+        shard: parseShard(a.shard),
+        ...runOutputOf(a),
+      });
+      process.stdout.write(`${JSON.stringify(summary)}\n`);
+      return;
+    }
     if (a.weights) {
       const { runReleasedAssign } = await import('../../pipeline/assign-released.js');
       const summary = await runReleasedAssign({
         videos: a.videos,
         weights: a.weights,
-        out: a.out,
+        out: a.out!,
         head: parseHead(a.head),
         zNormalize: a.znorm,
         truth: a.truth,
@@ -84,13 +108,13 @@ export const assignCommand: CommandModule<object, AssignArgs> = {
     }
     const { isReleasedRun, runAssignReleasedRun } = await import('../../pipeline/cluster-released.js');
     if (isReleasedRun(a.run!)) {
-      process.stdout.write(`${JSON.stringify(await runAssignReleasedRun({ run: a.run!, videos: a.videos, out: a.out, backend: a.backend, device: a.device, decodeJobs, ...runOutputOf(a) }))}\n`);
+      process.stdout.write(`${JSON.stringify(await runAssignReleasedRun({ run: a.run!, videos: a.videos, out: a.out!, backend: a.backend, device: a.device, decodeJobs, ...runOutputOf(a) }))}\n`);
       return;
     }
     for (const flag of ['device', 'decode-jobs'] as const) {
       if (a[flag] !== undefined) throw new ConfigError(`--${flag} goes with --weights, or a --run made by cluster --init (${a.run} was trained from scratch: --backend chooses its engine)`);
     }
     const { runAssign } = await import('../../pipeline/assign.js');
-    process.stdout.write(`${JSON.stringify(await runAssign({ run: a.run!, videos: a.videos, out: a.out, backend: a.backend, ...runOutputOf(a) }))}\n`);
+    process.stdout.write(`${JSON.stringify(await runAssign({ run: a.run!, videos: a.videos, out: a.out!, backend: a.backend, ...runOutputOf(a) }))}\n`);
   },
 };

@@ -9,7 +9,7 @@ import type { Argv, CommandModule } from 'yargs';
 interface LaunchArgs {
   scheduler: 'slurm' | 'k8s';
   videos: string;
-  cache: string;
+  out: string;
   shards: number;
   to: string;
   parallel?: number;
@@ -24,16 +24,20 @@ interface LaunchArgs {
   claim?: string;
   'mount-path': string;
   retries: number;
+  job: 'decode' | 'assign';
+  weights?: string;
 }
 
 export const launchCommand: CommandModule<object, LaunchArgs> = {
-  command: 'launch <scheduler> <videos> <cache>',
-  describe: 'Write (not submit) the job files that decode a video folder as N Slurm array tasks or a Kubernetes Indexed Job, then merge the shards',
+  command: 'launch <scheduler> <videos> <out>',
+  describe: 'Write (not submit) the job files that decode a video folder (or run a released model over it: --job assign) as N Slurm array tasks or a Kubernetes Indexed Job, then merge the shards',
   builder: (y: Argv) =>
     y
       .positional('scheduler', { choices: ['slurm', 'k8s'] as const, demandOption: true, describe: 'slurm: sbatch array + afterok merge; k8s: Indexed Job + merge Job' })
       .positional('videos', { type: 'string', demandOption: true, describe: 'folder of videos, at the same path on every task (shared filesystem or volume)' })
-      .positional('cache', { type: 'string', demandOption: true, describe: 'cache folder the tasks decode into, shared the same way' })
+      .positional('out', { type: 'string', demandOption: true, describe: 'the folder the tasks write into, shared the same way: the clip cache (decode), or the export (assign)' })
+      .option('job', { choices: ['decode', 'assign'] as const, default: 'decode' as const, describe: 'decode: VIDEOS into the clip cache OUT; assign: the released network (--weights) over VIDEOS, its export and clusters into OUT' })
+      .option('weights', { type: 'string', describe: 'with --job assign: the released checkpoint, at the same path on every task' })
       .option('shards', { type: 'number', demandOption: true, describe: 'tasks: the sorted file list is split in this many parts' })
       .option('to', { type: 'string', demandOption: true, describe: 'folder to write the job files into' })
       .option('parallel', { type: 'number', describe: 'tasks running at once (default: all)' })
@@ -53,8 +57,10 @@ export const launchCommand: CommandModule<object, LaunchArgs> = {
   handler: async (a) => {
     const { kubernetesFiles, slurmFiles } = await import('../../pipeline/launch-scripts.js');
     const plan = {
+      job: a.job,
+      ...(a.weights !== undefined && { weights: a.weights }),
       videos: a.videos,
-      cache: a.cache,
+      cache: a.out,
       shards: a.shards,
       ...(a.parallel !== undefined && { parallel: a.parallel }),
       cpus: a.cpus,
