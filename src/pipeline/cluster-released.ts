@@ -26,6 +26,7 @@ import { featureTrainSet } from '../train/train-set.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { readModel } from '../train/checkpoint.js';
 import { releasedPass, sumOf } from './assign-released.js';
+import { exportCheckpointMismatch } from './export-shards.js';
 import { buildRunModel, writeRunAssignment } from './assign.js';
 import { writeExport } from '../data/export-arrays.js';
 import { reportAfterRun, type RunReportHook } from '../report/write-report.js';
@@ -43,6 +44,8 @@ export interface ClusterReleasedJob extends RunOptions {
   /** Engine of the released network's pass (released-devices.ts). */
   device?: string;
   decodeJobs?: number;
+  /** A merged export of this checkpoint's pass (`assign --weights --export --shard` + `merge`): no pass here. */
+  features?: string;
 }
 
 interface Features {
@@ -65,17 +68,22 @@ function readFeatures(dir: string): Features | undefined {
 export async function runClusterReleased(job: ClusterReleasedJob): Promise<RunSummary> {
   const t0 = performance.now();
   const say = job.say ?? sayOnStderr;
-  if (!existsSync(job.videos)) throw new InputError(job.videos, 'no such file or folder');
+  if (job.features === undefined && !existsSync(job.videos)) throw new InputError(job.videos, 'no such file or folder');
   if (job.train.modalities.length !== 2) throw new ConfigError('--init trains heads on both modalities: leave --modalities at video,audio');
   prepareRunDir(job.out, job.resume);
   await initBackend({ backend: job.backend, log: job.say });
-  const featuresDir = path.join(job.out, 'features');
+  const featuresDir = job.features ?? path.join(job.out, 'features');
   let features = readFeatures(featuresDir);
+  if (job.features !== undefined) {
+    if (!features) throw new InputError(job.features, 'not a merged export: items.csv and features-{video,audio}.npy are missing (run `selavi merge` on the assign --export --shard folder first)');
+    const mismatch = await exportCheckpointMismatch(job.features, job.init);
+    if (mismatch !== undefined) throw new ConfigError(`--features ${job.features}: ${mismatch}`);
+  }
   let skipped = 0;
   const released = await readReleasedCheckpoint(job.init);
   const { info, state } = released;
   if (features) {
-    const skippedCsv = path.join(job.out, 'skipped.csv');
+    const skippedCsv = path.join(job.features ?? job.out, 'skipped.csv');
     if (existsSync(skippedCsv)) skipped = (parse(readFileSync(skippedCsv, 'utf8'), { columns: true }) as unknown[]).length;
     say(`features of ${features.names.length} clips read from ${featuresDir} (delete it to extract again)`);
   } else {

@@ -147,3 +147,15 @@ export async function mergeExportShards(dir: string, clustersCsv: string): Promi
   writeFileAtomic(clustersCsv, `${header}\n${lines.join('\n')}\n`);
   return { out: dir, clusters: clustersCsv, shards: count, clips: n, skipped: skipped.length, head: choice.head, head_rule: choice.rule };
 }
+
+/**
+ * Why the export in `dir` was not made with `weights`, or undefined: its shards' done markers name
+ * the checkpoint (a one-process export has none, and is taken as it is).
+ */
+export async function exportCheckpointMismatch(dir: string, weights: string): Promise<string | undefined> {
+  const shard = existsSync(dir) ? readdirSync(dir).filter((n) => /^shard-\d+-of-\d+$/.test(n)).sort()[0] : undefined;
+  const done = shard !== undefined ? readShardDone(path.join(dir, shard)) : undefined;
+  if (done === undefined) return undefined;
+  const mine = await checkpointIdentity(weights);
+  return done.checkpoint.sha256 === mine.sha256 ? undefined : `made with ${done.checkpoint.name} (sha256 ${done.checkpoint.sha256.slice(0, 12)}), not ${mine.name} (sha256 ${mine.sha256.slice(0, 12)})`;
+}

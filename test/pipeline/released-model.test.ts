@@ -147,6 +147,16 @@ describe.skipIf(!haveOfficialFixture)('selavi inspect / assign --weights', () =>
     }
     expect(readFileSync(path.join(split, 'clusters.csv'), 'utf8')).toBe(readFileSync(path.join(one, 'clusters.csv'), 'utf8'));
     expect(readFileSync(path.join(split, 'skipped.csv'), 'utf8')).toBe(readFileSync(path.join(one, 'skipped.csv'), 'utf8'));
+
+    // cluster --init takes the merged export as its features (no pass of its own), from the same checkpoint only.
+    const heads = ['--k', '3', '--heads', '2', '--epochs', '2', '--batch-size', '2', '--label-updates', '3', '--no-report'];
+    const c = await runCli(['cluster', '--init', weights, '--features', split, '--out', path.join(tmp, 'init-from-shards'), ...heads]);
+    expect(c.code, c.stderr).toBe(0);
+    expect(JSON.parse(c.stdout)).toMatchObject({ items: 4, skipped: 1 });
+    expect(c.stderr).toMatch(/features of 4 clips read from .*split-export/);
+    const wrong = await runCli(['cluster', '--init', officialFixture('selavi-random-legacy.pth.gz'), '--features', split, '--out', path.join(tmp, 'init-wrong'), ...heads]);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr.trim()).toMatch(/^selavi: --features .*split-export: made with selavi-random-zip\.pth\.gz \(sha256 [0-9a-f]{12}\), not selavi-random-legacy\.pth\.gz/);
   });
 
   it('--device wasm (TensorFlow.js) gives the labels and logits onnxruntime gives, and names its engine', async () => {

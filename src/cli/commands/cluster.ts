@@ -9,6 +9,7 @@ interface ClusterArgs extends TrainFlags, ClipFlags {
   videos?: string;
   cache?: string;
   modalities: string;
+  features?: string;
   init?: string;
   device?: string;
   'decode-jobs'?: number;
@@ -26,14 +27,16 @@ export const clusterCommand: CommandModule<object, ClusterArgs> = {
           .option('modalities', { type: 'string', default: 'video,audio', describe: 'encoders to train: video,audio | video | audio' }),
       )
         .option('init', { type: 'string', describe: 'start from a released SeLaVi model (.pth): its frozen encoders give each clip\'s features (decoded as the official code does; --frames, --size, --clip-seconds, --mel-bins, --hop-ms, --width and --grey do not apply), and heads are trained on them, starting from the released heads when --k equals their K' })
+        .option('features', { type: 'string', describe: 'with --init: the released encoders\' features already computed, a merged export of `selavi assign VIDEOS --weights <the same .pth> --export DIR --shard i/n` (`selavi merge DIR`), instead of a pass here' })
         .option('device', deviceOption('with --init: engine of the released encoders\' pass (default: env SELAVI_DEVICE, else auto: onnxruntime with CUDA where installed, else its CPU provider; cpu | webgpu | cuda or exit 2; wasm = TensorFlow.js)'))
         .option('decode-jobs', decodeJobsOption('with --init: clips decoded at once while the released encoders run (default: 1 beside the CPU provider, which needs every core; one per core beside a GPU)'))
         .example('$0 cluster ~/videos --out runs/mine --k 20', 'from scratch')
         .example('$0 cluster --cache /data/cache --out runs/big --k 50', 'on a cache built by `selavi decode` (e.g. `make decode JOBS=8`)')
         .example('$0 cluster ~/videos --out runs/vgg --init selavi_vgg_sound.pth --k 309', 'continue from the released VGG-Sound model')
         .check((a) => {
-          if (a.videos === undefined && a.cache === undefined) throw new ConfigError('give a folder of videos, or --cache DIR (a cache built by selavi decode)');
-          if (a.init && a.videos === undefined) throw new ConfigError('--init decodes the videos the official way: give the folder of videos (--cache does not apply)');
+          if (a.videos === undefined && a.cache === undefined && a.features === undefined) throw new ConfigError('give a folder of videos, or --cache DIR (a cache built by selavi decode)');
+          if (a.features !== undefined && !a.init) throw new ConfigError('--features goes with --init (the export of that released model, from assign --weights --export)');
+          if (a.init && a.videos === undefined && a.features === undefined) throw new ConfigError('--init decodes the videos the official way: give the folder of videos (--cache does not apply), or --features DIR');
           if (a.init && a.cache !== undefined) throw new ConfigError('--cache does not apply with --init (the released encoders decode the videos the official way)');
           if (!a.init && a.device !== undefined) throw new ConfigError('--device goes with --init (the released encoders); training from scratch uses --backend');
           if (a['decode-jobs'] !== undefined) positiveInt('decode-jobs', a['decode-jobs']);
@@ -43,7 +46,7 @@ export const clusterCommand: CommandModule<object, ClusterArgs> = {
   handler: async (a) => {
     if (a.init) {
       const { runClusterReleased } = await import('../../pipeline/cluster-released.js');
-      const summary = await runClusterReleased({ videos: a.videos!, init: a.init, device: a.device, decodeJobs: a['decode-jobs'], ...runOptionsFrom(a, parseModalities(a.modalities), true) });
+      const summary = await runClusterReleased({ videos: a.videos ?? '', init: a.init, ...(a.features !== undefined && { features: a.features }), device: a.device, decodeJobs: a['decode-jobs'], ...runOptionsFrom(a, parseModalities(a.modalities), true) });
       process.stdout.write(`${JSON.stringify(summary)}\n`);
       if (summary.interrupted) process.exitCode = 130;
       return;
