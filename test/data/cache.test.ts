@@ -113,6 +113,11 @@ describe('buildCache + openCache', () => {
     // The merge names what is missing, and writes nothing.
     await expect(mergeCache(out)).rejects.toThrow(/shards 0, 2 of 3 not complete: rerun those tasks/);
     expect((await fsp.readdir(out)).includes('index.json')).toBe(false);
+    // A shard decoded with other settings: one line naming both, nothing written.
+    await buildCache({ ...opts, videos, out, clipsPerVideo: 2, shard: { index: 0, count: 3 }, size: 8 });
+    await buildCache({ ...opts, videos, out, clipsPerVideo: 2, shard: { index: 2, count: 3 } });
+    await expect(mergeCache(out)).rejects.toThrow(/shard 1 was decoded with other options than shard 0/);
+    expect((await fsp.readdir(out)).includes('index.json')).toBe(false);
   });
 
   it('--shard auto/n takes the task index from Slurm or a Kubernetes Indexed Job', () => {
