@@ -73,7 +73,7 @@ const fullList = path.join(root, 'vggsound.csv');
 const splitList = path.join(root, 'test.csv');
 const out = path.join(root, 'runs', 'vgg');
 
-const tinyTrainConfig = tinyTrain(CLASSES.length);
+const tinyTrainConfig = tinyTrain(CLASSES.length, { epochs: 16 });
 
 /** Writes the clips, two ffmpeg processes at a time (the machine has two cores). */
 async function makeClips(): Promise<void> {
