@@ -23,10 +23,12 @@ describe('learningRate', () => {
 });
 
 describe('autoEpochs (no --epochs given)', () => {
-  it('gives small collections at least 800 steps, large ones the minimum, tiny ones at most 100 epochs', () => {
-    expect(autoEpochs(600, 32, 20)).toBe(45); // 18 steps an epoch: ceil(800 / 18)
-    expect(autoEpochs(300, 32, 20)).toBe(89); // 9 steps: ceil(800 / 9)
-    expect(autoEpochs(2000, 32, 20)).toBe(20); // 62 steps: 13 < 20
+  it('gives small collections at least 1,600 steps, large ones the minimum, tiny ones at most 100 epochs', () => {
+    expect(autoEpochs(600, 32, 20)).toBe(89); // 18 steps an epoch: ceil(1600 / 18)
+    expect(autoEpochs(300, 32, 20)).toBe(100); // 9 steps: ceil(1600 / 9) = 178, capped
+    expect(autoEpochs(1000, 32, 20)).toBe(52); // 31 steps: ceil(1600 / 31)
+    expect(autoEpochs(2000, 32, 20)).toBe(26); // 62 steps: ceil(1600 / 62)
+    expect(autoEpochs(4000, 32, 20)).toBe(20); // 125 steps: 13 < 20
     expect(autoEpochs(100_000, 32, 20)).toBe(20);
     expect(autoEpochs(10, 32, 20)).toBe(100); // one step an epoch: capped
     expect(autoEpochs(10, 32, 150)).toBe(150); // never below the minimum asked
