@@ -22,6 +22,7 @@ import { installThreadedWasmShims, preflightThreadedWasm, unrefThreadWorkers } f
 import { gpuDeviceNodes } from './gpu-device-nodes.js';
 import { describeAdapter, probeWebGpu, type GpuAdapterSummary } from './webgpu.js';
 import { watchWebGpuErrors } from './webgpu-failures.js';
+import { firstLine, isMissingPackage } from './import-errors.js';
 
 /** One backend (or native package) that was attempted, with why it was not used. */
 export interface BackendAttempt {
@@ -230,7 +231,7 @@ async function tryWebGpu(
   importer: (s: string) => Promise<unknown>,
 ): Promise<{ error?: string; absent?: boolean; adapter?: GpuAdapterSummary }> {
   const probe = await probeWebGpu(importer);
-  if (probe.error !== undefined) return { error: probe.error, absent: probe.error.includes('not installed') };
+  if (probe.error !== undefined) return { error: probe.error, absent: probe.missing === true };
   const adapter = probe.adapters.find((a) => anyAdapter || !a.cpuEmulation);
   if (adapter === undefined) {
     return { error: `only a CPU emulation (${probe.adapters.map(describeAdapter).join('; ')}): wasm is faster; --backend webgpu takes it anyway` };
@@ -238,7 +239,7 @@ async function tryWebGpu(
   try {
     await importer('@tensorflow/tfjs-backend-webgpu');
   } catch (err) {
-    return { error: describeImportError('@tensorflow/tfjs-backend-webgpu', err), absent: true };
+    return { error: describeImportError('@tensorflow/tfjs-backend-webgpu', err), absent: isMissingPackage('@tensorflow/tfjs-backend-webgpu', err) };
   }
   if (tf.findBackendFactory('webgpu') === null) {
     return { error: 'loaded, but registered no "webgpu" backend with this @tensorflow/tfjs (version mismatch?)' };
@@ -254,16 +255,7 @@ async function tryWebGpu(
 
 /** "not installed" only when the package itself is missing; anything else means broken. */
 function describeImportError(pkg: string, err: unknown): string {
-  const e = err as { code?: string; message?: string };
-  const missingItself =
-    (e.code === 'ERR_MODULE_NOT_FOUND' || e.code === 'MODULE_NOT_FOUND') &&
-    (e.message?.includes(`'${pkg}'`) ?? false);
-  return missingItself ? 'not installed' : `installed but broken: ${firstLine(err)}`;
-}
-
-function firstLine(err: unknown): string {
-  const msg = err instanceof Error ? err.message : String(err);
-  return msg.split('\n')[0]!.slice(0, 200);
+  return isMissingPackage(pkg, err) ? 'not installed' : `installed but broken: ${firstLine(err)}`;
 }
 
 function wasmThreadsWanted(fromOpts: number | undefined, env: Record<string, string | undefined>): number {

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { ConfigError } from '../errors.js';
+import { firstLine } from './import-errors.js';
 import type { OfficialWeights } from '../models/official/official-weights.js';
 import type { ReleasedNetwork } from '../models/official/released-network.js';
 import type { OnnxProvider } from '../models/onnx/onnx-network.js';
@@ -85,7 +86,7 @@ export async function openReleasedNetwork(weights: OfficialWeights, o: OpenRelea
   try {
     ortPath ??= createRequire(import.meta.url).resolve('onnxruntime-node');
   } catch (err) {
-    const reason = firstLine(err);
+    const reason = firstLine(err, 300);
     if (device !== 'auto') throw new ConfigError(`--device ${device}: onnxruntime-node is not installed (${reason}); ${INSTALL_HINT.cpu}`);
     tried.push({ engine: 'onnxruntime', error: reason });
     return done(await openTfjs(weights, o));
@@ -96,7 +97,7 @@ export async function openReleasedNetwork(weights: OfficialWeights, o: OpenRelea
     try {
       return done(await OnnxReleasedNetwork.create(weights, { provider, threads: o.threads, ortPath }));
     } catch (err) {
-      const reason = firstLine(err);
+      const reason = firstLine(err, 300);
       if (device !== 'auto') throw new ConfigError(`--device ${provider}: onnxruntime's ${provider} provider did not load (${reason}); ${INSTALL_HINT[provider]}`);
       tried.push({ engine: `onnxruntime-${provider}`, error: reason });
     }
@@ -108,10 +109,6 @@ async function openTfjs(weights: OfficialWeights, o: OpenReleasedOptions): Promi
   const [{ initBackend }, { TfjsReleasedNetwork }] = await Promise.all([import('./backend.js'), import('../models/official/tfjs-network.js')]);
   const backend = await initBackend({ backend: o.backend, log: o.log });
   return new TfjsReleasedNetwork(weights, backend.name);
-}
-
-function firstLine(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).split('\n')[0].slice(0, 300);
 }
 
 /** What `selavi doctor` says of one onnxruntime provider. */
@@ -132,7 +129,7 @@ export async function probeProviders(o: { ortPath?: string } = {}): Promise<{ ve
     ort = createRequire(import.meta.url)(ortPath);
     (ort.env as { logLevel?: string }).logLevel = 'fatal'; // a provider that fails is reported below, not logged twice
   } catch (err) {
-    return { error: firstLine(err), providers: [], auto: 'tfjs (onnxruntime-node did not load)' };
+    return { error: firstLine(err, 300), providers: [], auto: 'tfjs (onnxruntime-node did not load)' };
   }
   const { OnnxGraph } = await import('../models/onnx/graph-builder.js');
   const g = new OnnxGraph('probe');
@@ -146,7 +143,7 @@ export async function probeProviders(o: { ortPath?: string } = {}): Promise<{ ve
       await s.release();
       providers.push({ provider, ok: true, detail: 'loads' });
     } catch (err) {
-      providers.push({ provider, ok: false, detail: `${firstLine(err)}; ${INSTALL_HINT[provider]}` });
+      providers.push({ provider, ok: false, detail: `${firstLine(err, 300)}; ${INSTALL_HINT[provider]}` });
     }
   }
   const loads = new Set(providers.filter((p) => p.ok).map((p) => p.provider));

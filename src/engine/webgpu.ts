@@ -8,6 +8,8 @@
  * the library reads tensors with `data()` everywhere.
  */
 
+import { firstLine, isMissingPackage } from './import-errors.js';
+
 /** One adapter Dawn offers, as `selavi doctor` shows it. */
 export interface GpuAdapterSummary {
   vendor: string;
@@ -23,6 +25,8 @@ export interface WebGpuProbe {
   adapters: GpuAdapterSummary[];
   /** Why no adapter: the package is missing or broken, or Vulkan has no device. */
   error?: string;
+  /** The `webgpu` package itself is not installed (nothing on this machine to try). */
+  missing?: true;
 }
 
 /** The WebGPU entry point Dawn returns; only what this module uses. */
@@ -77,7 +81,9 @@ export async function probeWebGpu(importer?: (s: string) => Promise<unknown>): P
   try {
     entry = await installWebGpuGlobals(importer);
   } catch (err) {
-    return { adapters: [], error: describeLoadError(err) };
+    return isMissingPackage('webgpu', err)
+      ? { adapters: [], error: 'the webgpu package is not installed (npm install webgpu)', missing: true }
+      : { adapters: [], error: `the webgpu package did not load: ${firstLine(err)}` };
   }
   const adapters: GpuAdapterSummary[] = [];
   for (const powerPreference of ['high-performance', 'low-power']) {
@@ -108,17 +114,4 @@ export function describeAdapter(a: GpuAdapterSummary): string {
   const name = a.description || a.device || 'unnamed adapter';
   const extra = [a.vendor, a.architecture].filter((s) => s !== '').join(', ');
   return `${name}${extra ? ` (${extra}${a.cpuEmulation ? '; CPU emulation' : ''})` : a.cpuEmulation ? ' (CPU emulation)' : ''}`;
-}
-
-function describeLoadError(err: unknown): string {
-  const e = err as { code?: string; message?: string };
-  if ((e.code === 'ERR_MODULE_NOT_FOUND' || e.code === 'MODULE_NOT_FOUND') && (e.message?.includes("'webgpu'") ?? false)) {
-    return 'the webgpu package is not installed (npm install webgpu)';
-  }
-  return `the webgpu package did not load: ${firstLine(err)}`;
-}
-
-function firstLine(err: unknown): string {
-  const msg = err instanceof Error ? err.message : String(err);
-  return msg.split('\n')[0]!.slice(0, 200);
 }
