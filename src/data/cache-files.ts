@@ -24,6 +24,14 @@ export function shardFiles(dir: string, s: ShardSpec): { bin: string; index: str
   return { bin: `${stem}.bin`, index: `${stem}.json`, skipped: `${stem}.skipped.csv` };
 }
 
+/**
+ * A task's temp record file (`shard-IIII-of-NNNN.bin.<host-pid-random>.tmp`), of the shard `stem`
+ * when given, of any shard otherwise.
+ */
+export function isShardTempFile(name: string, stem?: string): boolean {
+  return name.endsWith('.tmp') && (stem !== undefined ? name.startsWith(`${stem}.bin.`) : /^shard-\d+-of-\d+\.bin\./.test(name));
+}
+
 /** Merged index of all shards (written by `mergeCacheIndexes`). */
 export const MERGED_INDEX = 'index.json';
 /** Probe results, one JSON object per line. */

@@ -179,9 +179,12 @@ export async function mergeCacheIndexes(dir: string, opts: { write?: boolean } =
     clips: shards.flatMap((s) => s.clips.map((c, record) => ({ ...c, shard: s.shard.index, record }))),
     skipped: shards.flatMap((s) => s.skipped),
   };
-  if (opts.write ?? true) {
-    await writeSkippedCsv(path.join(dir, SKIPPED_CSV), merged.skipped);
-    await writeFileAtomicAsync(path.join(dir, MERGED_INDEX), JSON.stringify(merged));
-  }
+  if (opts.write ?? true) await writeCacheIndex(dir, merged);
   return merged;
+}
+
+/** Writes a merged index as `index.json` and its `skipped.csv` (atomically). */
+export async function writeCacheIndex(dir: string, merged: CacheIndex): Promise<void> {
+  await writeSkippedCsv(path.join(dir, SKIPPED_CSV), merged.skipped);
+  await writeFileAtomicAsync(path.join(dir, MERGED_INDEX), JSON.stringify(merged));
 }

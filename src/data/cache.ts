@@ -17,7 +17,7 @@ import { DEFAULT_PROBE_TIMEOUT_MS } from '../media/probe.js';
 import { comparePaths, walkVideos } from '../media/walk-videos.js';
 import { VIDEO_EXTENSIONS } from '../media/video-extensions.js';
 import { createProgress, type ProgressMode } from '../report/progress.js';
-import { MERGED_INDEX, shardFiles, shardStem, SHARD_INDEX_RE, type ShardSpec } from './cache-files.js';
+import { isShardTempFile, MERGED_INDEX, shardFiles, shardStem, SHARD_INDEX_RE, type ShardSpec } from './cache-files.js';
 import {
   CACHE_FORMAT,
   CACHE_VERSION,
@@ -197,7 +197,7 @@ export async function buildCache(opts: BuildCacheOptions): Promise<CacheSummary>
   // and that task's temp file grows with every clip it decodes.
   const stem = shardStem(shard);
   for (const n of await fsp.readdir(opts.out)) {
-    if (!(n.startsWith(`${stem}.bin.`) && n.endsWith('.tmp'))) continue;
+    if (!isShardTempFile(n, stem)) continue;
     const stat = await fsp.stat(path.join(opts.out, n)).catch(() => undefined);
     if (stat && Date.now() - stat.mtimeMs > STALE_TEMP_MS) await fsp.rm(path.join(opts.out, n), { force: true });
   }

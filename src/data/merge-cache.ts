@@ -7,8 +7,8 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../errors.js';
-import { MERGED_INDEX } from './cache-files.js';
-import { mergeCacheIndexes } from './cache-index.js';
+import { isShardTempFile, MERGED_INDEX } from './cache-files.js';
+import { mergeCacheIndexes, writeCacheIndex } from './cache-index.js';
 
 /** What a merge wrote. */
 export interface MergeSummary {
@@ -28,9 +28,9 @@ export async function mergeCache(dir: string): Promise<MergeSummary> {
     const shown = missing.length > 12 ? `${missing.slice(0, 12).join(', ')}, ... (${missing.length} in all)` : missing.join(', ');
     throw new ConfigError(`${dir}: shard${missing.length > 1 ? 's' : ''} ${shown} of ${merged.shardCount} not complete: rerun ${missing.length > 1 ? 'those tasks' : 'that task'} (\`selavi decode ... --shard i/${merged.shardCount}\`), then merge again`);
   }
-  await mergeCacheIndexes(dir, { write: true });
+  await writeCacheIndex(dir, merged);
   // Temp record files left by tasks that were killed (or by a retry that overlapped a task that
   // finished first): every shard is complete, so none of them will be needed.
-  for (const n of await fsp.readdir(dir)) if (/^shard-\d+-of-\d+\.bin\..+\.tmp$/.test(n)) await fsp.rm(path.join(dir, n), { force: true });
+  for (const n of await fsp.readdir(dir)) if (isShardTempFile(n)) await fsp.rm(path.join(dir, n), { force: true });
   return { out: dir, index: path.join(dir, MERGED_INDEX), shards: merged.shardCount, clips: merged.clips.length, videos: merged.videos, skipped: merged.skipped.length };
 }
