@@ -6,13 +6,14 @@
  * file -> rename it -> write skipped list -> write the shard index LAST (temp + rename). A crash
  * leaves no index, so the rerun redoes that shard; a complete shard is skipped on rerun.
  */
-import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
-import { writeFileAtomicAsync } from '../util/atomic-write.js';
+import os from 'node:os';
 import path from 'node:path';
+import { writeFileAtomicAsync } from '../util/atomic-write.js';
 import { ConfigError, UserError } from '../errors.js';
 import { clipShapes, resolveDecodeOptions, type DecodeOptions } from '../media/decode-options.js';
+import { staleDecoderWarning } from '../media/ffmpeg-path.js';
 import { DEFAULT_PROBE_TIMEOUT_MS } from '../media/probe.js';
 import { comparePaths, walkVideos } from '../media/walk-videos.js';
 import { VIDEO_EXTENSIONS } from '../media/video-extensions.js';
@@ -51,6 +52,8 @@ export interface BuildCacheOptions extends Partial<DecodeOptions> {
   probeTimeoutMs?: number;
   /** Progress on stderr (see report/progress.ts): a mode, or false for none; default `auto`. */
   progress?: ProgressMode | boolean;
+  /** Where messages go (the one warning when the ffmpeg that decodes is years old); default none. */
+  say?: (line: string) => void;
   /** Injected decoder (tests); default ffmpeg `decodeClip`. */
   decode?: ClipDecoder;
 }
@@ -164,6 +167,8 @@ export async function buildCache(opts: BuildCacheOptions): Promise<CacheSummary>
     };
   }
 
+  const stale = opts.say !== undefined ? staleDecoderWarning() : undefined; // before any untrusted file is opened
+  if (stale !== undefined) opts.say!(stale);
   // Walk, and split files AND walk problems by the same rule, so each is handled by one shard.
   const walk = await walkVideos(opts.videos);
   // Files without a video extension are among the problems: named in skipped.csv, never probed.

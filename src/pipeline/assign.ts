@@ -3,7 +3,6 @@
  * the argmax of the chosen head's combined log-probabilities (video + audio summed, as in
  * training). The clips are decoded with the run's own clip settings (RUN/clips.json, or RUN/cache).
  */
-import { staleDecoderWarning } from '../media/ffmpeg-path.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -65,9 +64,7 @@ export async function runAssign(job: AssignJob): Promise<{ out: string; clips: n
   const { model, head } = buildRunModel(job.run, saved);
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'selavi-assign-'));
   try {
-    const stale = staleDecoderWarning();
-    if (stale !== undefined) say(stale);
-    const summary = await buildCache({ ...decodeOptions, videos: job.videos, out: tmp, progress: job.progress });
+    const summary = await buildCache({ ...decodeOptions, videos: job.videos, out: tmp, progress: job.progress, say });
     for (const s of summary.skipped) say(`skipped ${s.path}: ${s.reason}`);
     const cache = await openCache(tmp);
     try {

@@ -7,7 +7,6 @@
  * The run records which cache and which clip settings it used in RUN/clips.json (what
  * `selavi assign --run RUN` decodes new videos with), and every file not used in RUN/skipped.csv.
  */
-import { staleDecoderWarning } from '../media/ffmpeg-path.js';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, InputError } from '../errors.js';
@@ -95,9 +94,7 @@ export async function openRunCache(src: RunCacheSource, say: (line: string) => v
     // ===== decode into the cache (resumable: complete shards are kept) =====
     if (src.videos === undefined) throw new ConfigError(`--cache ${dir}: holds no decoded clips; give the folder of videos to decode into it`);
     if (!existsSync(src.videos)) throw new InputError(src.videos, 'no such file or folder');
-    const stale = staleDecoderWarning();
-    if (stale !== undefined) say(stale);
-    const summary = await buildCache({ ...src.decode, videos: src.videos, out: dir, progress: src.progress });
+    const summary = await buildCache({ ...src.decode, videos: src.videos, out: dir, progress: src.progress, say });
     for (const s of summary.skipped) say(`skipped ${s.path}: ${s.reason}`);
     cache = await openCache(dir);
     for (const c of cache.index.clips) if (c.note !== undefined) say(`used ${c.path}: ${c.note}`);

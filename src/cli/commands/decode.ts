@@ -49,10 +49,7 @@ export const decodeCommand: CommandModule<object, DecodeArgs> = {
       .example('$0 decode ~/videos --out /data/cache --shard 0/4', 'the first of 4 shards (run 0/4 .. 3/4 in parallel, on any machines)') as unknown as Argv<DecodeArgs>,
   handler: async (argv) => {
     const { buildCache, parseShard } = await import('../../data/cache.js');
-    const { staleDecoderWarning } = await import('../../media/ffmpeg-path.js');
     const { sayFor } = await import('../../report/progress.js');
-    const stale = staleDecoderWarning();
-    if (stale !== undefined) sayFor(progressModeOf(argv))(stale);
     const summary = await buildCache({
       videos: argv.videos,
       out: argv.out,
@@ -68,6 +65,7 @@ export const decodeCommand: CommandModule<object, DecodeArgs> = {
       memoryMb: argv['memory-mb'],
       probeTimeoutMs: argv['probe-timeout'] * 1000,
       progress: progressModeOf(argv),
+      say: sayFor(progressModeOf(argv)),
     });
     if (argv.json) {
       process.stdout.write(JSON.stringify(summary) + '\n');
