@@ -9,30 +9,26 @@
  * head and lists every head's NMI, and names the head that scores best against the truth only
  * for comparison with the paper, whose figures pick the best of 10 heads by ground truth.
  */
-import type { ShardSpec } from '../data/cache-files.js';
-import { comparePaths } from '../media/walk-videos.js';
-import { checkpointIdentity, exportShardDir, readShardDone, writeExportShard } from './export-shards.js';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, InputError } from '../errors.js';
+import type { ShardSpec } from '../data/cache-files.js';
 import { writeSkippedCsv } from '../data/skipped.js';
 import { openReleasedNetwork } from '../engine/open-released.js';
 import { evaluate } from '../eval/evaluate.js';
 import { normalizedMutualInfo } from '../eval/nmi.js';
 import { decodeOfficialClip } from '../media/decode-official-clip.js';
 import { OFFICIAL_FRAME_SHAPE, OFFICIAL_SPEC_SHAPE } from '../media/official-clip.js';
-import { walkVideos } from '../media/walk-videos.js';
+import { comparePaths, walkVideos } from '../media/walk-videos.js';
 import { readReleasedCheckpoint, type ReleasedCheckpoint, type ReleasedInfo } from '../models/official/released-checkpoint.js';
 import { createProgress, type Progress, type ProgressMode } from '../report/progress.js';
 import { reportAfterRun, type RunReportHook } from '../report/write-report.js';
-import { combineLogProbs } from '../sinkhorn/combine.js';
-import { chooseHead } from '../train/choose-head.js';
 import { truthForItems } from '../train/reference-labels.js';
-import { argmaxRows } from '../util/argmax-rows.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
-import { csvField } from '../util/csv-field.js';
 import { writeExport } from '../data/export-arrays.js';
+import { checkpointIdentity, exportShardDir, readShardDone, writeExportShard } from './export-shards.js';
 import { officialPass, type OfficialPassResult } from './official-pass.js';
+import { writeReleasedClusters } from './released-clusters.js';
 import { sayOnStderr } from '../util/say.js';
 
 export interface ReleasedAssignJob extends Pick<RunReportHook, 'progress' | 'report'> {
@@ -129,12 +125,6 @@ export async function releasedPass(
   }
 }
 
-/** Fused log-probabilities of head h: log softmax(video + audio logits), [N, K]. */
-export function fusedLogProbs(pass: OfficialPassResult, h: number): Float32Array {
-  const { video, audio } = pass.logits[h];
-  return combineLogProbs([sumOf(video, audio)], pass.names.length, video.length / pass.names.length);
-}
-
 export async function runReleasedAssign(job: ReleasedAssignJob): Promise<ReleasedAssignSummary> {
   const t0 = performance.now();
   const say = job.say ?? sayOnStderr;
@@ -150,15 +140,9 @@ export async function runReleasedAssign(job: ReleasedAssignJob): Promise<Release
   const n = pass.names.length;
   if (n === 0) throw new InputError(job.videos, `no usable clip (reasons in ${path.join(outDir, 'skipped.csv')})`);
 
-  const fused = info.k.map((_, h) => fusedLogProbs(pass, h));
-  const labels = fused.map((f, h) => argmaxRows(f, n, info.k[h]));
-  const choice = job.head === 'auto' ? chooseHead(labels) : { head: job.head, rule: 'given by --head' };
-  const h = choice.head;
-  const k = info.k[h];
-  const header = ['path', 'cluster', 'confidence', ...labels.map((_, i) => `head${i}`)].join(',');
-  const lines = pass.names.map((name, i) => [csvField(name), labels[h][i], Math.exp(fused[h][i * k + labels[h][i]]).toFixed(4), ...labels.map((l) => l[i])].join(','));
-  writeFileAtomic(job.out, `${header}\n${lines.join('\n')}\n`);
-  if (job.exportDir) writeExport(job.exportDir, pass.names, { video: pass.features.video, audio: pass.features.audio }, pass.logits.map((l) => sumOf(l.video, l.audio)), info.k);
+  const sums = pass.logits.map((l) => sumOf(l.video, l.audio));
+  const { labels, head: h, rule } = writeReleasedClusters(job.out, pass.names, sums, info.k, job.head);
+  if (job.exportDir) writeExport(job.exportDir, pass.names, { video: pass.features.video, audio: pass.features.audio }, sums, info.k);
 
   const summary: ReleasedAssignSummary = {
     out: job.out,
@@ -166,7 +150,7 @@ export async function runReleasedAssign(job: ReleasedAssignJob): Promise<Release
     skipped: skipped.length,
     engine,
     head: h,
-    head_rule: choice.rule,
+    head_rule: rule,
     model: { file: info.file, heads: info.heads, k: info.k, architecture: info.architecture },
     seconds: 0,
   };
@@ -180,7 +164,7 @@ export async function runReleasedAssign(job: ReleasedAssignJob): Promise<Release
     const metrics = {
       ...report,
       head: h,
-      head_rule: choice.rule,
+      head_rule: rule,
       nmi_per_head: perHead,
       best_head_by_truth: { head: best, nmi: perHead[best], note: 'for comparison with the paper only: the official metrics pick the best head by ground truth' },
     };

@@ -17,12 +17,9 @@ import { writeExport } from '../data/export-arrays.js';
 import { shardStem, type ShardSpec } from '../data/cache-files.js';
 import { writeSkippedCsv } from '../data/skipped.js';
 import { comparePaths } from '../media/walk-videos.js';
-import { combineLogProbs } from '../sinkhorn/combine.js';
-import { chooseHead } from '../train/choose-head.js';
-import { argmaxRows } from '../util/argmax-rows.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
-import { csvField } from '../util/csv-field.js';
 import { parseCsvRecords } from '../eval/csv-records.js';
+import { writeReleasedClusters } from './released-clusters.js';
 
 export const EXPORT_SHARD_FORMAT = 'selavi-export-shard';
 const DONE = 'done.json';
@@ -137,15 +134,8 @@ export async function mergeExportShards(dir: string, clustersCsv: string): Promi
   const skipped = dones.flatMap((d) => d!.skipped).sort((a, b) => comparePaths(a.path, b.path));
   await writeSkippedCsv(path.join(dir, 'skipped.csv'), skipped);
   // The clusters, as a one-process assign writes them.
-  const fused = ks.map((k, h) => combineLogProbs([logits[h]!], n, k));
-  const labels = fused.map((f, h) => argmaxRows(f, n, ks[h]!));
-  const choice = chooseHead(labels);
-  const k = ks[choice.head]!;
-  const header = ['path', 'cluster', 'confidence', ...labels.map((_, i) => `head${i}`)].join(',');
-  const lines = names.map((name, i) => [csvField(name), labels[choice.head]![i], Math.exp(fused[choice.head]![i * k + labels[choice.head]![i]!]!).toFixed(4), ...labels.map((l) => l[i])].join(','));
-  mkdirSync(path.dirname(clustersCsv), { recursive: true });
-  writeFileAtomic(clustersCsv, `${header}\n${lines.join('\n')}\n`);
-  return { out: dir, clusters: clustersCsv, shards: count, clips: n, skipped: skipped.length, head: choice.head, head_rule: choice.rule };
+  const { head, rule } = writeReleasedClusters(clustersCsv, names, logits, ks, 'auto');
+  return { out: dir, clusters: clustersCsv, shards: count, clips: n, skipped: skipped.length, head, head_rule: rule };
 }
 
 /**
