@@ -69,7 +69,7 @@ export function shellWord(s: string): string {
 }
 
 /** A task's command line (the shard index left to the scheduler: `--shard auto/N`). */
-export function decodeArgv(p: LaunchPlan): string[] {
+export function taskArgv(p: LaunchPlan): string[] {
   if (p.job === 'assign') {
     if (!p.weights) throw new ConfigError('launch --job assign needs --weights: the released checkpoint every task reads');
     return ['assign', p.videos, '--weights', p.weights, '--export', p.cache, '--shard', `auto/${p.shards}`, '--no-report', ...p.decodeFlags];
@@ -99,7 +99,7 @@ export function slurmFiles(p: LaunchPlan): Record<string, string> {
     `#SBATCH --output=${p.name}-decode-%A_%a.log`,
     '#SBATCH --requeue',
     'set -euo pipefail',
-    `exec ${run(decodeArgv(p))}`,
+    `exec ${run(taskArgv(p))}`,
     '',
   ].join('\n');
   const merge = [
@@ -154,7 +154,7 @@ export function kubernetesFiles(p: LaunchPlan): Record<string, string> {
       backoffLimitPerIndex: p.retriesPerIndex ?? 2,
       maxFailedIndexes: 0,
       podReplacementPolicy: 'Failed',
-      template: { metadata: { labels: { app: 'selavi', step: 'decode' } }, spec: pod(decodeArgv(p), p.minutes * 60) },
+      template: { metadata: { labels: { app: 'selavi', step: 'decode' } }, spec: pod(taskArgv(p), p.minutes * 60) },
     },
   };
   const merge = {
