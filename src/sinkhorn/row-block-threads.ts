@@ -10,7 +10,7 @@ import { Worker } from 'node:worker_threads';
 import { WASM_BASE64 } from './wasm/scaling-wasm.js';
 
 /** The kernels' exports, by the op number a worker is sent. */
-const OPS = ['rowKernelInPlace', 'scalingPass', 'countAbove', 'fillSparse', 'sparseScalingPass', 'argmaxLabels'] as const;
+const OPS = ['rowKernel', 'scalingPass', 'columnLogSums', 'countAbove', 'fillSparse', 'sparseScalingPass', 'argmaxLabels'] as const;
 export type KernelOp = (typeof OPS)[number];
 type Kernels = Record<KernelOp, (...args: number[]) => number>;
 
@@ -99,11 +99,15 @@ export class RowBlockThreads {
   private readonly workers: { worker: Worker; flags: Int32Array; box: Float64Array; generation: number }[] = [];
   private next = FIRST_FREE_BYTE;
 
-  /** @param bytes memory the caller will `alloc`, in all. */
-  constructor(bytes: number, threads: number) {
+  /**
+   * @param bytes memory the caller will `alloc`, in all.
+   * @param maxBytes what {@link grow} may later add up to (address space reserved, not memory used).
+   */
+  constructor(bytes: number, threads: number, maxBytes = bytes) {
     const pages = Math.ceil((bytes + RESERVED_BYTES) / PAGE);
     if (pages * PAGE > MAX_KERNEL_BYTES) throw new RangeError(`row-block threads: ${bytes} bytes do not fit in a wasm32 memory`);
-    this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+    const maximum = Math.max(pages, Math.min(Math.ceil((maxBytes + RESERVED_BYTES) / PAGE), Math.floor(MAX_KERNEL_BYTES / PAGE)));
+    this.memory = new WebAssembly.Memory({ initial: pages, maximum, shared: true });
     this.threads = threads;
     const env = { memory: this.memory, abort: () => { throw new Error('wasm abort'); } };
     this.own = new WebAssembly.Instance(kernelModule(), { env }).exports as unknown as Kernels;
@@ -122,6 +126,22 @@ export class RowBlockThreads {
     this.next = at + Math.ceil(bytes / 16) * 16;
     if (this.next > this.memory.buffer.byteLength) throw new RangeError('row-block threads: out of reserved memory');
     return at;
+  }
+
+  /**
+   * Makes room for `bytes` more to `alloc` (the threads see the grown memory). False when the
+   * memory's maximum, or the machine, does not allow it.
+   */
+  grow(bytes: number): boolean {
+    const need = this.next + Math.ceil(bytes / 16) * 16 - this.memory.buffer.byteLength;
+    if (need <= 0) return true;
+    try {
+      this.memory.grow(Math.ceil(need / PAGE));
+      return true;
+    } catch (err) {
+      if (err instanceof RangeError) return false;
+      throw err;
+    }
   }
 
   /** Rows [start, end) of block `t` of `threads` over n rows. */

@@ -7,6 +7,7 @@
  */
 import { ConfigError } from '../errors.js';
 import { RowBlockThreads, MAX_KERNEL_BYTES, RESERVED_BYTES, threadsFor } from './row-block-threads.js';
+import { OmegaController, RELAX_WINDOW } from './overrelaxation.js';
 import type { SinkhornResult, SinkhornStop } from './sinkhorn.js';
 
 /** What the threaded phase needs from {@link sinkhorn}'s options, resolved. */
@@ -18,18 +19,39 @@ export interface ThreadedSolve {
   /** Normalised column targets (sum 1). */
   c: Float64Array;
   threads?: number;
-  /** Run the sparse phase when few entries matter. Default true. */
+  /**
+   * The sparse phase: undefined, when the first iterations predict it pays; true, whenever few
+   * entries matter (tests, benches); false, never.
+   */
   sparse?: boolean;
+  /**
+   * The scores again (the solve turned them into the kernel): lets iterations that stall or leave
+   * the float32 kernel's range go on stabilised, on these threads. Without it the solve gives up
+   * there (undefined) and the caller solves in the log domain.
+   */
+  reload?: () => ArrayLike<number>;
+  /** Column log scalings to start from (a previous solve's {@link SinkhornResult.columnLogScaling}). */
+  warmStart?: ArrayLike<number>;
+  /** Over-relax the iterations (default true). */
+  relax?: boolean;
 }
 
-// Shared with sinkhorn.ts's JavaScript solver. Scalings outside [1/LIMIT, LIMIT] mean the float32
-// kernel has lost the entries that matter; iterations that improve the error by less than 1% for
-// STALL_ITERS have stalled. Either hands the solve to the log domain.
+// sinkhorn.ts's JavaScript solver: scalings outside [1/LIMIT, LIMIT] mean its float32 kernel has
+// lost the entries that matter. Both solvers: iterations that improve the error by less than 1% for
+// STALL_ITERS have stalled. Either hands over to the log domain (JavaScript) or absorbs (threads).
 const SCALING_LIMIT = 1e100;
 export const STALL_ITERS = 50;
 /** SeLa's stopping rule: Σ_i |u_i(before)/u_i − 1| at most this, tested every SELA_CHECK_EVERY iterations. */
 export const SELA_STOP = 0.1;
 export const SELA_CHECK_EVERY = 10;
+// The threads' iterations absorb the scalings into a kernel rebuilt from the scores once one leaves
+// [1/ABSORB_AT, ABSORB_AT]: an entry lost below float32's range then carried less than 1e-38 · 1e30
+// of its row. (On sharp, skewed scores absorbing at 1e30 rather than 1e100 took 211 iterations
+// instead of 250.)
+const ABSORB_AT = 1e30;
+// Near-hard transports (λ·|S| ~ 1e6) keep pushing scalings past ABSORB_AT, one rebuild after another
+// (385 in 20,000 iterations, still 5% off): past this many the log domain's ε-scaling takes over.
+const MAX_ABSORPTIONS = 20;
 
 // Entries with K_ij v_j at most this times their row's largest are left out of the sparse phase.
 const SPARSE_TAU = 1e-12;
@@ -38,11 +60,22 @@ const SPARSE_MAX_DENSITY = 0.25;
 // A sparse phase whose error has not improved by 1% for this long hands over to the full kernel
 // (its dropped entries mattered: on skewed problems the scalings reach far beyond the start's).
 const SPARSE_STALL_ITERS = 10;
+// A sparse iteration reads 8 bytes an entry kept (value, column) where a full one reads 4 an entry,
+// with scattered column sums: costed as 3 full-kernel entries an entry kept.
+const SPARSE_COST_PER_ENTRY = 3;
+// What choosing the sparse phase costs besides its iterations, in full iterations: counting and
+// copying the entries (two passes), and the full iterations that confirm the rule after it.
+const SPARSE_OVERHEAD_ITERS = 6;
 
 /** Bytes of shared memory a threaded solve of n x k takes (the sparse kernel's room included, mostly never touched). */
 export function threadedBytes(n: number, k: number, threads: number): number {
   const sparse = SPARSE_MAX_DENSITY * n * k * 8 + (n + 1) * 4;
-  return n * k * 4 + sparse + n * (8 + 8 + 4) + k * 8 * (1 + threads) + 16 * 16;
+  return n * k * 4 + sparse + n * (8 + 8 + 8 + 4) + k * 8 * (1 + threads) + threads * 32 + 16 * 16;
+}
+
+/** What stabilised iterations add: the scores beside the kernel, the log scalings and per-block column sums. */
+function stabilisedBytes(n: number, k: number, threads: number): number {
+  return n * k * 4 + n * 8 + k * 8 + 2 * threads * k * 8 + 5 * 16;
 }
 
 /** Whether an n x k problem fits the threaded solver's memory (wasm32: 4 GiB). */
@@ -55,18 +88,31 @@ export function selaRuleStops(iteration: number, change: number): boolean {
   return (iteration - 1) % SELA_CHECK_EVERY === 0 && change <= SELA_STOP;
 }
 
+/** One iteration's outcome. */
+interface Step {
+  /** SeLa's change Σ_i |u_i(before)/u_i − 1|. */
+  change: number;
+  /** Mean relative marginal error of the plan (new u, the v the pass read): the larger of rows' and columns'. */
+  error: number;
+  /** Whether every scaling stays inside `limit` and 1/`limit`. */
+  inRange: (limit: number) => boolean;
+}
+
 /**
  * A solve on WebAssembly threads, in two steps so that a caller reading the scores from a file
  * can put them straight into the threads' memory ({@link ThreadedSolver.scores}) with no copy in
  * between: construct, fill `scores`, `solve` (which turns them into the kernel), `close`.
  *
  * The kernel E_ij = exp(λS_ij − max_j λS_ij) is computed in place, and the scaling iterations
- * start from the exact column normalisation of the row-normalised kernel. When few entries
- * matter (at most a quarter have K_ij v_j above 1e-12 of their row's largest, v that starting
- * column scaling), the iterations first run on those entries alone (a sparse kernel: the same
- * fixed point up to what the dropped entries carry), then on the full kernel until the stopping
- * rule holds there, tested at every full iteration: the answer always meets the rule on the
- * whole problem.
+ * start from the exact column normalisation of the row-normalised kernel. The iterations are
+ * over-relaxed (overrelaxation.ts: the same fixed point, ω read off their own rate). When few
+ * entries matter (at most a quarter have K_ij v_j above 1e-12 of their row's largest) and the
+ * first iterations' rate predicts enough iterations to pay for it, the iterations continue on
+ * those entries alone (a sparse kernel: the same fixed point up to what the dropped entries
+ * carry), then on the full kernel until the stopping rule holds there, tested at every full
+ * iteration: the answer always meets the rule on the whole problem. Iterations that stall, or
+ * whose scalings leave what the float32 kernel can carry, continue stabilised: the kernel is
+ * rebuilt from the scores with the scalings absorbed into it, as often as they grow again.
  */
 export class ThreadedSolver {
   /** N x K float32, row-major: write the scores here before {@link solve}. */
@@ -79,7 +125,8 @@ export class ThreadedSolver {
     readonly k: number,
     threads = threadsFor(n * k),
   ) {
-    this.pool = new RowBlockThreads(threadedBytes(n, k, threads), threads);
+    const bytes = threadedBytes(n, k, threads);
+    this.pool = new RowBlockThreads(bytes, threads, bytes + stabilisedBytes(n, k, threads));
     this.E = this.pool.alloc(n * k * 4); // the scores, then the kernel in their place
     this.scores = new Float32Array(this.pool.memory.buffer, this.E, n * k);
   }
@@ -91,8 +138,8 @@ export class ThreadedSolver {
 
   /**
    * Solves from `scores` (overwritten with the kernel). Undefined when the exact log domain of
-   * the JavaScript solver is needed (a column whose entries all underflow, stalled iterations).
-   * `original` only words the error about a non-finite score.
+   * the JavaScript solver is needed (stalled or out-of-range iterations with no `reload`, or no
+   * memory to stabilise them in). `original` only words the error about a non-finite score.
    */
   solve(opts: ThreadedSolve, original?: ArrayLike<number>): SinkhornResult | undefined {
     const { lambda, tol, maxIters, stop, c } = opts;
@@ -100,91 +147,236 @@ export class ThreadedSolver {
     const threads = pool.threads;
     const t0 = performance.now();
     const RS = pool.alloc(n * 8);
+    const RM = pool.alloc(n * 8);
     const U = pool.alloc(n * 8);
     const L = pool.alloc(n * 4);
     const V = pool.alloc(k * 8);
     const part = pool.alloc(threads * k * 8); // per block: column sums
-    const buf = pool.memory.buffer;
-    const rowSum = new Float64Array(buf, RS, n);
-    const u = new Float64Array(buf, U, n);
-    const v = new Float64Array(buf, V, k);
-    const colParts = new Float64Array(buf, part, threads * k);
+    const ST = pool.alloc(threads * 32); // per block: the pass's stats
+    const view = <T>(Type: new (b: ArrayBufferLike, at: number, len: number) => T, at: number, len: number) => new Type(pool.memory.buffer, at, len);
+    const rowSum = view(Float64Array, RS, n);
+    const u = view(Float64Array, U, n);
+    const v = view(Float64Array, V, k);
+    const colParts = view(Float64Array, part, threads * k);
+    const stats = view(Float64Array, ST, threads * 4);
     const sumParts = (j: number) => {
       let s = 0;
       for (let t = 0; t < threads; t++) s += colParts[t * k + j];
       return s;
     };
-
-    // Set-up: the kernel, and v from the exact column normalisation of its row-normalised form.
-    colParts.fill(0);
-    pool.run('rowKernelInPlace', n, (t, r0, r1) => [E, k, r0, r1, lambda, RS, part + t * k * 8]);
-    for (let i = 0; i < n; i++) if (!Number.isFinite(rowSum[i])) throw nonFiniteRow(original, i, k);
-    for (let j = 0; j < k; j++) {
-      const col = sumParts(j);
-      if (!(col > 0)) return undefined; // a column whose every entry underflowed: the log domain's case
-      v[j] = (c[j] * n) / col;
-    }
-    const r = 1 / n;
-    const vStart = Float64Array.from(v);
-    const t1 = performance.now();
-
-    // One iteration: u_i = r / Σ_j K_ij v_j and column sums in one pass, then v_j = c_j / col_j.
-    let error = Infinity;
-    const iterate = (op: 'scalingPass' | 'sparseScalingPass', args: (t: number, r0: number, r1: number) => number[]): number => {
+    /**
+     * The row-normalised kernel from `src` (+ column offsets at `B`, 0: none) into E, and v from
+     * the exact column normalisation of it; u = 1. False when a column's every entry underflowed.
+     */
+    const kernelFrom = (src: number, B: number): boolean => {
       colParts.fill(0);
-      const change = pool.run(op, n, args).reduce((a, b) => a + b, 0);
-      error = 0;
+      pool.run('rowKernel', n, (t, r0, r1) => [src, E, k, r0, r1, lambda, B, RS, part + t * k * 8, RM]);
+      for (let i = 0; i < n; i++) if (!Number.isFinite(rowSum[i])) throw nonFiniteRow(original, i, k);
+      u.fill(1);
+      let lost = false;
       for (let j = 0; j < k; j++) {
         const col = sumParts(j);
-        error += Math.abs(col * v[j] - c[j]) / c[j];
-        v[j] = c[j] / col;
+        v[j] = (c[j] * n) / col;
+        if (!(col > 0)) lost = true;
       }
-      error /= k;
-      return change;
+      return !lost;
     };
 
-    // ----- sparse phase (when few entries matter) -----
+    // A warm start: the kernel carries the previous solve's column scalings from the start.
+    const W = opts.warmStart ? pool.alloc(k * 8) : 0;
+    if (opts.warmStart) view(Float64Array, W, k).set(opts.warmStart);
+    let stabilised: Stabilised | undefined;
+    if (!kernelFrom(E, W)) {
+      // A column whose every entry underflowed float32: only stabilised iterations can move mass there.
+      stabilised = this.stabilise(opts, kernelFrom, view(Float64Array, RM, n), rowSum, v);
+      if (!stabilised) return undefined;
+    }
+    const r = 1 / n;
+    const t1 = performance.now();
+
+    // One iteration: u_i from r / Σ_j K_ij v_j and column sums in one pass, then v_j from c_j / col_j
+    // (both over-relaxed by ω).
+    const iterate = (sparse: Csr | undefined, omega: number): Step => {
+      colParts.fill(0);
+      if (sparse) pool.run('sparseScalingPass', n, (t, r0, r1) => [sparse.start, sparse.values, sparse.cols, r0, r1, r, V, U, part + t * k * 8, omega, ST + t * 32]);
+      else pool.run('scalingPass', n, (t, r0, r1) => [E, k, r0, r1, r, V, U, part + t * k * 8, omega, ST + t * 32]);
+      let change = 0;
+      let rowError = 0;
+      let uMax = -Infinity;
+      let uMin = Infinity;
+      for (let t = 0; t < threads; t++) {
+        change += stats[t * 4];
+        rowError += stats[t * 4 + 1];
+        uMax = Math.max(uMax, stats[t * 4 + 2]);
+        uMin = Math.min(uMin, stats[t * 4 + 3]);
+      }
+      let colError = 0;
+      let vMax = -Infinity;
+      let vMin = Infinity;
+      for (let j = 0; j < k; j++) {
+        const col = sumParts(j);
+        colError += Math.abs(col * v[j] - c[j]) / c[j];
+        const target = c[j] / col;
+        v[j] = omega === 1 ? target : Math.exp(omega * Math.log(target) + (1 - omega) * Math.log(v[j]));
+        vMax = Math.max(vMax, v[j]);
+        vMin = Math.min(vMin, v[j]);
+      }
+      const error = Math.max(rowError / n, colError / k);
+      // u is only ever read relative to the next pass's d, so its range is v's mirror; both are checked.
+      return { change, error, inRange: (limit) => uMax < limit && uMin > 1 / limit && vMax < limit && vMin > 1 / limit };
+    };
+
+    let iterations = 0;
     let sparseIterations = 0;
-    const sparse = opts.sparse === false ? undefined : buildSparse(pool, E, V, n, k);
-    if (sparse) {
-      u.fill(1);
-      const stalled = stallWatch(SPARSE_STALL_ITERS, tol);
-      while (sparseIterations < maxIters - 1) {
-        sparseIterations++;
-        const change = iterate('sparseScalingPass', (t, r0, r1) => [sparse.start, sparse.values, sparse.cols, r0, r1, r, V, U, part + t * k * 8]);
-        if (stop === 'sela' ? selaRuleStops(sparseIterations, change) : error <= tol) break;
-        if (!Number.isFinite(error) || outOfRange(u) || outOfRange(v)) {
-          v.set(vStart); // start the full iterations afresh
-          break;
+    let sparseDensity: number | undefined;
+    let error = Infinity;
+    let converged = false;
+    let afterSparse = false; // SeLa's rule is then tested at every full iteration
+    let sparseDecided = opts.sparse === false;
+    let relax = new OmegaController(opts.relax);
+    let stalled = stallWatch(STALL_ITERS, tol);
+    let sinceAbsorb = Infinity;
+    const meetsRule = (step: Step, count: number, tested: boolean) =>
+      stop === 'sela' ? (tested ? step.change <= SELA_STOP : selaRuleStops(count, step.change)) : step.error <= tol;
+
+    while (iterations < maxIters) {
+      iterations++;
+      sinceAbsorb++;
+      const step = iterate(undefined, relax.omega);
+      error = step.error;
+      if (meetsRule(step, iterations, afterSparse)) {
+        converged = true;
+        break;
+      }
+      relax.observe(error);
+      const inRange = Number.isFinite(error) && step.inRange(ABSORB_AT);
+      if (!inRange || stalled(error)) {
+        // Stalled, or scalings the float32 kernel cannot carry: absorb them into a kernel rebuilt
+        // from the scores. A rebuild that did not help for a whole stall window, or at once, ends it.
+        if (sinceAbsorb <= 1 || (inRange && sinceAbsorb <= STALL_ITERS)) return undefined;
+        stabilised ??= this.stabilise(opts, kernelFrom, view(Float64Array, RM, n), rowSum, v);
+        if (!stabilised || stabilised.absorptions >= MAX_ABSORPTIONS) return undefined;
+        stabilised.absorb(v);
+        relax = new OmegaController(opts.relax);
+        stalled = stallWatch(STALL_ITERS, tol);
+        sinceAbsorb = 0;
+        continue;
+      }
+      if (!sparseDecided && !stabilised && relax.rate !== undefined && iterations >= 2 * RELAX_WINDOW) {
+        sparseDecided = true;
+        const left = stop === 'sela' ? relax.remaining(step.change, SELA_STOP) : relax.remaining(error, tol);
+        const sparse = left > SPARSE_OVERHEAD_ITERS || opts.sparse === true ? buildSparse(pool, E, V, n, k, opts.sparse === true ? 0 : left) : undefined;
+        if (sparse) {
+          sparseDensity = sparse.density;
+          const inner = new OmegaController(opts.relax);
+          inner.omega = relax.omega;
+          const sparseStalled = stallWatch(SPARSE_STALL_ITERS, tol);
+          const uBefore = Float64Array.from(u);
+          const vBefore = Float64Array.from(v);
+          while (iterations + sparseIterations < maxIters - 1) {
+            sparseIterations++;
+            const s = iterate(sparse, inner.omega);
+            if (meetsRule(s, sparseIterations, false)) break;
+            if (!Number.isFinite(s.error) || !s.inRange(ABSORB_AT)) {
+              u.set(uBefore); // the dropped entries mattered: back to where the full iterations were
+              v.set(vBefore);
+              break;
+            }
+            inner.observe(s.error);
+            if (sparseStalled(s.error)) break;
+          }
+          afterSparse = true;
+          stalled = stallWatch(STALL_ITERS, tol);
         }
-        if (stalled(error)) break;
       }
     }
-    const t2 = performance.now();
-
-    // ----- full iterations: until the rule holds on the whole kernel -----
-    if (!sparse) u.fill(1);
-    let iterations = 0;
-    const stalled = stallWatch(STALL_ITERS, tol);
-    let converged = false;
-    while (sparseIterations + iterations < maxIters) {
-      iterations++;
-      const change = iterate('scalingPass', (t, r0, r1) => [E, k, r0, r1, r, V, U, part + t * k * 8]);
-      // After a sparse phase the rule is tested at every full iteration (its count restarted there).
-      converged = stop === 'sela' ? (sparse ? change <= SELA_STOP : selaRuleStops(iterations, change)) : error <= tol;
-      if (converged) break;
-      if (!Number.isFinite(error) || outOfRange(u) || outOfRange(v)) return undefined;
-      if (stalled(error)) return undefined; // far from the target: the log domain's exactness is needed
-    }
+    iterations += sparseIterations;
 
     const t3 = performance.now();
     pool.run('argmaxLabels', n, (_t, r0, r1) => [E, k, r0, r1, V, L]);
-    const labels = new Int32Array(buf, L, n).slice();
+    const labels = view(Int32Array, L, n).slice();
     const counts = new Int32Array(k);
     for (let i = 0; i < n; i++) counts[labels[i]]++;
     const phaseSeconds = { setup: (t1 - t0) / 1000, iterations: (t3 - t1) / 1000, labels: (performance.now() - t3) / 1000 };
-    return { labels, counts, iterations: sparseIterations + iterations, sparseIterations, error, converged, phaseSeconds, sparseDensity: sparse?.density };
+    const base = stabilised?.b ?? opts.warmStart;
+    const columnLogScaling = Float64Array.from(v, (x, j) => Math.log(x) + (base ? base[j] : 0));
+    return { labels, counts, iterations, sparseIterations, error, converged, phaseSeconds, sparseDensity, absorptions: stabilised?.absorptions, omega: Number(relax.omega.toFixed(3)), columnLogScaling };
   }
+
+  /**
+   * Room for stabilised iterations: the scores again beside the kernel (from `reload`), and the
+   * column log scalings b the kernel absorbs. Undefined without `reload` or memory. A new state
+   * with a column the kernel lost is normalised at once (see {@link Stabilised.absorb}).
+   */
+  private stabilise(opts: ThreadedSolve, kernelFrom: (src: number, B: number) => boolean, rowMax: Float64Array, rowSum: Float64Array, v: Float64Array): Stabilised | undefined {
+    const { n, k, pool } = this;
+    const threads = pool.threads;
+    if (!opts.reload || !pool.grow(stabilisedBytes(n, k, threads))) return undefined;
+    const S = pool.alloc(n * k * 4);
+    const A = pool.alloc(n * 8);
+    const B = pool.alloc(k * 8);
+    const CM = pool.alloc(threads * k * 8);
+    const CS = pool.alloc(threads * k * 8);
+    const buf = pool.memory.buffer;
+    new Float32Array(buf, S, n * k).set(opts.reload());
+    const a = new Float64Array(buf, A, n);
+    const b = new Float64Array(buf, B, k);
+    if (opts.warmStart) b.set(opts.warmStart);
+    const colMax = new Float64Array(buf, CM, threads * k);
+    const colSum = new Float64Array(buf, CS, threads * k);
+    const { lambda, c } = opts;
+    const r = 1 / n;
+    /** b_j = log c_j − log Σ_i exp(λS_ij + a_i), a the exact row normalisation of the kernel just made. */
+    const normaliseColumns = () => {
+      for (let i = 0; i < n; i++) a[i] = Math.log(r / rowSum[i]) - rowMax[i];
+      colMax.fill(-Infinity);
+      colSum.fill(0);
+      pool.run('columnLogSums', n, (t, r0, r1) => [S, k, r0, r1, lambda, A, CM + t * k * 8, CS + t * k * 8]);
+      for (let j = 0; j < k; j++) {
+        let m = -Infinity;
+        for (let t = 0; t < threads; t++) m = Math.max(m, colMax[t * k + j]);
+        let sum = 0;
+        for (let t = 0; t < threads; t++) if (colSum[t * k + j] > 0) sum += colSum[t * k + j] * Math.exp(colMax[t * k + j] - m);
+        b[j] = Math.log(c[j]) - (m + Math.log(sum));
+      }
+    };
+    const state: Stabilised = {
+      b,
+      absorptions: 0,
+      absorb(vNow) {
+        const fits = vNow.every((x) => x > 0 && Number.isFinite(x));
+        if (fits) for (let j = 0; j < k; j++) b[j] += Math.log(vNow[j]);
+        // The rows are normalised by the rebuild itself (u starts again from 1).
+        if (!kernelFrom(S, B) || !fits) {
+          normaliseColumns();
+          kernelFrom(S, B);
+        }
+        state.absorptions++;
+      },
+    };
+    // The set-up's kernel lost a column: normalise exactly before any iteration.
+    if (!v.every((x) => x > 0 && Number.isFinite(x))) {
+      kernelFrom(S, B); // the set-up's kernel again, with its row sums
+      normaliseColumns();
+      kernelFrom(S, B);
+      state.absorptions++;
+    }
+    return state;
+  }
+}
+
+/** Stabilised iterations' state: how often the kernel was rebuilt, and the rebuild. */
+interface Stabilised {
+  /** Column log scalings absorbed into the kernel so far. */
+  b: Float64Array;
+  absorptions: number;
+  /**
+   * Folds v into the column log scalings b and rebuilds the row-normalised kernel from the scores
+   * (u = 1, v from its exact column normalisation). Where v held a value the kernel could not
+   * carry, or the rebuilt kernel lost a column, b is first set by an exact log-domain column
+   * normalisation.
+   */
+  absorb(v: Float64Array): void;
 }
 
 /** Solves `scores` on threads (copied into their memory first); see {@link ThreadedSolver}. */
@@ -192,14 +384,26 @@ export function solveOnThreads(scores: Float32Array | Float64Array, n: number, k
   const solver = new ThreadedSolver(n, k, opts.threads);
   try {
     solver.scores.set(scores);
-    return solver.solve(opts, scores);
+    return solver.solve({ reload: () => scores, ...opts }, scores);
   } finally {
     solver.close();
   }
 }
 
-/** The kernel's entries that matter (K_ij v_j above SPARSE_TAU of the row's largest) as CSR in the pool's memory, or undefined when too many are. */
-function buildSparse(pool: RowBlockThreads, E: number, V: number, n: number, k: number) {
+/** A sparse kernel in the pool's memory (CSR: row i at start[i]..start[i+1] of values and cols). */
+interface Csr {
+  start: number;
+  values: number;
+  cols: number;
+  density: number;
+}
+
+/**
+ * The kernel's entries that matter (K_ij v_j above SPARSE_TAU of the row's largest) as CSR in the
+ * pool's memory; undefined when too many matter, or when `left` iterations on them would not save
+ * what building and confirming them cost (0: whenever few enough matter).
+ */
+function buildSparse(pool: RowBlockThreads, E: number, V: number, n: number, k: number, left: number): Csr | undefined {
   const START = pool.alloc((n + 1) * 4);
   const start = new Int32Array(pool.memory.buffer, START, n + 1);
   pool.run('countAbove', n, (_t, r0, r1) => [E, k, r0, r1, SPARSE_TAU, V, START + 4]); // counts land at start[1..n]
@@ -208,6 +412,7 @@ function buildSparse(pool: RowBlockThreads, E: number, V: number, n: number, k: 
   const nnz = start[n];
   const density = nnz / (n * k);
   if (density > SPARSE_MAX_DENSITY) return undefined;
+  if (left > 0 && left * (1 - SPARSE_COST_PER_ENTRY * density) <= SPARSE_OVERHEAD_ITERS) return undefined;
   const values = pool.alloc(nnz * 4);
   const cols = pool.alloc(nnz * 4);
   pool.run('fillSparse', n, (_t, r0, r1) => [E, k, r0, r1, SPARSE_TAU, V, START, values, cols]);

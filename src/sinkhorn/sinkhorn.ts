@@ -22,6 +22,7 @@
  *   exps per entry per iteration.
  */
 import { ConfigError } from '../errors.js';
+import { OmegaController } from './overrelaxation.js';
 import { STALL_ITERS, fitsThreaded, outOfRange, selaRuleStops, solveOnThreads, stallWatch, type ThreadedSolver } from './sinkhorn-threads.js';
 
 /**
@@ -66,6 +67,13 @@ export interface SinkhornOptions {
   inPlace?: boolean;
   /** Also return the transport plan Q (N x K; costs the kernel array, which it reuses). Default false. */
   keepPlan?: boolean;
+  /**
+   * Start from these column log scalings (K; a previous solve's {@link SinkhornResult.columnLogScaling}
+   * at the same λ): a problem close to the last one then takes fewer iterations. Same fixed point.
+   */
+  warmStart?: ArrayLike<number>;
+  /** Over-relax the scaling iterations (overrelaxation.ts; the same fixed point, fewer iterations). Default true. */
+  relax?: boolean;
 }
 
 /** Result of {@link sinkhorn}. */
@@ -90,6 +98,15 @@ export interface SinkhornResult {
   sparseIterations?: number;
   /** Fraction of the kernel's entries the sparse phase kept, when it ran. */
   sparseDensity?: number;
+  /** How often stabilised iterations rebuilt the kernel from the scores (WebAssembly engine; absent: never stabilised). */
+  absorptions?: number;
+  /**
+   * Column log scalings g (K): labels_i = argmax_j (λS_ij + g_j), up to one constant. Pass it
+   * as the next solve's `warmStart`.
+   */
+  columnLogScaling?: Float64Array;
+  /** The over-relaxation ω the iterations ended with (1: plain Sinkhorn). */
+  omega?: number;
   /** Where the time went, s: set-up (normalisation and kernel), iterations, labels. */
   phaseSeconds?: { setup: number; iterations: number; labels: number };
 }
@@ -139,10 +156,12 @@ const EPS_SCALING_RANGE = 50;
 const EPS_STAGE_ITERS = 100;
 
 /**
- * Initial log potentials: f the exact row normalisation of exp(λS), then g the exact column
- * normalisation that follows it (column j sums to c_j·N). One exp per entry per pass.
+ * Initial log potentials: f the exact row normalisation of exp(λS + w) (w a warm start's column
+ * log scalings, else 0), then g = w + the exact column normalisation that follows it (column j
+ * sums to c_j·N). One exp per entry per pass.
  */
-function initialPotentials(scores: ArrayLike<number>, n: number, k: number, lambda: number, c: Float64Array) {
+function initialPotentials(scores: ArrayLike<number>, n: number, k: number, lambda: number, c: Float64Array, warm?: ArrayLike<number>) {
+  const w = (j: number) => (warm ? warm[j] : 0);
   const f = new Float64Array(n);
   const colMax = new Float64Array(k).fill(-Infinity); // online log-sum-exp over rows, per column
   const colSum = new Float64Array(k);
@@ -150,15 +169,15 @@ function initialPotentials(scores: ArrayLike<number>, n: number, k: number, lamb
     const o = i * k;
     let m = -Infinity;
     for (let j = 0; j < k; j++) {
-      const x = lambda * scores[o + j];
+      const x = lambda * scores[o + j] + w(j);
       if (!Number.isFinite(x)) throw new ConfigError(`sinkhorn: row ${i} has a non-finite score (${scores[o + j]})`);
       if (x > m) m = x;
     }
     let s = 0;
-    for (let j = 0; j < k; j++) s += Math.exp(lambda * scores[o + j] - m);
+    for (let j = 0; j < k; j++) s += Math.exp(lambda * scores[o + j] + w(j) - m);
     f[i] = -(m + Math.log(s));
     for (let j = 0; j < k; j++) {
-      const x = lambda * scores[o + j] + f[i];
+      const x = lambda * scores[o + j] + w(j) + f[i];
       if (x > colMax[j]) {
         colSum[j] = colSum[j] * Math.exp(colMax[j] - x) + 1;
         colMax[j] = x;
@@ -168,7 +187,7 @@ function initialPotentials(scores: ArrayLike<number>, n: number, k: number, lamb
     }
   }
   const g = new Float64Array(k);
-  for (let j = 0; j < k; j++) g[j] = Math.log(c[j] * n) - (colMax[j] + Math.log(colSum[j]));
+  for (let j = 0; j < k; j++) g[j] = w(j) + Math.log(c[j] * n) - (colMax[j] + Math.log(colSum[j]));
   return { f, g };
 }
 
@@ -192,30 +211,28 @@ function writeKernel(scores: ArrayLike<number>, out: Float32Array, n: number, k:
 }
 
 /**
- * One Sinkhorn pass: u_i = r / Σ_j K_ij v_j, then col_j = Σ_i K_ij u_i (float64 sums). With
- * `logDomain`, `kernel` holds log K and entries are exponentiated on the fly (the in-place mode).
+ * One Sinkhorn pass: u_i from r / Σ_j K_ij v_j (over-relaxed by ω: u^(1−ω) (r/d)^ω), then
+ * col_j = Σ_i K_ij u_i (float64 sums). With `logDomain`, `kernel` holds log K and entries are
+ * exponentiated on the fly (the in-place mode). Returns SeLa's change Σ_i |u_i(before)/u_i − 1|
+ * and the rows' error Σ_i |u_i d_i / r − 1| against the v read.
  */
-function rowPass(kernel: Float32Array, n: number, k: number, r: number, u: Float64Array, v: Float64Array, col: Float64Array, logDomain: boolean): number {
+function rowPass(kernel: Float32Array, n: number, k: number, r: number, u: Float64Array, v: Float64Array, col: Float64Array, logDomain: boolean, omega: number) {
   col.fill(0);
-  let change = 0; // Σ_i |u_i(before)/u_i − 1|, what SeLa's rule measures
+  let change = 0;
+  let rowError = 0;
   for (let i = 0; i < n; i++) {
     const o = i * k;
     let d = 0;
-    if (logDomain) {
-      for (let j = 0; j < k; j++) d += Math.exp(kernel[o + j]) * v[j];
-      const ui = r / d;
-      for (let j = 0; j < k; j++) col[j] += Math.exp(kernel[o + j]) * ui;
-      change += Math.abs(u[i] / ui - 1);
-      u[i] = ui;
-    } else {
-      for (let j = 0; j < k; j++) d += kernel[o + j] * v[j];
-      const ui = r / d;
-      for (let j = 0; j < k; j++) col[j] += kernel[o + j] * ui;
-      change += Math.abs(u[i] / ui - 1);
-      u[i] = ui;
-    }
+    if (logDomain) for (let j = 0; j < k; j++) d += Math.exp(kernel[o + j]) * v[j];
+    else for (let j = 0; j < k; j++) d += kernel[o + j] * v[j];
+    const ui = omega === 1 ? r / d : Math.exp(omega * Math.log(r / d) + (1 - omega) * Math.log(u[i]));
+    if (logDomain) for (let j = 0; j < k; j++) col[j] += Math.exp(kernel[o + j]) * ui;
+    else for (let j = 0; j < k; j++) col[j] += kernel[o + j] * ui;
+    change += Math.abs(u[i] / ui - 1);
+    rowError += Math.abs((ui * d) / r - 1);
+    u[i] = ui;
   }
-  return change;
+  return { change, rowError };
 }
 
 /**
@@ -225,13 +242,14 @@ function rowPass(kernel: Float32Array, n: number, k: number, r: number, u: Float
  * const { labels, counts } = sinkhorn(logits, n, k, { lambda: 20 });
  */
 export function sinkhorn(scores: Float32Array | Float64Array, n: number, k: number, opts: SinkhornOptions = {}): SinkhornResult {
-  const { lambda = 20, tol = 1e-3, maxIters = 1000, prior, inPlace = false, keepPlan = false, stop = 'marginal', engine = 'auto', threads, prepared, sparse } = opts;
+  const { lambda = 20, tol = 1e-3, maxIters = 1000, prior, inPlace = false, keepPlan = false, stop = 'marginal', engine = 'auto', threads, prepared, sparse, warmStart, relax = true } = opts;
+  if (warmStart && (warmStart.length !== k || !Array.from(warmStart).every(Number.isFinite))) throw new ConfigError(`sinkhorn: warmStart needs ${k} finite column log scalings`);
   validate(scores, n, k, lambda, tol, maxIters);
   if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) throw new ConfigError(`sinkhorn: expected threads >= 1 (an integer), got ${threads}`);
   const c = columnTargets(k, prior);
   if (prepared) {
     if (prepared.solver.scores !== scores) throw new ConfigError('sinkhorn: `prepared` needs the solver\'s own scores view');
-    const fast = prepared.solver.solve({ lambda, tol, maxIters, stop, c, sparse });
+    const fast = prepared.solver.solve({ lambda, tol, maxIters, stop, c, sparse, reload: prepared.reload, warmStart, relax });
     if (fast) return fast;
     prepared.solver.close();
     return sinkhorn(prepared.reload(), n, k, { ...opts, prepared: undefined, engine: 'js' });
@@ -241,7 +259,7 @@ export function sinkhorn(scores: Float32Array | Float64Array, n: number, k: numb
     if (!threadable) throw new ConfigError('sinkhorn: the threads engine solves neither in place nor with keepPlan, and at most 4 GiB of kernel');
     let fast: SinkhornResult | undefined;
     try {
-      fast = solveOnThreads(scores, n, k, { lambda, tol, maxIters, stop, c, threads, sparse });
+      fast = solveOnThreads(scores, n, k, { lambda, tol, maxIters, stop, c, threads, sparse, warmStart, relax });
     } catch (err) {
       // No shared memory to be had (the machine's, or wasm32's 4 GiB): the JavaScript solver needs less.
       if (!(err instanceof RangeError) || engine === 'threads') throw err;
@@ -254,7 +272,7 @@ export function sinkhorn(scores: Float32Array | Float64Array, n: number, k: numb
   // with no second N x K array); otherwise a separate float32 kernel keeps the scores for rebuilds.
   const inPlaceLog = inPlace && scores instanceof Float32Array;
   const kernel = inPlaceLog ? (scores as Float32Array) : new Float32Array(n * k);
-  const { f, g } = initialPotentials(scores, n, k, lambda, c);
+  const { f, g } = initialPotentials(scores, n, k, lambda, c, warmStart);
   writeKernel(scores, kernel, n, k, lambda, f, g, inPlaceLog);
 
   // ===== phase 1: scaling iterations, Q = diag(u) K diag(v) =====
@@ -264,18 +282,22 @@ export function sinkhorn(scores: Float32Array | Float64Array, n: number, k: numb
   let error = Infinity;
   let iterations = 0;
   const stalledAt = stallWatch(STALL_ITERS, tol);
+  const omegas = new OmegaController(relax);
   let stalled = false;
   let stopped = false; // the stopping rule was met
   while (iterations < maxIters) {
     iterations++;
-    const change = rowPass(kernel, n, k, r, u, v, col, inPlaceLog); // rows to 1/N, column sums with the new u
-    error = 0;
+    const omega = omegas.omega;
+    const { change, rowError } = rowPass(kernel, n, k, r, u, v, col, inPlaceLog, omega); // rows to 1/N, column sums with the new u
+    let colError = 0;
     for (let j = 0; j < k; j++) {
-      error += Math.abs(col[j] * v[j] - c[j]) / c[j];
-      v[j] = c[j] / col[j]; // columns to c_j
+      colError += Math.abs(col[j] * v[j] - c[j]) / c[j];
+      const target = c[j] / col[j]; // columns to c_j
+      v[j] = omega === 1 ? target : Math.exp(omega * Math.log(target) + (1 - omega) * Math.log(v[j]));
     }
-    error /= k;
+    error = Math.max(rowError / n, colError / k);
     stopped = stop === 'sela' ? selaRuleStops(iterations, change) : error <= tol;
+    omegas.observe(error);
     if (stopped) break;
     if (!Number.isFinite(error) || outOfRange(u) || outOfRange(v)) {
       // A row or column whose float32 entries all underflowed: only the log domain can move mass there.
@@ -359,7 +381,9 @@ export function sinkhorn(scores: Float32Array | Float64Array, n: number, k: numb
   }
   // SeLa's rule is only tested in the scaling phase; the log-domain phase stops on the marginals.
   const converged = logDuals ? reachedLambda && error <= tol : stop === 'sela' ? stopped : error <= tol;
-  return { labels, counts, iterations, error, converged, plan };
+  // In λS terms: t·(λS + f + g) + colLog, over t.
+  const columnLogScaling = Float64Array.from(g, (gj, j) => gj + colLog[j] / t);
+  return { labels, counts, iterations, error, converged, plan, columnLogScaling, omega: Number(omegas.omega.toFixed(3)) };
 }
 
 /** Largest within-row spread max_j L_ij − min_j L_ij. */

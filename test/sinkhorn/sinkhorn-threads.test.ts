@@ -62,26 +62,90 @@ describe('sinkhorn on WebAssembly threads', () => {
     });
   }
 
-  it('runs a sparse phase first where few entries matter, then meets the rule on the full kernel', () => {
+  it('runs a sparse phase where few entries matter, then meets the rule on the full kernel', () => {
     // Skewed cluster sizes: the scalings move far from where they start, so the entries the sparse
     // phase leaves out matter and it must hand over to the full kernel (which then decides).
     const n = 3001;
     const k = 17;
     const { logits } = clusteredLogits(n, k, { seed: 11, skew: 1.5 });
     const js = sinkhorn(logits, n, k, { engine: 'js', stop: 'sela' });
-    const wasm = sinkhorn(logits, n, k, { engine: 'threads', stop: 'sela', threads: 2 });
+    const wasm = sinkhorn(logits, n, k, { engine: 'threads', stop: 'sela', threads: 2, sparse: true });
     expect(wasm.sparseDensity).toBeGreaterThan(0);
     expect(wasm.sparseDensity).toBeLessThanOrEqual(0.25);
     expect(wasm.sparseIterations).toBeGreaterThan(0);
     expect(wasm.iterations).toBeGreaterThan(wasm.sparseIterations!); // at least one full iteration
     expect(wasm.converged).toBe(true);
     expect(agreement(wasm.labels, js.labels)).toBeGreaterThanOrEqual(0.999);
-    // Evenly sized clusters: the sparse phase does nearly all the work.
-    const even = clusteredLogits(20_000, 40, { seed: 2 }).logits;
-    const a = sinkhorn(even, 20_000, 40, { engine: 'threads', stop: 'sela', threads: 2 });
+    // Evenly sized, peaked clusters: the same labels with and without it.
+    const even = clusteredLogits(20_000, 40, { seed: 2, margin: 6, noise: 2 }).logits;
+    const a = sinkhorn(even, 20_000, 40, { engine: 'threads', stop: 'sela', threads: 2, sparse: true });
     const b = sinkhorn(even, 20_000, 40, { engine: 'threads', stop: 'sela', threads: 2, sparse: false });
-    expect(a.iterations - a.sparseIterations!).toBeLessThanOrEqual(3);
+    expect(a.sparseIterations).toBeGreaterThan(0);
+    expect(b.sparseIterations).toBe(0);
     expect(agreement(a.labels, b.labels)).toBeGreaterThanOrEqual(0.999);
+  });
+
+  it('decides from its first iterations whether the sparse phase pays', () => {
+    // Flat scores: solved in a handful of iterations, so the sparse kernel would never pay for itself.
+    const flat = clusteredLogits(20_000, 40, { seed: 3, margin: 0, noise: 0.05 }).logits;
+    const f = sinkhorn(flat, 20_000, 40, { engine: 'threads', stop: 'sela', threads: 2 });
+    expect(f.sparseIterations).toBe(0);
+    expect(f.sparseDensity).toBeUndefined();
+    // Peaked, skewed scores at SeLa's strict rule: many iterations left after the first 20, few
+    // entries that matter: it runs.
+    const { logits } = clusteredLogits(20_000, 100, { seed: 4, margin: 10, noise: 3, skew: 1 });
+    const p = sinkhorn(logits, 20_000, 100, { engine: 'threads', stop: 'sela', threads: 2 });
+    expect(p.sparseIterations).toBeGreaterThan(0);
+    expect(p.sparseDensity).toBeLessThan(0.05);
+    expect(p.converged).toBe(true);
+    const plain = sinkhorn(logits, 20_000, 100, { engine: 'threads', stop: 'sela', threads: 2, sparse: false });
+    expect(agreement(p.labels, plain.labels)).toBeGreaterThanOrEqual(0.999);
+  });
+
+  it('over-relaxes to the same labels in far fewer iterations', () => {
+    const n = 30_000;
+    const k = 50;
+    const { logits } = clusteredLogits(n, k, { seed: 6, skew: 1 });
+    for (const engine of ['js', 'threads'] as const) {
+      const plain = sinkhorn(logits, n, k, { engine, stop: 'sela', relax: false, sparse: false, maxIters: 5000 });
+      const fast = sinkhorn(logits, n, k, { engine, stop: 'sela', sparse: false, maxIters: 5000 });
+      expect(plain.omega).toBe(1);
+      expect(fast.omega).toBeGreaterThan(1.3);
+      expect(fast.converged).toBe(true);
+      expect(fast.iterations * 2).toBeLessThan(plain.iterations);
+      expect(agreement(fast.labels, plain.labels)).toBeGreaterThanOrEqual(0.999);
+    }
+  });
+
+  it('absorbs the scalings into a rebuilt kernel where the float32 kernel lost clusters', () => {
+    // Sharp, skewed scores: many clusters are nobody's favourite and 4·N(0,1)+12 logits at λ = 20
+    // leave their columns hundreds of nats below every row's best: zero in float32.
+    const n = 3000;
+    const k = 60;
+    const { logits } = clusteredLogits(n, k, { seed: 7, margin: 12, noise: 4, skew: 2 });
+    const wasm = sinkhorn(logits, n, k, { engine: 'threads', threads: 2, tol: 1e-4, maxIters: 5000 });
+    expect(wasm.absorptions).toBeGreaterThanOrEqual(1);
+    expect(wasm.converged).toBe(true);
+    for (const c of wasm.counts) expect(Math.abs(c - n / k)).toBeLessThanOrEqual(2);
+    const js = sinkhorn(logits, n, k, { engine: 'js', tol: 1e-4, maxIters: 5000 });
+    expect(agreement(wasm.labels, js.labels)).toBeGreaterThanOrEqual(0.99);
+  });
+
+  it('starts warm from a previous solve: fewer iterations, the same labels as a cold start', () => {
+    const n = 20_000;
+    const k = 40;
+    const { logits } = clusteredLogits(n, k, { seed: 8, skew: 1 });
+    const rng = clusteredLogits(n, k, { seed: 9, margin: 0, noise: 0.05 }).logits; // a small change, as between label updates
+    const next = logits.map((x, i) => x + rng[i]);
+    for (const engine of ['js', 'threads'] as const) {
+      const first = sinkhorn(logits, n, k, { engine, tol: 1e-5 });
+      expect(first.columnLogScaling).toHaveLength(k);
+      const cold = sinkhorn(next, n, k, { engine, tol: 1e-5 });
+      const warm = sinkhorn(next, n, k, { engine, tol: 1e-5, warmStart: first.columnLogScaling });
+      expect(warm.converged).toBe(true);
+      expect(warm.iterations).toBeLessThan(cold.iterations);
+      expect(agreement(warm.labels, cold.labels)).toBeGreaterThanOrEqual(0.999);
+    }
   });
 
   it("agrees with SeLa's own algorithm (float64, from softmax) on 99% of items, its plan's marginals within 1%", () => {

@@ -8,18 +8,22 @@
 const MIN_NORMAL: f32 = 1.1754944e-38;
 
 /**
- * The kernel, in place over the scores: E_ij = exp(λS_ij − max_j λS_ij) (float32: each row's
- * largest entry is 1, so no row underflows; the row factor is left to the row scaling), and this
- * block's column sums of the row-normalised kernel, col_j += E_ij / Σ_j E_ij. rowSum_i gets
- * Σ_j E_ij, or NaN when the row holds a non-finite score.
+ * The kernel E_ij = exp(λS_ij + b_j − max_j (λS_ij + b_j)) from the scores at `src` into `dst`
+ * (the same memory for the first kernel, made in place; `b` 0 for no column offsets; stabilised
+ * iterations rebuild it from a copy of the scores with the column scalings so far in b). Float32:
+ * each row's largest entry is 1, so no row underflows; the row factor is left to the row scaling;
+ * entries below the smallest normal are 0. Also this block's column sums of the row-normalised
+ * kernel, col_j += E_ij / Σ_j E_ij; rowSum_i gets Σ_j E_ij, or NaN when the row holds a non-finite
+ * score; rowMax_i the max it took out.
  */
-export function rowKernelInPlace(buf: usize, k: i32, row0: i32, row1: i32, lambda: f64, rowSum: usize, col: usize): void {
+export function rowKernel(src: usize, dst: usize, k: i32, row0: i32, row1: i32, lambda: f64, b: usize, rowSum: usize, col: usize, rowMax: usize): void {
   for (let i = row0; i < row1; i++) {
-    const row = buf + ((<usize>i * <usize>k) << 2);
+    const from = src + ((<usize>i * <usize>k) << 2);
+    const row = dst + ((<usize>i * <usize>k) << 2);
     let m = -Infinity;
     let finite = true;
     for (let j = 0; j < k; j++) {
-      const x = lambda * <f64>load<f32>(row + (<usize>j << 2));
+      const x = lambda * <f64>load<f32>(from + (<usize>j << 2)) + (b ? load<f64>(b + (<usize>j << 3)) : 0);
       if (!isFinite(x)) finite = false;
       if (x > m) m = x;
     }
@@ -27,12 +31,13 @@ export function rowKernelInPlace(buf: usize, k: i32, row0: i32, row1: i32, lambd
       store<f64>(rowSum + (<usize>i << 3), NaN);
       continue;
     }
+    store<f64>(rowMax + (<usize>i << 3), m);
     let s: f64 = 0;
     for (let j = 0; j < k; j++) {
-      const p = row + (<usize>j << 2);
-      let e = Mathf.exp(<f32>(lambda * <f64>load<f32>(p) - m));
+      const x = lambda * <f64>load<f32>(from + (<usize>j << 2)) + (b ? load<f64>(b + (<usize>j << 3)) : 0);
+      let e = Mathf.exp(<f32>(x - m));
       if (e < MIN_NORMAL) e = 0; // subnormals cost ~100x in every later pass; they carry nothing
-      store<f32>(p, e);
+      store<f32>(row + (<usize>j << 2), e);
       s += <f64>e;
     }
     store<f64>(rowSum + (<usize>i << 3), s);
@@ -58,12 +63,38 @@ function axpyRow(row: usize, k: i32, a: f64, col: usize): void {
 }
 
 /**
- * One scaling pass: u_i = r / Σ_j K_ij v_j, then col_j += K_ij u_i (this block's column sums,
- * which the caller zeroes and adds up). Returns Σ_i |u_i(before) / u_i − 1|, the change that
- * SeLa's stopping rule measures.
+ * The new row scaling from d_i = Σ_j K_ij v_j: r / d_i, over-relaxed by ω (u^(1−ω) (r/d)^ω, the
+ * same fixed point; ω = 1 is plain Sinkhorn).
  */
-export function scalingPass(kernel: usize, k: i32, row0: i32, row1: i32, r: f64, v: usize, u: usize, col: usize): f64 {
+// @ts-ignore: AssemblyScript decorator
+@inline
+function relaxed(before: f64, target: f64, omega: f64): f64 {
+  return omega == 1 ? target : Math.exp(omega * Math.log(target) + (1 - omega) * Math.log(before));
+}
+
+/**
+ * Writes a block's stats (float64 x 4): SeLa's change Σ_i |u_i(before)/u_i − 1|, the row error
+ * Σ_i |u_i d_i / r − 1| of the new u against the v the pass read, max_i u_i and min_i u_i.
+ */
+// @ts-ignore: AssemblyScript decorator
+@inline
+function storeStats(stats: usize, change: f64, rowError: f64, uMax: f64, uMin: f64): void {
+  store<f64>(stats, change);
+  store<f64>(stats, rowError, 8);
+  store<f64>(stats, uMax, 16);
+  store<f64>(stats, uMin, 24);
+}
+
+/**
+ * One scaling pass: u_i from r / Σ_j K_ij v_j (over-relaxed by ω), then col_j += K_ij u_i (this
+ * block's column sums, which the caller zeroes and adds up). Writes the block's stats (see
+ * {@link storeStats}) and returns SeLa's change.
+ */
+export function scalingPass(kernel: usize, k: i32, row0: i32, row1: i32, r: f64, v: usize, u: usize, col: usize, omega: f64, stats: usize): f64 {
   let change: f64 = 0;
+  let rowError: f64 = 0;
+  let uMax: f64 = -Infinity;
+  let uMin: f64 = Infinity;
   const k4 = k & ~3;
   for (let i = row0; i < row1; i++) {
     const row = kernel + ((<usize>i * <usize>k) << 2);
@@ -79,13 +110,42 @@ export function scalingPass(kernel: usize, k: i32, row0: i32, row1: i32, r: f64,
     const acc = f64x2.add(acc0, acc1);
     let d = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
     for (; j < k; j++) d += <f64>load<f32>(row + (<usize>j << 2)) * load<f64>(v + (<usize>j << 3));
-    const ui = r / d;
     const pu = u + (<usize>i << 3);
-    change += Math.abs(load<f64>(pu) / ui - 1);
+    const before = load<f64>(pu);
+    const ui = relaxed(before, r / d, omega);
+    change += Math.abs(before / ui - 1);
+    rowError += Math.abs((ui * d) / r - 1);
+    uMax = Math.max(uMax, ui);
+    uMin = Math.min(uMin, ui);
     store<f64>(pu, ui);
     axpyRow(row, k, ui, col);
   }
+  storeStats(stats, change, rowError, uMax, uMin);
   return change;
+}
+
+/**
+ * This block's column log-sum-exps of λS_ij + a_i, online (one exp an entry): colMax_j and
+ * colSum_j such that Σ_i exp(λS_ij + a_i) = exp(colMax_j) · colSum_j. The caller sets colMax to
+ * −∞ and colSum to 0, and merges the blocks.
+ */
+export function columnLogSums(scores: usize, k: i32, row0: i32, row1: i32, lambda: f64, a: usize, colMax: usize, colSum: usize): void {
+  for (let i = row0; i < row1; i++) {
+    const ai = load<f64>(a + (<usize>i << 3));
+    const src = scores + ((<usize>i * <usize>k) << 2);
+    for (let j = 0; j < k; j++) {
+      const x = lambda * <f64>load<f32>(src + (<usize>j << 2)) + ai;
+      const pm = colMax + (<usize>j << 3);
+      const ps = colSum + (<usize>j << 3);
+      const m = load<f64>(pm);
+      if (x > m) {
+        store<f64>(ps, load<f64>(ps) * Math.exp(m - x) + 1);
+        store<f64>(pm, x);
+      } else {
+        store<f64>(ps, load<f64>(ps) + Math.exp(x - m));
+      }
+    }
+  }
 }
 
 /** max_j K_ij v_j of one row. */
@@ -132,22 +192,30 @@ export function fillSparse(kernel: usize, k: i32, row0: i32, row1: i32, tau: f64
 }
 
 /** {@link scalingPass} over the sparse kernel. */
-export function sparseScalingPass(start: usize, values: usize, cols: usize, row0: i32, row1: i32, r: f64, v: usize, u: usize, col: usize): f64 {
+export function sparseScalingPass(start: usize, values: usize, cols: usize, row0: i32, row1: i32, r: f64, v: usize, u: usize, col: usize, omega: f64, stats: usize): f64 {
   let change: f64 = 0;
+  let rowError: f64 = 0;
+  let uMax: f64 = -Infinity;
+  let uMin: f64 = Infinity;
   for (let i = row0; i < row1; i++) {
     const a = <usize>load<i32>(start + (<usize>i << 2));
     const b = <usize>load<i32>(start + (<usize>(i + 1) << 2));
     let d: f64 = 0;
     for (let e = a; e < b; e++) d += <f64>load<f32>(values + (e << 2)) * load<f64>(v + (<usize>load<i32>(cols + (e << 2)) << 3));
-    const ui = r / d;
     const pu = u + (<usize>i << 3);
-    change += Math.abs(load<f64>(pu) / ui - 1);
+    const before = load<f64>(pu);
+    const ui = relaxed(before, r / d, omega);
+    change += Math.abs(before / ui - 1);
+    rowError += Math.abs((ui * d) / r - 1);
+    uMax = Math.max(uMax, ui);
+    uMin = Math.min(uMin, ui);
     store<f64>(pu, ui);
     for (let e = a; e < b; e++) {
       const c = col + (<usize>load<i32>(cols + (e << 2)) << 3);
       store<f64>(c, load<f64>(c) + <f64>load<f32>(values + (e << 2)) * ui);
     }
   }
+  storeStats(stats, change, rowError, uMax, uMin);
   return change;
 }
 
