@@ -43,6 +43,8 @@ export interface RunOptions extends RunReportHook {
   exportDir?: string;
   /** Starting values for a new run's parameters (a released model's heads); see TrainDeps. */
   initParams?: TrainDeps['initParams'];
+  /** Warm-started label solves (default true; see TrainDeps). */
+  sinkhornWarmStart?: boolean;
 }
 
 export interface ClusterJob extends RunOptions {
@@ -116,6 +118,7 @@ export async function runOn(data: TrainSet, opts: RunOptions, skipped: number, t
       stopAfterStep: opts.stopAfterStep,
       initParams: opts.initParams,
       exportDir: opts.exportDir,
+      sinkhornWarmStart: opts.sinkhornWarmStart,
     });
   } finally {
     progress.done();

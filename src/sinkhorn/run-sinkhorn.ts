@@ -34,6 +34,10 @@ export interface SinkhornSummary {
   /** Of `iters`, those on the sparse kernel, and the fraction of entries it kept (WebAssembly engine). */
   sparse_iters?: number;
   sparse_density?: number;
+  /** The over-relaxation the iterations ended with (1: plain Sinkhorn). */
+  omega?: number;
+  /** How often stalled or out-of-range iterations rebuilt the kernel from the scores (absent: never). */
+  absorptions?: number;
   /** Peak resident memory of the process, MB. */
   peak_rss_mb: number;
 }
@@ -89,6 +93,8 @@ export function runSinkhornCommand(job: SinkhornJob): SinkhornSummary {
     iterate_seconds: result.phaseSeconds ? Number(result.phaseSeconds.iterations.toFixed(3)) : undefined,
     sparse_iters: result.sparseIterations,
     sparse_density: result.sparseDensity === undefined ? undefined : Number(result.sparseDensity.toFixed(4)),
+    omega: result.omega,
+    absorptions: result.absorptions,
     peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
   };
 }

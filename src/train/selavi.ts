@@ -65,6 +65,15 @@ export function sameTrainConfig(saved: Partial<TrainConfig>, cfg: Readonly<Train
 /** Width of the alignment embedding. */
 const ALIGN_DIM = 64;
 
+/** One head's label solve in the log: iterations, marginal error, whether it met the rule, seconds, and whether it started warm. */
+export interface SinkhornLog {
+  iters: number;
+  err: number;
+  converged: boolean;
+  seconds: number;
+  warm: boolean;
+}
+
 /** One line of `log.jsonl` per label update (and one at the end). */
 export interface LabelUpdateLog {
   event: 'labels' | 'final';
@@ -75,7 +84,7 @@ export interface LabelUpdateLog {
   agree_mi?: number; // mean over heads of the pairs' cluster mutual information, when on: each head's at most ln K_h
   changed: number[]; // per head: fraction of items whose label changed since the last update
   sizes: number[][]; // per head: cluster sizes
-  sinkhorn: { iters: number; err: number; converged: boolean }[];
+  sinkhorn: SinkhornLog[];
   nmi_truth?: number[]; // per head, when truth is known (reporting only)
   nmi_modality_truth?: Record<string, number>; // per modality argmax of head 0 vs truth
   modality_agreement?: number[]; // per head: NMI between its video and its audio argmax (two modalities only; no truth)
@@ -98,6 +107,8 @@ export interface TrainDeps {
   logJson: (obj: object) => void;
   /** Human-readable progress lines. */
   say: (line: string) => void;
+  /** Start each label update's Sinkhorn solves from the last update's scalings (default true; false: cold, for comparing). */
+  sinkhornWarmStart?: boolean;
   /** Called after each training step (progress display). */
   onStep?: (step: number, total: number) => void;
   /** Called after each batch of a label update's scoring pass: items scored so far of all (progress display). */
@@ -160,6 +171,15 @@ export async function scorePass(model: SelaviModel, data: TrainSet, batchSize: n
   return { perMod, present, ks, features, logitSum };
 }
 
+/**
+ * Each label update's solves start from the last update's column scalings, per head: the network
+ * moved a little since, so the problem is close to the last one.
+ */
+interface SinkhornWarm {
+  enabled: boolean;
+  scalings: (Float64Array | undefined)[];
+}
+
 // Sinkhorn in the loop: 1e-3 mean relative marginal error. Sharp fused log-probabilities (two
 // modalities, λ = 20) took more than the former cap of 500 iterations (errors 0.004–0.011 were
 // logged as if solved); 2,000 is a few ms at N = 600 and rarely reached.
@@ -170,22 +190,25 @@ const SINKHORN_MAX_ITERS = 2000;
  * Solves new labels for every head from the current network. Returns labels, the confidence
  * of each label (combined softmax prob) and the diagnostics for the log.
  */
-async function relabel(model: SelaviModel, data: TrainSet, cfg: TrainConfig, rng: Rng, collect = false, onScore?: TrainDeps['onScore']) {
+async function relabel(model: SelaviModel, data: TrainSet, cfg: TrainConfig, rng: Rng, warm: SinkhornWarm, collect = false, onScore?: TrainDeps['onScore']) {
   const { perMod, present, ks, features, logitSum } = await scorePass(model, data, cfg.batchSize, rng, collect, onScore);
   const n = data.n;
   const labels: Int32Array[] = [];
   const confidence: Float32Array[] = [];
-  const stats: { iters: number; err: number; converged: boolean }[] = [];
+  const stats: SinkhornLog[] = [];
   for (let h = 0; h < ks.length; h++) {
     const k = ks[h];
     // The multi-modal assignment: sum of the modalities' log-probabilities (SeLaVi).
     const fused = combineLogProbs(present.map((m) => perMod[m]![h]), n, k, 'sum');
     const conf = combineLogProbs([fused], n, k); // renormalised: log p(cluster | all modalities)
     const prior = resolvePrior(cfg.prior, fused, n, k, cfg.priorSd, rng);
-    const r = sinkhorn(fused, n, k, { lambda: cfg.lambda, prior, tol: SINKHORN_TOL, maxIters: SINKHORN_MAX_ITERS, inPlace: solveInPlaceByDefault(n, k) });
+    const t = performance.now();
+    const warmStart = warm.enabled ? warm.scalings[h] : undefined;
+    const r = sinkhorn(fused, n, k, { lambda: cfg.lambda, prior, tol: SINKHORN_TOL, maxIters: SINKHORN_MAX_ITERS, inPlace: solveInPlaceByDefault(n, k), warmStart });
+    if (r.columnLogScaling?.every(Number.isFinite)) warm.scalings[h] = r.columnLogScaling;
     labels.push(r.labels);
     confidence.push(Float32Array.from(r.labels, (l, i) => Math.exp(conf[i * k + l])));
-    stats.push({ iters: r.iterations, err: Number(r.error.toPrecision(3)), converged: r.converged });
+    stats.push({ iters: r.iterations, err: Number(r.error.toPrecision(3)), converged: r.converged, seconds: round((performance.now() - t) / 1000, 4), warm: warmStart !== undefined });
   }
   const modalityArgmax: Partial<Record<Modality, Int32Array>> = {};
   for (const m of present) modalityArgmax[m] = argmaxRows(perMod[m]![0], n, ks[0]);
@@ -343,6 +366,7 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
   };
 
   // ===== training =====
+  const warm: SinkhornWarm = { enabled: deps.sinkhornWarmStart !== false, scalings: [] };
   let lossSum = 0;
   let alignSum = 0;
   let agreeSum = 0;
@@ -354,7 +378,7 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
     // ----- relabel when due -----
     if (updatesDone < updateAt.length && step >= updateAt[updatesDone]) {
       const t = performance.now();
-      const r = await relabel(model, data, cfg, rng, false, deps.onScore);
+      const r = await relabel(model, data, cfg, rng, warm, false, deps.onScore);
       logUpdate('labels', r, labels, t);
       labels = r.labels;
       lossSum = 0;
@@ -449,7 +473,7 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
   } else {
     // ===== final labels from the trained network =====
     const t = performance.now();
-    const r = await relabel(model, data, cfg, rng, deps.exportDir !== undefined, deps.onScore);
+    const r = await relabel(model, data, cfg, rng, warm, deps.exportDir !== undefined, deps.onScore);
     logUpdate('final', r, labels, t);
     if (deps.exportDir) writeExport(deps.exportDir, data.names, r.features, r.logitSum, ks);
     const choice = chooseHead(r.labels.slice(0, cfg.heads), r.modalityAgreement); // the answer has --k clusters

@@ -1,0 +1,108 @@
+/**
+ * Sinkhorn on a family of problems (issue 24): the shapes and kinds of bench/lib/sinkhorn-family.ts
+ * (K from 10 to 1,000, N up to a million, balanced and skewed sizes, flat, peaked and sharp
+ * scores) and, when present, `real`: the logits a trained run of this project exported
+ * (`make sinkhorn-real`: SeLa on Fashion-MNIST's 60,000 training images with a 1,000-cluster head).
+ * Per problem: the whole `selavi sinkhorn` process with SeLa's stopping rule and with the default
+ * (marginal) rule; the same solve without over-relaxation or sparse phase, for the iterations they
+ * save; the full-kernel iteration time beside one streaming pass over the kernel at this machine's
+ * memory bandwidth (measured in the same run); and the labels against SeLa's algorithm run here in
+ * float64 (bench/lib/sela-sinkhorn-reference.ts; SINKHORN_REFERENCE=0 skips it, it takes minutes).
+ *
+ * numpy is not run here (the project runs no Python): NUMPY_SECONDS_<NAME> (e.g.
+ * NUMPY_SECONDS_SHARP) give SeLa's numpy loop's whole-process seconds measured by hand on this
+ * machine (README says how); the defaults are the 2026-12-06 figures. SINKHORN_FAMILY=a,b runs some.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { encodeNpy, readNpyArray, readNpyMatrix } from '../src/data/npy.js';
+import { sinkhorn } from '../src/sinkhorn/sinkhorn.js';
+import { SINKHORN_FAMILY } from './lib/sinkhorn-family.js';
+import { selaReferenceSinkhorn } from './lib/sela-sinkhorn-reference.js';
+
+const LAMBDA = 20;
+// SeLa's numpy loop, whole process (np.load to labels), by hand on this machine, 2026-12-06.
+const NUMPY_DEFAULTS: Record<string, number> = { clustered: 12.5, zipf: 12.5, peaked: 57.7, sharp: 109.5, flat: 1.78, tall: 10.98, real: 0 };
+const REAL = resolve(process.env.SINKHORN_REAL ?? '.cache/sinkhorn-real/logits.npy');
+const only = process.env.SINKHORN_FAMILY?.split(',');
+const withReference = process.env.SINKHORN_REFERENCE !== '0';
+
+// ----- memory bandwidth: copy 256 MB, read + write, one thread -----
+const src = Buffer.alloc(256 * 2 ** 20, 1);
+const dst = Buffer.alloc(src.length);
+src.copy(dst);
+const tb = performance.now();
+for (let r = 0; r < 4; r++) src.copy(dst);
+const bandwidth = (4 * 2 * src.length) / ((performance.now() - tb) / 1000) / 1e9;
+
+const problems: { name: string; kind: string; n: number; k: number; scores: () => Float32Array }[] = SINKHORN_FAMILY.map((p) => ({ name: p.name, kind: p.kind, n: p.n, k: p.k, scores: () => p.make() }));
+if (existsSync(REAL)) {
+  const { rows, cols } = readNpyMatrix(REAL);
+  problems.push({ name: 'real', kind: `logits a trained run exported (${REAL})`, n: rows, k: cols, scores: () => Float32Array.from(readNpyMatrix(REAL).data) });
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'selavi-sinkhorn-family-'));
+const rows: object[] = [];
+try {
+  for (const p of problems) {
+    if (only && !only.includes(p.name)) continue;
+    const scores = p.scores();
+    const input = join(dir, `${p.name}.npy`);
+    writeFileSync(input, encodeNpy(scores, [p.n, p.k]));
+    const cli = (stop: string) => {
+      const out = join(dir, `${p.name}-${stop}.npy`);
+      const t0 = performance.now();
+      const run = spawnSync(process.execPath, ['dist/cli/bin.js', 'sinkhorn', input, '--out', out, '--lambda', String(LAMBDA), '--stop', stop, '--max-iters', '5000'], { encoding: 'utf8' });
+      const seconds = (performance.now() - t0) / 1000;
+      if (run.status !== 0) throw new Error(`selavi sinkhorn failed on ${p.name}: ${run.stderr}`);
+      const summary = JSON.parse(run.stdout.trim().split('\n').pop()!);
+      return { seconds, summary, labels: Int32Array.from(readNpyArray(out).data as ArrayLike<number>) };
+    };
+    const sela = cli('sela');
+    const marginal = cli('marginal');
+    // Without over-relaxation and sparse phase: what they save; every iteration a full-kernel pass.
+    const plain = sinkhorn(scores, p.n, p.k, { lambda: LAMBDA, stop: 'sela', maxIters: 5000, relax: false, sparse: false });
+    const iterMs = (plain.phaseSeconds ? plain.phaseSeconds.iterations * 1000 : NaN) / plain.iterations;
+    const floorMs = ((p.n * p.k * 4) / (bandwidth * 1e9)) * 1000; // one read of the float32 kernel
+    const agree = (a: Int32Array, b: Int32Array) => Number((a.reduce((s, l, i) => s + (l === b[i] ? 1 : 0), 0) / a.length).toFixed(5));
+    const ref = withReference ? selaReferenceSinkhorn(scores, p.n, p.k, LAMBDA) : undefined;
+    const numpy = Number(process.env[`NUMPY_SECONDS_${p.name.toUpperCase()}`] ?? NUMPY_DEFAULTS[p.name] ?? 0);
+    rows.push({
+      name: p.name,
+      n: p.n,
+      k: p.k,
+      kind: p.kind,
+      sela_rule: {
+        process_seconds: Number(sela.seconds.toFixed(2)),
+        read_seconds: sela.summary.read_seconds,
+        iterations: sela.summary.iters,
+        sparse_iterations: sela.summary.sparse_iters,
+        converged: sela.summary.converged,
+        labels_agree_with_sela_reference: ref ? agree(sela.labels, ref.labels) : undefined,
+      },
+      marginal_rule: { process_seconds: Number(marginal.seconds.toFixed(2)), iterations: marginal.summary.iters, error: Number(marginal.summary.err.toExponential(2)), labels_agree_with_sela_reference: ref ? agree(marginal.labels, ref.labels) : undefined },
+      plain_iterations_sela_rule: plain.iterations,
+      plain_absorptions: plain.absorptions ?? 0,
+      full_kernel_iteration_ms: Number(iterMs.toFixed(1)),
+      kernel_read_floor_ms: Number(floorMs.toFixed(1)),
+      reference_iterations: ref?.iterations,
+      numpy_process_seconds: numpy || undefined,
+      speedup_vs_numpy_sela_rule: numpy ? Number((numpy / sela.seconds).toFixed(2)) : undefined,
+      peak_rss_mb: sela.summary.peak_rss_mb,
+    });
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+const speedups = rows.map((r) => (r as { speedup_vs_numpy_sela_rule?: number }).speedup_vs_numpy_sela_rule).filter((x): x is number => x !== undefined);
+console.log(
+  JSON.stringify({
+    bench: 'sinkhorn-family',
+    lambda: LAMBDA,
+    memcpy_gb_per_s_one_thread: Number(bandwidth.toFixed(1)),
+    min_speedup_vs_numpy_sela_rule: speedups.length ? Math.min(...speedups) : undefined,
+    problems: rows,
+  }),
+);
