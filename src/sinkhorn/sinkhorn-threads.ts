@@ -217,7 +217,7 @@ export class ThreadedSolver {
         const col = sumParts(j);
         colError += Math.abs(col * v[j] - c[j]) / c[j];
         const target = c[j] / col;
-        v[j] = omega === 1 ? target : Math.exp(omega * Math.log(target) + (1 - omega) * Math.log(v[j]));
+        v[j] = omega === 1 ? target : v[j] * Math.exp(omega * Math.log(target / v[j]));
         vMax = Math.max(vMax, v[j]);
         vMin = Math.min(vMin, v[j]);
       }

@@ -225,7 +225,7 @@ function rowPass(kernel: Float32Array, n: number, k: number, r: number, u: Float
     let d = 0;
     if (logDomain) for (let j = 0; j < k; j++) d += Math.exp(kernel[o + j]) * v[j];
     else for (let j = 0; j < k; j++) d += kernel[o + j] * v[j];
-    const ui = omega === 1 ? r / d : Math.exp(omega * Math.log(r / d) + (1 - omega) * Math.log(u[i]));
+    const ui = omega === 1 ? r / d : u[i] * Math.exp(omega * Math.log(r / d / u[i]));
     if (logDomain) for (let j = 0; j < k; j++) col[j] += Math.exp(kernel[o + j]) * ui;
     else for (let j = 0; j < k; j++) col[j] += kernel[o + j] * ui;
     change += Math.abs(u[i] / ui - 1);
@@ -293,7 +293,7 @@ export function sinkhorn(scores: Float32Array | Float64Array, n: number, k: numb
     for (let j = 0; j < k; j++) {
       colError += Math.abs(col[j] * v[j] - c[j]) / c[j];
       const target = c[j] / col[j]; // columns to c_j
-      v[j] = omega === 1 ? target : Math.exp(omega * Math.log(target) + (1 - omega) * Math.log(v[j]));
+      v[j] = omega === 1 ? target : v[j] * Math.exp(omega * Math.log(target / v[j]));
     }
     error = Math.max(rowError / n, colError / k);
     stopped = stop === 'sela' ? selaRuleStops(iterations, change) : error <= tol;

@@ -69,7 +69,7 @@ function axpyRow(row: usize, k: i32, a: f64, col: usize): void {
 // @ts-ignore: AssemblyScript decorator
 @inline
 function relaxed(before: f64, target: f64, omega: f64): f64 {
-  return omega == 1 ? target : Math.exp(omega * Math.log(target) + (1 - omega) * Math.log(before));
+  return omega == 1 ? target : before * Math.exp(omega * Math.log(target / before)); // one log, one exp
 }
 
 /**
