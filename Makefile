@@ -153,7 +153,7 @@ fashion-mnist: install
 	$(TSX) scripts/fashion-mnist.ts
 
 # Real scores for `make bench ONLY=sinkhorn-family`: SeLa on Fashion-MNIST's 60,000 training images
-# for one epoch with a 1,000-cluster over-clustering head, its final logits exported (~15 min).
+# for one epoch with a 1,000-cluster over-clustering head, its final logits exported (~20 min).
 sinkhorn-real: build
 	@set -e; eval "$$($(TSX) scripts/fashion-mnist.ts)"; rm -rf .cache/sinkhorn-real; \
 	node dist/cli/bin.js sela "$$trainImages" --k 10 --heads 1 --overcluster 1000 --epochs 1 --label-updates 6 \
