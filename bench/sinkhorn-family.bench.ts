@@ -90,7 +90,7 @@ try {
       reference_iterations: ref?.iterations,
       numpy_process_seconds: numpy || undefined,
       speedup_vs_numpy_sela_rule: numpy ? Number((numpy / sela.seconds).toFixed(2)) : undefined,
-      peak_rss_mb: sela.summary.peak_rss_mb,
+      // (No peak RSS: a child spawned from this process inherits its high-water mark on Linux.)
     });
   }
 } finally {
