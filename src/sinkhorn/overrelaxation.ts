@@ -12,6 +12,11 @@
 
 /** Errors per estimate of the rate (one window). */
 export const RELAX_WINDOW = 20;
+/**
+ * The first window (plain Sinkhorn, whose errors do not oscillate) is shorter: on the bench
+ * family, 52 iterations instead of 72 at VGG-Sound's shape, 81 instead of 91 on a million x 10.
+ */
+export const FIRST_WINDOW = RELAX_WINDOW / 2;
 /** ω is kept below this: at 2 the iteration stops converging. */
 export const MAX_OMEGA = 1.9;
 /**
@@ -76,7 +81,7 @@ export class OmegaController {
     }
     // Over-relaxed errors oscillate: a window is judged by its smallest error against the last one's.
     this.low = Math.min(this.low, error);
-    if (++this.count < RELAX_WINDOW) return this.omega;
+    if (++this.count < (this.rate === undefined ? FIRST_WINDOW : RELAX_WINDOW)) return this.omega;
     const rate = (this.low / this.start) ** (1 / this.count);
     this.rate = rate;
     const w = this.omega;

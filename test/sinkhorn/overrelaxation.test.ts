@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BACK_OFF, MAX_OMEGA, OmegaController, RELAX_WINDOW, optimalOmega, plainRate } from '../../src/sinkhorn/overrelaxation.js';
+import { BACK_OFF, FIRST_WINDOW, MAX_OMEGA, OmegaController, RELAX_WINDOW, optimalOmega, plainRate } from '../../src/sinkhorn/overrelaxation.js';
 
 /** The larger root λ of (λ + ω − 1)² = λω²ρ: the over-relaxed rate for plain rate ρ, ω below the best. */
 function relaxedRate(rho: number, w: number): number {
@@ -24,24 +24,24 @@ describe('over-relaxation', () => {
     expect(plainRate(0.9, 1)).toBeCloseTo(0.9, 12); // ω = 1: the rate itself
   });
 
-  it('stays plain for the first window, then takes the best ω for the measured rate', () => {
+  it('stays plain for the first (shorter) window, then takes the best ω for the measured rate', () => {
     const c = new OmegaController();
-    const errors = Array.from({ length: RELAX_WINDOW + 1 }, (_, t) => 0.01 * 0.99 ** t);
+    const errors = Array.from({ length: FIRST_WINDOW + 1 }, (_, t) => 0.01 * 0.99 ** t);
     const omegas = errors.map((e) => c.observe(e));
-    expect(omegas.slice(0, RELAX_WINDOW)).toEqual(new Array(RELAX_WINDOW).fill(1));
+    expect(omegas.slice(0, FIRST_WINDOW)).toEqual(new Array(FIRST_WINDOW).fill(1));
     expect(c.rate).toBeCloseTo(0.99, 12);
-    expect(omegas[RELAX_WINDOW]).toBeCloseTo(2 / 1.1, 12);
+    expect(omegas[FIRST_WINDOW]).toBeCloseTo(2 / 1.1, 12);
   });
 
   it('raises ω from an over-relaxed window that shows it is below the best', () => {
     const c = new OmegaController();
     c.omega = 1.52;
     const lambda = relaxedRate(0.99, 1.52);
-    for (let t = 0; t <= RELAX_WINDOW; t++) c.observe(0.01 * lambda ** t);
+    for (let t = 0; t <= FIRST_WINDOW; t++) c.observe(0.01 * lambda ** t);
     expect(c.omega).toBeCloseTo(2 / 1.1, 10);
     // at the best ω the rate is ω − 1 (complex roots): no further change
     const best = c.omega;
-    for (let t = 1; t <= RELAX_WINDOW; t++) c.observe(0.01 * lambda ** RELAX_WINDOW * (best - 1) ** t);
+    for (let t = 1; t <= RELAX_WINDOW; t++) c.observe(0.01 * lambda ** FIRST_WINDOW * (best - 1) ** t);
     expect(c.omega).toBe(best);
   });
 
@@ -57,10 +57,10 @@ describe('over-relaxation', () => {
   it('backs off after a window without progress and never goes back above that ω', () => {
     const c = new OmegaController();
     c.omega = 1.8;
-    for (let t = 0; t <= RELAX_WINDOW; t++) c.observe(0.01 * 1.05 ** t);
+    for (let t = 0; t <= FIRST_WINDOW; t++) c.observe(0.01 * 1.05 ** t);
     expect(c.omega).toBeCloseTo(1 + BACK_OFF * 0.8, 12); // 1.64
     // a window that would call for ω = 2/1.1 = 1.818 is held below the 1.8 that failed
-    for (let t = 1; t <= RELAX_WINDOW; t++) c.observe(0.01 * 1.05 ** RELAX_WINDOW * relaxedRate(0.99, c.omega) ** t);
+    for (let t = 1; t <= RELAX_WINDOW; t++) c.observe(0.01 * 1.05 ** FIRST_WINDOW * relaxedRate(0.99, c.omega) ** t);
     expect(c.omega).toBeGreaterThan(1.64);
     expect(c.omega).toBeLessThan(1.8);
   });
