@@ -24,7 +24,7 @@ import { selaReferenceSinkhorn } from './lib/sela-sinkhorn-reference.js';
 
 const LAMBDA = 20;
 // SeLa's numpy loop, whole process (np.load to labels), by hand on this machine, 2026-12-06.
-const NUMPY_DEFAULTS: Record<string, number> = { clustered: 12.5, zipf: 12.5, peaked: 57.7, sharp: 109.5, flat: 1.78, tall: 10.98, real: 0 };
+const NUMPY_DEFAULTS: Record<string, number> = { clustered: 8.41, zipf: 8.11, peaked: 34.95, sharp: 50.92, flat: 1.5, tall: 6.63, real: 99.74 };
 const REAL = resolve(process.env.SINKHORN_REAL ?? '.cache/sinkhorn-real/logits.npy');
 const only = process.env.SINKHORN_FAMILY?.split(',');
 const withReference = process.env.SINKHORN_REFERENCE !== '0';
