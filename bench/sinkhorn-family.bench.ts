@@ -21,6 +21,7 @@ import { encodeNpy, readNpyArray, readNpyMatrix } from '../src/data/npy.js';
 import { sinkhorn } from '../src/sinkhorn/sinkhorn.js';
 import { SINKHORN_FAMILY } from './lib/sinkhorn-family.js';
 import { selaReferenceSinkhorn } from './lib/sela-sinkhorn-reference.js';
+import { memcpyGbPerS } from './lib/memory-bandwidth.js';
 
 const LAMBDA = 20;
 // SeLa's numpy loop, whole process (np.load to labels), by hand on this machine, 2026-12-06.
@@ -29,13 +30,7 @@ const REAL = resolve(process.env.SINKHORN_REAL ?? '.cache/sinkhorn-real/logits.n
 const only = process.env.SINKHORN_FAMILY?.split(',');
 const withReference = process.env.SINKHORN_REFERENCE !== '0';
 
-// ----- memory bandwidth: copy 256 MB, read + write, one thread -----
-const src = Buffer.alloc(256 * 2 ** 20, 1);
-const dst = Buffer.alloc(src.length);
-src.copy(dst);
-const tb = performance.now();
-for (let r = 0; r < 4; r++) src.copy(dst);
-const bandwidth = (4 * 2 * src.length) / ((performance.now() - tb) / 1000) / 1e9;
+const bandwidth = memcpyGbPerS();
 
 const problems: { name: string; kind: string; n: number; k: number; scores: () => Float32Array }[] = SINKHORN_FAMILY.map((p) => ({ name: p.name, kind: p.kind, n: p.n, k: p.k, scores: () => p.make() }));
 if (existsSync(REAL)) {

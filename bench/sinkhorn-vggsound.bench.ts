@@ -19,6 +19,7 @@ import { encodeNpy, readNpyArray } from '../src/data/npy.js';
 import { sinkhorn } from '../src/sinkhorn/sinkhorn.js';
 import { createRng } from '../src/util/rng.js';
 import { selaReferenceSinkhorn } from './lib/sela-sinkhorn-reference.js';
+import { memcpyGbPerS } from './lib/memory-bandwidth.js';
 import { peakRssMb } from './lib/training-step.js';
 
 const n = 170_752;
@@ -60,13 +61,7 @@ const sizeDev = (l: Int32Array) => {
   return Math.max(...Array.from(counts, (c) => Math.abs(c - n / k) / (n / k)));
 };
 
-// ----- memory bandwidth: copy 256 MB, read + write -----
-const src = Buffer.alloc(256 * 2 ** 20, 1);
-const dst = Buffer.alloc(src.length);
-src.copy(dst);
-const tb = performance.now();
-for (let r = 0; r < 4; r++) src.copy(dst);
-const bandwidth = (4 * 2 * src.length) / ((performance.now() - tb) / 1000) / 1e9;
+const bandwidth = memcpyGbPerS();
 
 const kernelBytes = n * k * 4;
 console.log(

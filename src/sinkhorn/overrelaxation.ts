@@ -28,6 +28,14 @@ export const RELAX_BELOW = 0.05;
 /** A window without progress takes ω − 1 down to this fraction, and caps ω below where it was. */
 export const BACK_OFF = 0.8;
 
+/**
+ * One over-relaxed scaling update: from `before` toward the plain update `target` (r/Kv or c/Kᵀu),
+ * before^(1−ω) · target^ω, computed as before · exp(ω log(target/before)): one log and one exp.
+ */
+export function relaxedScaling(before: number, target: number, omega: number): number {
+  return omega === 1 ? target : before * Math.exp(omega * Math.log(target / before));
+}
+
 /** The ω that makes over-relaxation fastest for plain Sinkhorn's linear rate ρ (0 ≤ ρ < 1). */
 export function optimalOmega(rho: number): number {
   const p = Math.min(Math.max(rho, 0), 1 - 1e-9);

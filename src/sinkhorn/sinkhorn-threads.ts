@@ -7,7 +7,7 @@
  */
 import { ConfigError } from '../errors.js';
 import { RowBlockThreads, MAX_KERNEL_BYTES, RESERVED_BYTES, threadsFor } from './row-block-threads.js';
-import { OmegaController, RELAX_WINDOW } from './overrelaxation.js';
+import { OmegaController, RELAX_WINDOW, relaxedScaling } from './overrelaxation.js';
 import type { SinkhornResult, SinkhornStop } from './sinkhorn.js';
 
 /** What the threaded phase needs from {@link sinkhorn}'s options, resolved. */
@@ -232,7 +232,7 @@ export class ThreadedSolver {
         const col = sumParts(j);
         colError += Math.abs(col * v[j] - c[j]) / c[j];
         const target = c[j] / col;
-        v[j] = omega === 1 ? target : v[j] * Math.exp(omega * Math.log(target / v[j]));
+        v[j] = relaxedScaling(v[j], target, omega);
         vMax = Math.max(vMax, v[j]);
         vMin = Math.min(vMin, v[j]);
       }

@@ -22,7 +22,7 @@
  *   exps per entry per iteration.
  */
 import { ConfigError } from '../errors.js';
-import { OmegaController } from './overrelaxation.js';
+import { OmegaController, relaxedScaling } from './overrelaxation.js';
 import { STALL_ITERS, fitsThreaded, outOfRange, selaRuleStops, solveOnThreads, stallWatch, type ThreadedSolver } from './sinkhorn-threads.js';
 
 /**
@@ -225,7 +225,7 @@ function rowPass(kernel: Float32Array, n: number, k: number, r: number, u: Float
     let d = 0;
     if (logDomain) for (let j = 0; j < k; j++) d += Math.exp(kernel[o + j]) * v[j];
     else for (let j = 0; j < k; j++) d += kernel[o + j] * v[j];
-    const ui = omega === 1 ? r / d : u[i] * Math.exp(omega * Math.log(r / d / u[i]));
+    const ui = relaxedScaling(u[i], r / d, omega);
     if (logDomain) for (let j = 0; j < k; j++) col[j] += Math.exp(kernel[o + j]) * ui;
     else for (let j = 0; j < k; j++) col[j] += kernel[o + j] * ui;
     change += Math.abs(u[i] / ui - 1);
@@ -293,7 +293,7 @@ export function sinkhorn(scores: Float32Array | Float64Array, n: number, k: numb
     for (let j = 0; j < k; j++) {
       colError += Math.abs(col[j] * v[j] - c[j]) / c[j];
       const target = c[j] / col[j]; // columns to c_j
-      v[j] = omega === 1 ? target : v[j] * Math.exp(omega * Math.log(target / v[j]));
+      v[j] = relaxedScaling(v[j], target, omega);
     }
     error = Math.max(rowError / n, colError / k);
     stopped = stop === 'sela' ? selaRuleStops(iterations, change) : error <= tol;

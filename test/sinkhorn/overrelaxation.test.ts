@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BACK_OFF, FIRST_WINDOW, MAX_OMEGA, OmegaController, RELAX_WINDOW, optimalOmega, plainRate } from '../../src/sinkhorn/overrelaxation.js';
+import { BACK_OFF, FIRST_WINDOW, MAX_OMEGA, OmegaController, RELAX_WINDOW, optimalOmega, plainRate, relaxedScaling } from '../../src/sinkhorn/overrelaxation.js';
 
 /** The larger root λ of (λ + ω − 1)² = λω²ρ: the over-relaxed rate for plain rate ρ, ω below the best. */
 function relaxedRate(rho: number, w: number): number {
@@ -9,6 +9,13 @@ function relaxedRate(rho: number, w: number): number {
 }
 
 describe('over-relaxation', () => {
+  it('moves a scaling to before^(1−ω) · target^ω', () => {
+    expect(relaxedScaling(2, 5, 1)).toBe(5); // plain Sinkhorn: the target itself
+    expect(relaxedScaling(1, 4, 1.5)).toBeCloseTo(8, 12); // 4^1.5
+    expect(relaxedScaling(4, 1, 1.5)).toBeCloseTo(0.5, 12); // 4^-0.5 · 1^1.5
+    expect(relaxedScaling(3, 3, 1.8)).toBeCloseTo(3, 12); // the fixed point stays put
+  });
+
   it('takes the SOR optimum 2 / (1 + √(1 − ρ)) for plain rate ρ', () => {
     expect(optimalOmega(0)).toBe(1);
     expect(optimalOmega(0.99)).toBeCloseTo(2 / 1.1, 12); // √0.01 = 0.1
