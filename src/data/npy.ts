@@ -94,7 +94,9 @@ export function readNpyArray(file: string, rank?: number, into?: NpyDestination)
     throw new InputError(file, `cannot open: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   try {
-    const size = fstatSync(fd).size;
+    const stat = fstatSync(fd);
+    if (stat.isDirectory()) throw new InputError(file, 'a folder, not a .npy file');
+    const size = stat.size;
     if (size === 0) throw new InputError(file, 'empty file (expected a .npy matrix)');
     const pre = Buffer.alloc(12);
     const got = readSync(fd, pre, 0, 12, 0);

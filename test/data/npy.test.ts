@@ -83,6 +83,7 @@ describe('npy', () => {
 
   it('throws an InputError for a missing file', () => {
     expect(() => readNpyMatrix(path.join(dir, 'nope.npy'))).toThrow(/nope\.npy: cannot open: ENOENT/);
+    expect(() => readNpyMatrix(dir)).toThrow(/: a folder, not a \.npy file/); // was EISDIR from readSync, an internal error
   });
 });
 
