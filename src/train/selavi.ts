@@ -172,13 +172,10 @@ export async function scorePass(model: SelaviModel, data: TrainSet, batchSize: n
 }
 
 /**
- * Each label update's solves start from the last update's column scalings, per head: the network
- * moved a little since, so the problem is close to the last one.
+ * Per head, the last label update's column scalings: each update's solves start from them (the
+ * network moved a little since, so the problem is close to the last one). Undefined: cold starts.
  */
-interface SinkhornWarm {
-  enabled: boolean;
-  scalings: (Float64Array | undefined)[];
-}
+type SinkhornWarm = (Float64Array | undefined)[] | undefined;
 
 // Sinkhorn in the loop: 1e-3 mean relative marginal error. Sharp fused log-probabilities (two
 // modalities, λ = 20) took more than the former cap of 500 iterations (errors 0.004–0.011 were
@@ -203,9 +200,9 @@ async function relabel(model: SelaviModel, data: TrainSet, cfg: TrainConfig, rng
     const conf = combineLogProbs([fused], n, k); // renormalised: log p(cluster | all modalities)
     const prior = resolvePrior(cfg.prior, fused, n, k, cfg.priorSd, rng);
     const t = performance.now();
-    const warmStart = warm.enabled ? warm.scalings[h] : undefined;
+    const warmStart = warm?.[h];
     const r = sinkhorn(fused, n, k, { lambda: cfg.lambda, prior, tol: SINKHORN_TOL, maxIters: SINKHORN_MAX_ITERS, inPlace: solveInPlaceByDefault(n, k), warmStart });
-    if (r.columnLogScaling?.every(Number.isFinite)) warm.scalings[h] = r.columnLogScaling;
+    if (warm && r.columnLogScaling?.every(Number.isFinite)) warm[h] = r.columnLogScaling;
     labels.push(r.labels);
     confidence.push(Float32Array.from(r.labels, (l, i) => Math.exp(conf[i * k + l])));
     stats.push({ iters: r.iterations, err: Number(r.error.toPrecision(3)), converged: r.converged, seconds: round((performance.now() - t) / 1000, 4), warm: warmStart !== undefined });
@@ -366,7 +363,7 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
   };
 
   // ===== training =====
-  const warm: SinkhornWarm = { enabled: deps.sinkhornWarmStart !== false, scalings: [] };
+  const warm: SinkhornWarm = deps.sinkhornWarmStart === false ? undefined : [];
   let lossSum = 0;
   let alignSum = 0;
   let agreeSum = 0;
