@@ -104,6 +104,9 @@ describe('selavi cluster (end to end, tiny)', () => {
     }
     // Every solve says whether it reached the tolerance: converged ones did, the others hit the cap.
     for (const entry of log) for (const st of entry.sinkhorn) expect(st.converged ? st.err <= 1e-3 : st.iters === 2000).toBe(true);
+    // The first label update starts cold, every later one warm from the last one's scalings, and each solve is timed.
+    expect(log.map((e: { sinkhorn: { warm: boolean }[] }) => e.sinkhorn.every((st) => st.warm))).toEqual(log.map((_: unknown, i: number) => i > 0));
+    for (const entry of log) for (const st of entry.sinkhorn) expect(st.seconds).toBeGreaterThanOrEqual(0);
     // Audio + video: the answer is the head whose two modalities agree most at the end.
     const metrics = JSON.parse(readFileSync(path.join(out, 'metrics.json'), 'utf8'));
     expect(metrics.head_rule).toBe('max-modality-agreement');
