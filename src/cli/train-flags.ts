@@ -3,7 +3,7 @@ import type { Argv } from 'yargs';
 import { ConfigError } from '../errors.js';
 import type { Modality } from '../models/selavi-model.js';
 import { AUGMENT_STRENGTHS, AUTO_STRENGTHS, DEFAULT_TRAIN, defaultAgree, type AugmentStrength, type TrainConfig } from '../train/train-config.js';
-import { recipeCandidates, type Recipe } from '../pipeline/choose-recipe.js';
+import { fallbackRecipe, recipeCandidates, type Recipe } from '../pipeline/choose-recipe.js';
 import { MAX_AUTO_EPOCHS, MIN_AUTO_STEPS } from '../train/schedule.js';
 import { backendOption, runOutputOf, truthFormatOption, withProgressFlags, withReportFlag, type ProgressFlags } from './shared-flags.js';
 
@@ -67,7 +67,7 @@ export function withTrainFlags<T>(y: Argv<T>): Argv<T & TrainFlags> {
     .option('grey', { type: 'boolean', describe: `the video encoder reads each frame's luminance only: for content whose colour means nothing (digits, text) under colour casts, tinted ink or noisy channels. Default: chosen with --augment-strength auto, otherwise ${d.grey ? 'on' : 'off'}` })
     .option('video-norm', { choices: ['shared', 'channel'] as const, default: d.videoNorm, describe: 'per-clip standardisation of frames: each colour channel centred, then one scale for all (shared: a channel the content barely shows in keeps its small contrast) or one per channel (channel: how runs before 2026-12-06 trained)' })
     .option('augment', { type: 'boolean', default: d.augment, describe: 'augment training batches (--no-augment to turn off)' })
-    .option('augment-strength', { choices: [...AUGMENT_STRENGTHS, 'auto'] as const, default: 'auto' as const, describe: `clips: full (crops from 60%, colour, polarity, noise, cutout, masks), light (crops of 85-100% of the side, audio gain and time shift only), warp (light, with frames rotated ±20°, zoomed and shifted, and the audio's tempo and pitch perturbed), or auto: with audio and video, short trial runs of ${AUTO_STRENGTHS.join(' and ')}, each with and without --flip and --grey unless they are given, and the one whose video and audio agree most trains (never chosen by truth; RUN/recipe.json); otherwise ${d.augmentStrength}` })
+    .option('augment-strength', { choices: [...AUGMENT_STRENGTHS, 'auto'] as const, default: 'auto' as const, describe: `clips: full (crops from 60%, colour, polarity, noise, cutout, masks), light (crops of 85-100% of the side, audio gain and time shift only), warp (light, with frames rotated ±20°, zoomed and shifted, and the audio's tempo and pitch perturbed), or auto: with audio and video, short trial runs of ${AUTO_STRENGTHS.join(' and ')}, each with and without --flip and --grey unless they are given, and the one whose video and audio agree most trains, or, when no trial agrees above chance, light without the mirror on grey frames (never chosen by truth; RUN/recipe.json); otherwise ${d.augmentStrength}` })
     .option('flip', { type: 'boolean', describe: `mirror items left-right among the augmentations (--no-flip for text, digits and other content a mirror changes). Default: chosen with --augment-strength auto, otherwise ${d.flip ? 'on' : 'off'}` })
     .option('seed', { type: 'number', default: d.seed, describe: 'seed of every random draw' })
     .option('truth', { type: 'string', describe: 'ground-truth labels, for the log and metrics.json only (never for training)' })
@@ -143,6 +143,11 @@ export function recipeCandidatesFrom(a: TrainFlags, modalities: Modality[], froz
   const open = a['augment-strength'] === 'auto' || a.flip === undefined || a.grey === undefined;
   if (!open || frozenFeatures || !a.augment || !(modalities.includes('video') && modalities.includes('audio'))) return undefined;
   return recipeCandidates(a['augment-strength'], a.flip, a.grey, AUTO_STRENGTHS);
+}
+
+/** What trains when the trials of {@link recipeCandidatesFrom} cannot tell the recipes apart. */
+export function recipeFallbackFrom(a: TrainFlags): Recipe {
+  return fallbackRecipe(a['augment-strength'], a.flip, a.grey);
 }
 
 /**

@@ -56,6 +56,8 @@ export interface ClusterJob extends RunOptions {
   decode: Partial<DecodeOptions>;
   /** Augmentation recipes to choose from by trial runs (see choose-recipe.ts); none or one: `train` as given. */
   recipes?: Recipe[];
+  /** What trains when no trial's video–audio agreement is above chance (see choose-recipe.ts); default: the trials' best. */
+  recipeFallback?: Recipe;
 }
 
 export interface RunSummary {
@@ -181,7 +183,7 @@ export async function runCluster(job: ClusterJob): Promise<RunSummary> {
     if (job.recipes && job.recipes.length > 0) {
       const recipe =
         (job.resume ? resumedRecipe(job.out) : undefined) ??
-        (await chooseRecipe(train, job.recipes, (r) => clipCacheTrainSet(cache, train.modalities, clipAugment(r)), job.out, say, job.progress));
+        (await chooseRecipe(train, job.recipes, (r) => clipCacheTrainSet(cache, train.modalities, clipAugment(r)), job.out, say, job.progress, job.recipeFallback));
       train = Object.freeze({ ...train, ...recipe });
     }
     const summary = await runOn(clipCacheTrainSet(cache, train.modalities, clipAugment(train)), { ...job, train }, skipped.length, t0);

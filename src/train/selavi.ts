@@ -96,6 +96,8 @@ export interface TrainResult {
   labels: Int32Array[]; // per head
   confidence: Float32Array[]; // per head: combined softmax probability of the item's label
   choice: HeadChoice;
+  /** Two modalities, finished run: per head, each modality's own answer (argmax of its logits). */
+  modalityAnswers?: (readonly [Int32Array, Int32Array])[];
   steps: number;
   interrupted: boolean;
 }
@@ -211,9 +213,10 @@ async function relabel(model: SelaviModel, data: TrainSet, cfg: TrainConfig, rng
   for (const m of present) modalityArgmax[m] = argmaxRows(perMod[m]![0], n, ks[0]);
   // Per head: how much its two modalities' own answers agree (NMI of the argmaxes). What both
   // modalities of a clip predict alike is the content they share; no truth involved.
-  const modalityAgreement =
-    present.length === 2 ? ks.map((k, h) => normalizedMutualInfo(argmaxRows(perMod[present[0]]![h], n, k), argmaxRows(perMod[present[1]]![h], n, k))) : undefined;
-  return { labels, confidence, stats, modalityArgmax, modalityAgreement, features, logitSum };
+  const modalityAnswers =
+    present.length === 2 ? ks.map((k, h) => [argmaxRows(perMod[present[0]]![h], n, k), argmaxRows(perMod[present[1]]![h], n, k)] as const) : undefined;
+  const modalityAgreement = modalityAnswers?.map(([a, b]) => normalizedMutualInfo(a, b));
+  return { labels, confidence, stats, modalityArgmax, modalityAnswers, modalityAgreement, features, logitSum };
 }
 
 function sizes(labels: Int32Array, k: number): number[] {
@@ -479,7 +482,7 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
       : `mean NMI to the other heads ${choice.meanAgreement.map((x) => x.toFixed(3)).join('/')}`;
     deps.say(`head ${choice.head} answers (${why}); ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     await saveModel(deps.runDir, modelConfig, { train: cfg, shapes: data.shapes, head: choice.head, head_rule: choice.rule }, model.params);
-    result = { labels: r.labels, confidence: r.confidence, choice, steps: step, interrupted };
+    result = { labels: r.labels, confidence: r.confidence, choice, modalityAnswers: r.modalityAnswers, steps: step, interrupted };
   }
   model.dispose();
   disposeOptimizer(optimizer);

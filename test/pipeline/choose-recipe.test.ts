@@ -2,9 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseRecipe, recipeCandidates, recipeName, resumedRecipe, subsetTrainSet, trialEpochs, trialSample } from '../../src/pipeline/choose-recipe.js';
+import { fallbackRecipe, FALLBACK_RULE, parseRecipe, pickRecipe, RECIPE_RULE, recipeCandidates, recipeName, resumedRecipe, subsetTrainSet, trialEpochs, trialSample } from '../../src/pipeline/choose-recipe.js';
 import type { TrainSet } from '../../src/train/train-set.js';
-import { recipeCandidatesFrom, type TrainFlags } from '../../src/cli/train-flags.js';
+import { recipeCandidatesFrom, recipeFallbackFrom, type TrainFlags } from '../../src/cli/train-flags.js';
 import { AUTO_STRENGTHS } from '../../src/train/train-config.js';
 
 describe('recipe candidates', () => {
@@ -27,6 +27,32 @@ describe('recipe candidates', () => {
     expect(recipeCandidatesFrom(flags({}), ['video', 'audio'], true)).toBeUndefined();
     expect(recipeCandidatesFrom(flags({ augment: false }), ['video', 'audio'])).toBeUndefined();
     expect(recipeCandidatesFrom(flags({ 'augment-strength': 'full', flip: true, grey: false }), ['video', 'audio'])).toBeUndefined();
+  });
+});
+
+describe('the choice among trials', () => {
+  const trial = (name: string, agreement: number, agreementAboveChance: number) => ({ recipe: parseRecipe(name), agreement, agreementAboveChance, seconds: 1 });
+
+  it('the highest agreement wins when any trial agrees above chance; ties go to the earlier trial', () => {
+    const trials = [trial('warp', 0.3, 0.2), trial('warp+grey', 0.4, 0.3), trial('warp+flip', 0.4, 0.3)];
+    expect(pickRecipe(trials, fallbackRecipe('auto', undefined, undefined))).toEqual({ recipe: parseRecipe('warp+grey'), rule: RECIPE_RULE });
+    // One trial above chance (0.02) is enough for the ranking to stand.
+    expect(pickRecipe([trial('warp', 0.03, 0.001), trial('warp+flip', 0.05, 0.021)], parseRecipe('light+grey')).recipe).toEqual(parseRecipe('warp+flip'));
+  });
+
+  it('every trial within chance: the fallback, whatever the noise ranks first', () => {
+    // Medium AV digits' four trials (NMI 0.023-0.026, AMI below 0.02).
+    const trials = [trial('warp', 0.026, 0.008), trial('warp+flip', 0.023, 0.005), trial('warp+grey', 0.025, 0.007), trial('warp+flip+grey', 0.025, 0.0199)];
+    expect(pickRecipe(trials, parseRecipe('light+grey'))).toEqual({ recipe: parseRecipe('light+grey'), rule: FALLBACK_RULE });
+    expect(pickRecipe(trials).recipe).toEqual(parseRecipe('warp')); // no fallback given: the trials' best
+  });
+
+  it('the fallback keeps what the user gave and fills the rest with light, no mirror, grey', () => {
+    expect(fallbackRecipe('auto', undefined, undefined)).toEqual({ augmentStrength: 'light', flip: false, grey: true });
+    expect(fallbackRecipe('warp', true, undefined)).toEqual({ augmentStrength: 'warp', flip: true, grey: true });
+    expect(fallbackRecipe('auto', undefined, false)).toEqual({ augmentStrength: 'light', flip: false, grey: false });
+    const flags = (o: Partial<TrainFlags>) => ({ 'augment-strength': 'auto', augment: true, ...o }) as TrainFlags;
+    expect(recipeFallbackFrom(flags({ flip: true }))).toEqual({ augmentStrength: 'light', flip: true, grey: true });
   });
 });
 

@@ -186,6 +186,7 @@ describe('selavi cluster (end to end, tiny)', () => {
     expect(record.trials.map((t: { recipe: unknown }) => t.recipe)).toEqual(recipes);
     const scores: number[] = record.trials.map((t: { agreement: number }) => t.agreement);
     for (const x of scores) expect(x >= 0 && x <= 1).toBe(true);
+    for (const t of record.trials) expect(t.agreementAboveChance).toBeLessThan(t.agreement + 1e-9); // AMI ≤ NMI for these sizes
     expect(record.chosen).toEqual(recipes[scores[1] > scores[0] ? 1 : 0]);
     expect(JSON.parse(readFileSync(path.join(out, 'config.json'), 'utf8'))).toMatchObject(record.chosen);
     expect(existsSync(path.join(out, 'trials'))).toBe(false);

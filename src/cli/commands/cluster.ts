@@ -2,7 +2,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { ConfigError } from '../../errors.js';
 import { clipOptionsFrom, withClipFlags, type ClipFlags } from '../clip-flags.js';
-import { parseModalities, positiveInt, recipeCandidatesFrom, runOptionsFrom, withTrainFlags, type TrainFlags } from '../train-flags.js';
+import { parseModalities, positiveInt, recipeCandidatesFrom, recipeFallbackFrom, runOptionsFrom, withTrainFlags, type TrainFlags } from '../train-flags.js';
 import { decodeJobsOption, deviceOption } from '../shared-flags.js';
 
 interface ClusterArgs extends TrainFlags, ClipFlags {
@@ -53,7 +53,7 @@ export const clusterCommand: CommandModule<object, ClusterArgs> = {
     }
     const { runCluster } = await import('../../pipeline/run-cluster.js');
     const modalities = parseModalities(a.modalities);
-    const summary = await runCluster({ videos: a.videos, cache: a.cache, decode: clipOptionsFrom(a), recipes: recipeCandidatesFrom(a, modalities), ...runOptionsFrom(a, modalities) });
+    const summary = await runCluster({ videos: a.videos, cache: a.cache, decode: clipOptionsFrom(a), recipes: recipeCandidatesFrom(a, modalities), recipeFallback: recipeFallbackFrom(a), ...runOptionsFrom(a, modalities) });
     process.stdout.write(`${JSON.stringify(summary)}\n`);
     if (summary.interrupted) process.exitCode = 130;
   },
