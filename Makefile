@@ -12,7 +12,7 @@ SEED ?= 1
 
 
 .PHONY: wasm
-.PHONY: all install build test test-unit test-e2e fuzz typecheck demo bench bench-quality bench-robust decode cluster eval report av-digits fashion-mnist sinkhorn-real clean
+.PHONY: all install native build test test-unit test-e2e fuzz typecheck demo bench bench-quality bench-robust decode cluster eval report av-digits fashion-mnist sinkhorn-real clean
 
 all: build
 
@@ -29,7 +29,13 @@ $(NODE_MODULES_STAMP): package.json $(wildcard package-lock.json)
 
 install: $(NODE_MODULES_STAMP)
 
-build: install
+# The optional native kernels (oneDNN through Node-API; src/engine/native-addon.ts): built where
+# g++ and Debian's libdnnl-dev are present (npm install runs the same script), otherwise one line
+# says why and training runs on the wasm kernels alone.
+native: install
+	@bash scripts/build-native.sh
+
+build: install native
 	node_modules/.bin/tsc -p tsconfig.json
 
 # The AssemblyScript kernels (src/**/wasm/*.as.ts) compiled to WebAssembly and written as
@@ -46,7 +52,7 @@ typecheck: install
 # `make test` runs both vitest projects (vitest.config.ts): `unit` and the long `e2e` tests;
 # `make test-unit` / `make test-e2e` run one.
 VITEST_PROJECT ?=
-test: install typecheck
+test: install typecheck native
 	@rm -f .vitest-results.json
 	node_modules/.bin/vitest run $(if $(VITEST_PROJECT),--project $(VITEST_PROJECT)) --reporter=default --reporter=json --outputFile.json=.vitest-results.json; status=$$?; \
 	$(TSX) scripts/test-summary.ts .vitest-results.json $$status; \

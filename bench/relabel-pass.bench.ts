@@ -5,7 +5,7 @@
  * clips/s. The pass is timed at the training batch (32) and at 128.
  */
 import { initBackend } from '../src/engine/backend.js';
-import { peakRssMb, selaviBench, timeSteps } from './lib/training-step.js';
+import { engineName, peakRssMb, selaviBench, timeSteps } from './lib/training-step.js';
 
 const B = 32;
 const STEPS = Number(process.env.BENCH_STEPS ?? 8);
@@ -22,7 +22,7 @@ const best = Math.max(pass32.items_per_s, pass128.items_per_s);
 console.log(
   JSON.stringify({
     bench: 'relabel-pass',
-    backend: backend.name,
+    backend: backend.name, engine: engineName(),
     train_clips_per_s: train.items_per_s,
     pass_clips_per_s_batch32: pass32.items_per_s,
     pass_clips_per_s_batch128: pass128.items_per_s,

@@ -14,7 +14,7 @@ import { initBackend } from '../src/engine/backend.js';
 import { applyBnUpdates, convBnRelu, dense, type Ctx } from '../src/models/layers.js';
 import { ParamStore } from '../src/models/params.js';
 import { createRng } from '../src/util/rng.js';
-import { peakRssMb, profileStep, timeSteps } from './lib/training-step.js';
+import { engineName, peakRssMb, profileStep, timeSteps, withoutNative } from './lib/training-step.js';
 
 const B = 64;
 const STEPS = Number(process.env.BENCH_STEPS ?? 10);
@@ -54,13 +54,14 @@ const step = () => {
 };
 
 const timing = await timeSteps(step, B, STEPS);
+const wasmOnly = await withoutNative(step, B, STEPS, timing);
 const profile = await profileStep(step);
 console.log(
   JSON.stringify({
     bench: 'train-cnn32',
-    backend: backend.name,
+    backend: backend.name, engine: engineName(),
     batch: B,
-    ...timing,
+    ...timing, ...wasmOnly,
     images_per_s: timing.items_per_s,
     pytorch_reference_images_per_s: PYTORCH,
     ratio_to_pytorch: Number((timing.items_per_s / PYTORCH).toFixed(3)),

@@ -4,12 +4,13 @@
  * BENCH_STEPS steps (default 8) after 2 warm-up steps, and where one step's time goes by kernel.
  */
 import { initBackend } from '../src/engine/backend.js';
-import { peakRssMb, profileStep, selaviBench, timeSteps } from './lib/training-step.js';
+import { engineName, peakRssMb, profileStep, selaviBench, timeSteps, withoutNative } from './lib/training-step.js';
 
 const B = 32;
 const backend = await initBackend({ log: () => undefined });
 const bench = selaviBench({ image: [28, 28, 1] }, B);
 const timing = await timeSteps(bench.train, B, Number(process.env.BENCH_STEPS ?? 8));
+const wasmOnly = await withoutNative(bench.train, B, Number(process.env.BENCH_STEPS ?? 8), timing);
 const profile = await profileStep(bench.train, 5);
-console.log(JSON.stringify({ bench: 'train-sela', backend: backend.name, batch: B, input: [28, 28, 1], ...timing, images_per_s: timing.items_per_s, ...profile, peak_rss_mb: peakRssMb() }));
+console.log(JSON.stringify({ bench: 'train-sela', backend: backend.name, engine: engineName(), batch: B, input: [28, 28, 1], ...timing, ...wasmOnly, images_per_s: timing.items_per_s, ...profile, peak_rss_mb: peakRssMb() }));
 process.exit(0); // threaded wasm workers would keep the process alive

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { applyBnUpdates, type Ctx } from '../../src/models/layers.js';
 import { SelaviModel, type Modality } from '../../src/models/selavi-model.js';
 import { createRng } from '../../src/util/rng.js';
+import { nativeKernelState, registerNativeKernels, unregisterNativeKernels } from '../../src/engine/native-kernels.js';
 
 /** One training step's result: the loss, to be read (which waits for the step to finish). */
 export type Step = () => tf.Scalar;
@@ -30,20 +31,71 @@ export async function timeSteps(step: Step, batch: number, steps: number, warmup
 }
 
 /**
- * Where one step's time goes, by kernel (tf.profile; kernels run synchronously on wasm and cpu,
- * so their wall times add up): the top `top` kernels as { name: ms }, plus the total.
+ * Where one step's time goes, by kernel: every kernel function of the active backend is wrapped
+ * with a clock for one step (kernels run synchronously on wasm and cpu, so their wall times add
+ * up; tf.profile is not used: without a backend timer it reads every output back, a copy per
+ * kernel that the real step does not make). Returns the top `top` kernels as { name: ms }, their
+ * total, the profiled step's wall time and what it spent outside kernels (tape, tidy, JS).
  */
-export async function profileStep(step: Step, top = 8): Promise<{ kernel_ms: Record<string, number>; kernels_total_ms: number }> {
-  const info = await tf.profile(async () => {
+export async function profileStep(step: Step, top = 8): Promise<{ kernel_ms: Record<string, number>; kernels_total_ms: number; profiled_step_ms: number; outside_kernels_ms: number }> {
+  const backendName = tf.getBackend();
+  const byName = new Map<string, number>();
+  const originals = tf.getKernelsForBackend(backendName);
+  for (const k of originals) {
+    const fn = k.kernelFunc;
+    tf.unregisterKernel(k.kernelName, backendName);
+    tf.registerKernel({
+      ...k,
+      kernelFunc: (args) => {
+        const t0 = performance.now();
+        const out = fn(args);
+        byName.set(k.kernelName, (byName.get(k.kernelName) ?? 0) + performance.now() - t0);
+        return out;
+      },
+    });
+  }
+  const t0 = performance.now();
+  try {
     const loss = step();
     await loss.data();
     loss.dispose();
-  });
-  const byName = new Map<string, number>();
-  for (const k of info.kernels) byName.set(k.name, (byName.get(k.name) ?? 0) + (k.kernelTimeMs as number));
+  } finally {
+    for (const k of originals) {
+      tf.unregisterKernel(k.kernelName, backendName);
+      tf.registerKernel(k);
+    }
+  }
+  const stepMs = performance.now() - t0;
   const sorted = [...byName.entries()].sort((a, b) => b[1] - a[1]);
   const total = sorted.reduce((a, [, ms]) => a + ms, 0);
-  return { kernel_ms: Object.fromEntries(sorted.slice(0, top).map(([n, ms]) => [n, Number(ms.toFixed(1))])), kernels_total_ms: Number(total.toFixed(1)) };
+  return {
+    kernel_ms: Object.fromEntries(sorted.slice(0, top).map(([n, ms]) => [n, Number(ms.toFixed(1))])),
+    kernels_total_ms: Number(total.toFixed(1)),
+    profiled_step_ms: Number(stepMs.toFixed(1)),
+    outside_kernels_ms: Number((stepMs - total).toFixed(1)),
+  };
+}
+
+/** What runs the kernels: the backend, and on wasm the native kernels' engine where they run. */
+export function engineName(): string {
+  const backend = tf.getBackend();
+  const native = nativeKernelState();
+  return backend === 'wasm' && native?.engine !== undefined ? `wasm + ${native.engine}` : backend;
+}
+
+/**
+ * The same steps on the wasm kernels alone (native kernels unregistered for the measure, then put
+ * back), for the native/wasm ratio of the same run; {} where no native kernels run.
+ */
+export async function withoutNative(step: Step, batch: number, steps: number, native: StepTiming): Promise<{ wasm_only_median_step_ms?: number; native_speedup?: number }> {
+  if (tf.getBackend() !== 'wasm' || nativeKernelState()?.engine === undefined) return {};
+  unregisterNativeKernels();
+  try {
+    const wasm = await timeSteps(step, batch, steps);
+    return { wasm_only_median_step_ms: wasm.median_step_ms, native_speedup: Number((wasm.median_step_ms / native.median_step_ms).toFixed(2)) };
+  } finally {
+    registerNativeKernels();
+  }
 }
 
 export { peakRssMb } from './peak-rss.js';

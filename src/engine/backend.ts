@@ -16,6 +16,7 @@ import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import { BACKEND_CHOICES, type BackendChoice } from './backend-choices.js';
 import { ConfigError } from '../errors.js';
+import { registerNativeKernels, type NativeKernelState } from './native-kernels.js';
 import { registerWasmKernels } from './wasm-kernels.js';
 import { watchWasmFailures } from './wasm-failures.js';
 import { installThreadedWasmShims, preflightThreadedWasm, unrefThreadWorkers } from './wasm-threads.js';
@@ -44,6 +45,8 @@ export interface BackendInfo {
   threads: number;
   /** Why wasm runs on fewer threads than asked for, if it does. */
   note?: string;
+  /** wasm: the native kernels' engine (e.g. `oneDNN 2.6.3 (OpenMP)`), or why none run. */
+  native?: NativeKernelState;
 }
 
 /** Options of `initBackend`. */
@@ -119,6 +122,7 @@ export function describeChoice(info: BackendInfo): string {
   const failed = info.tried.filter((t) => t.error !== undefined && t.absent !== true);
   const notes: string[] = [];
   if (info.name === 'wasm') notes.push(`threads ${info.threads}${info.note ? `: ${info.note}` : ''}`);
+  if (info.name === 'wasm' && info.native !== undefined) notes.push(info.native.engine !== undefined ? `native kernels: ${info.native.engine}` : `native kernels ${info.native.reason}`);
   if (info.name === 'webgpu' && info.adapter !== undefined) notes.push(describeAdapter(info.adapter));
   if (failed.length > 0) notes.push(`tried ${failed.map((t) => `${t.name}: ${t.error}`).join('; ')}`);
   return `backend: ${info.name}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`;
@@ -162,7 +166,7 @@ export async function selectBackend(opts: InitBackendOptions = {}): Promise<Back
     const result = await tryWasm(threads, importer);
     tried.push({ name: 'wasm', ...(result.error !== undefined && { error: result.error }) });
     if (result.error === undefined) {
-      return { name: 'wasm', tried, threads: result.threads, ...(result.note !== undefined && { note: result.note }) };
+      return { name: 'wasm', tried, threads: result.threads, ...(result.note !== undefined && { note: result.note }), native: registerNativeKernels() };
     }
     if (explicit) throw unavailable(source, tried);
   }

@@ -10,10 +10,12 @@
  * - `Conv3D`, `Conv3DBackpropInputV2`, `Conv3DBackpropFilterV2` (scalar loops, ~45x slow)
  * - `UnsortedSegmentSum` (missing: the gradient of `tf.gather`)
  * - `MaxPoolGrad` (the slowest kernel of a small CNN's training step)
+ * - `Identity` (copied the whole tensor; now one more reference to the same data)
  */
 import * as tf from '@tensorflow/tfjs';
 import { conv2dBackpropFilterKernel, conv2dBackpropInputKernel } from './kernels/conv2d-grad.js';
 import { conv3dBackpropFilterKernel, conv3dBackpropInputKernel, conv3dKernel } from './kernels/conv3d.js';
+import { identityKernel } from './kernels/identity.js';
 import { maxPoolGradKernel } from './kernels/max-pool-grad.js';
 import { meanKernel, sumKernel } from './kernels/reduce-leading.js';
 import { sliceKernel } from './kernels/slice.js';
@@ -34,6 +36,7 @@ export const WASM_KERNEL_REPLACEMENTS: Readonly<Record<string, WasmKernelFunc>> 
   Conv3DBackpropFilterV2: conv3dBackpropFilterKernel,
   UnsortedSegmentSum: unsortedSegmentSumKernel,
   MaxPoolGrad: maxPoolGradKernel,
+  Identity: identityKernel,
 };
 
 let registered = false;

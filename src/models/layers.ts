@@ -4,6 +4,7 @@
  * variable is named, saved and restored by us. All tensors are NHWC.
  */
 import * as tf from '@tensorflow/tfjs';
+import { batchNormTrain, hasBatchNormTrain } from './batch-norm-train.js';
 import type { ParamStore } from './params.js';
 
 /** Forward-pass context: the parameters, and whether batch-norm uses batch statistics. */
@@ -35,6 +36,11 @@ export function batchNorm(ctx: Ctx, name: string, x: tf.Tensor): tf.Tensor {
   const runMean = ctx.params.constant(`${name}/mean`, [c], 0, false);
   const runVar = ctx.params.constant(`${name}/var`, [c], 1, false);
   if (!ctx.training) return tf.batchNorm(x, runMean, runVar, beta, gamma, BN_EPS);
+  if (hasBatchNormTrain()) {
+    const { y, mean, variance } = batchNormTrain(x, gamma as tf.Tensor1D, beta as tf.Tensor1D, BN_EPS);
+    ctx.bnUpdates.push({ mean: runMean, variance: runVar, batchMean: mean, batchVar: variance }); // kept already
+    return y;
+  }
   const axes = x.shape.slice(0, -1).map((_, i) => i);
   const { mean, variance } = tf.moments(x, axes);
   ctx.bnUpdates.push({ mean: runMean, variance: runVar, batchMean: tf.keep(mean), batchVar: tf.keep(variance) });

@@ -30,7 +30,7 @@ describe('initBackend', () => {
     ]);
     expect(lines).toEqual([describeChoice(first)]);
     // What is simply absent stays out of the line (selavi doctor lists it).
-    expect(lines[0]).toMatch(/^backend: wasm \(threads \d\)$/);
+    expect(lines[0]).toMatch(/^backend: wasm \(threads \d(; native kernels[^;]*)?\)$/);
     // The threaded build is used whenever the platform has SharedArrayBuffer (Node 20 does).
     expect(first.threads).toBe(2);
   });
@@ -63,7 +63,7 @@ describe('selectBackend', () => {
     expect(info.tried[1]).toEqual({ name: 'node-gpu', error: 'not installed', absent: true });
     expect(info.tried[2]!.name).toBe('node');
     expect(info.tried[2]!.error).toMatch(/^installed but broken: Cannot find module .*tfjs_binding\.node/);
-    expect(describeChoice(info)).toMatch(/^backend: wasm \(threads \d; tried node: installed but broken: Cannot find module/);
+    expect(describeChoice(info)).toMatch(/^backend: wasm \(threads \d(; native kernels[^;]*)?; tried node: installed but broken: Cannot find module/);
   });
 
   it('makes an explicit choice that cannot be had a ConfigError naming it and why', async () => {

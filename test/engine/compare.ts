@@ -61,3 +61,35 @@ export function seededTensor(shape: number[], seed: number): tf.Tensor {
   for (let i = 0; i < n; i++) v[i] = next() + next() + next() - 1.5;
   return tf.tensor(v, shape);
 }
+
+export type Pad = 'same' | 'valid' | number;
+export type Conv2DCase = [x: number[], filter: number[], strides: number | [number, number], pad: Pad];
+
+// Odd and even sizes, batch 1 and >1, channels 1 and >1, strides 1/2/3, kernels 1..5.
+export const conv2dCases: Conv2DCase[] = [
+  [[1, 5, 5, 1], [3, 3, 1, 1], 1, 'same'],
+  [[1, 6, 6, 1], [3, 3, 1, 2], 2, 'same'],
+  [[1, 7, 7, 1], [3, 3, 1, 1], 2, 'valid'],
+  [[2, 7, 6, 3], [3, 3, 3, 4], 2, 'same'],
+  [[2, 7, 6, 3], [3, 3, 3, 4], 2, 'valid'],
+  [[3, 8, 8, 2], [3, 3, 2, 5], 1, 'valid'],
+  [[2, 8, 8, 4], [3, 3, 4, 4], 1, 'same'],
+  [[2, 9, 9, 4], [2, 2, 4, 3], 2, 'same'],
+  [[2, 9, 8, 4], [1, 1, 4, 3], 2, 'valid'],
+  [[1, 6, 6, 3], [5, 5, 3, 2], 2, 'same'],
+  [[2, 10, 10, 3], [4, 4, 3, 2], 2, 'valid'],
+  [[2, 8, 7, 3], [3, 3, 3, 2], 1, 1],
+  [[2, 9, 9, 3], [3, 3, 3, 2], 2, 2],
+  [[2, 5, 5, 3], [3, 3, 3, 2], 3, 'same'],
+  [[2, 7, 8, 3], [3, 3, 3, 2], [1, 2], 'same'], // unequal strides: input grad falls back
+];
+
+export type Conv3DCase = [x: number[], filter: number[], strides: number | [number, number, number], pad: 'same' | 'valid'];
+
+export const conv3dCases: Conv3DCase[] = [
+  [[2, 5, 6, 6, 3], [3, 3, 3, 3, 4], 1, 'same'],
+  [[2, 6, 7, 7, 2], [3, 3, 3, 2, 3], 2, 'same'],
+  [[1, 5, 6, 6, 2], [2, 3, 3, 2, 3], [2, 1, 1], 'valid'],
+  [[2, 4, 5, 5, 2], [3, 1, 1, 2, 2], 1, 'valid'],
+  [[1, 4, 6, 6, 1], [1, 3, 3, 1, 2], [1, 2, 2], 'same'],
+];

@@ -3,34 +3,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/engine/backend.js';
 import { canonicalTile } from '../../src/engine/kernels/tile.js';
 import { registerWasmKernels, unregisterWasmKernels, WASM_KERNEL_REPLACEMENTS } from '../../src/engine/wasm-kernels.js';
-import { expectClose, onCpuAndWasm, seededTensor } from './compare.js';
+import { conv2dCases, conv3dCases, expectClose, onCpuAndWasm, seededTensor } from './compare.js';
 
 beforeAll(async () => {
   // One thread: the other engine test file may run beside this one on a 2-core machine.
   await initBackend({ backend: 'wasm', wasmThreads: 1, log: () => {} });
 });
-
-type Pad = 'same' | 'valid' | number;
-type Conv2DCase = [x: number[], filter: number[], strides: number | [number, number], pad: Pad];
-
-// Odd and even sizes, batch 1 and >1, channels 1 and >1, strides 1/2/3, kernels 1..5.
-const conv2dCases: Conv2DCase[] = [
-  [[1, 5, 5, 1], [3, 3, 1, 1], 1, 'same'],
-  [[1, 6, 6, 1], [3, 3, 1, 2], 2, 'same'],
-  [[1, 7, 7, 1], [3, 3, 1, 1], 2, 'valid'],
-  [[2, 7, 6, 3], [3, 3, 3, 4], 2, 'same'],
-  [[2, 7, 6, 3], [3, 3, 3, 4], 2, 'valid'],
-  [[3, 8, 8, 2], [3, 3, 2, 5], 1, 'valid'],
-  [[2, 8, 8, 4], [3, 3, 4, 4], 1, 'same'],
-  [[2, 9, 9, 4], [2, 2, 4, 3], 2, 'same'],
-  [[2, 9, 8, 4], [1, 1, 4, 3], 2, 'valid'],
-  [[1, 6, 6, 3], [5, 5, 3, 2], 2, 'same'],
-  [[2, 10, 10, 3], [4, 4, 3, 2], 2, 'valid'],
-  [[2, 8, 7, 3], [3, 3, 3, 2], 1, 1],
-  [[2, 9, 9, 3], [3, 3, 3, 2], 2, 2],
-  [[2, 5, 5, 3], [3, 3, 3, 2], 3, 'same'],
-  [[2, 7, 8, 3], [3, 3, 3, 2], [1, 2], 'same'], // unequal strides: input grad falls back
-];
 
 describe('Conv2D gradients on wasm match cpu', () => {
   it.each(conv2dCases)('x %j filter %j strides %j pad %j', async (xs, fs, strides, pad) => {
@@ -52,16 +30,6 @@ describe('Conv2D gradients on wasm match cpu', () => {
     expectClose('conv2dTranspose', ['s2 same', 's2 valid'], r);
   });
 });
-
-type Conv3DCase = [x: number[], filter: number[], strides: number | [number, number, number], pad: 'same' | 'valid'];
-
-const conv3dCases: Conv3DCase[] = [
-  [[2, 5, 6, 6, 3], [3, 3, 3, 3, 4], 1, 'same'],
-  [[2, 6, 7, 7, 2], [3, 3, 3, 2, 3], 2, 'same'],
-  [[1, 5, 6, 6, 2], [2, 3, 3, 2, 3], [2, 1, 1], 'valid'],
-  [[2, 4, 5, 5, 2], [3, 1, 1, 2, 2], 1, 'valid'],
-  [[1, 4, 6, 6, 1], [1, 3, 3, 1, 2], [1, 2, 2], 'same'],
-];
 
 describe('Conv3D and its gradients on wasm match cpu', () => {
   it.each(conv3dCases)('x %j filter %j strides %j pad %j', async (xs, fs, strides, pad) => {
@@ -245,6 +213,24 @@ describe('training a conv net on wasm', () => {
     tf.dispose([x, y]);
     opt.dispose();
     model.dispose();
+  });
+});
+
+describe('Identity on wasm', () => {
+  it('shares the data instead of copying it; each tensor stays valid after the other is freed', async () => {
+    await tf.setBackend('wasm');
+    const x = tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3]);
+    const buffers = tf.backend().numDataIds();
+    const y = tf.clone(x); // the Identity kernel
+    expect(tf.backend().numDataIds() - buffers).toBe(0); // no new buffer on the heap (the package's kernel made one)
+    x.dispose();
+    expect(Array.from(await y.data())).toEqual([1, 2, 3, 4, 5, 6]);
+    const z = tf.clone(y);
+    y.dispose();
+    expect(Array.from(await z.data())).toEqual([1, 2, 3, 4, 5, 6]);
+    z.dispose();
+    const s = tf.clone(tf.tensor1d(['a'], 'string'));
+    expect(await s.data()).toEqual(['a']);
   });
 });
 

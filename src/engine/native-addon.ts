@@ -1,0 +1,59 @@
+/**
+ * The optional native kernel addon (native/selavi_native.cc: oneDNN through Node-API, built by
+ * `scripts/build-native.sh` where g++ and Debian's libdnnl-dev are present). Absent or disabled,
+ * every caller gets the reason and training runs on the wasm kernels alone.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** What the addon exports; every geometry is validated again on the C++ side. */
+export interface NativeAddon {
+  version(): string;
+  /** [nd, N, C, F, in.., k.., out.., stride.., padBefore.., padAfter..]; NHWC/NDHWC data, HWIO/DHWIO filter. */
+  convForward(x: Float32Array, w: Float32Array, y: Float32Array, geom: Int32Array): void;
+  convBackwardData(dy: Float32Array, w: Float32Array, dx: Float32Array, geom: Int32Array): void;
+  convBackwardWeights(x: Float32Array, dy: Float32Array, dw: Float32Array, geom: Int32Array): void;
+  /** [N, C, inH, inW, kH, kW, outH, outW, sH, sW, padTop, padLeft, padBottom, padRight]; NHWC. */
+  maxPoolForward(x: Float32Array, y: Float32Array, geom: Int32Array): void;
+  maxPoolBackward(dy: Float32Array, x: Float32Array, dx: Float32Array, geom: Int32Array): void;
+  /** c[m, n] = op(a) op(b), row-major. */
+  matMul(a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number, transA: boolean, transB: boolean): void;
+  /** Batch norm over the m rows of x [m, c] with batch statistics (biased variance). */
+  batchNormForward(x: Float32Array, gamma: Float32Array, beta: Float32Array, y: Float32Array, mean: Float32Array, variance: Float32Array, m: number, c: number, eps: number): void;
+  batchNormBackward(x: Float32Array, dy: Float32Array, gamma: Float32Array, mean: Float32Array, variance: Float32Array, dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array, m: number, c: number, eps: number): void;
+}
+
+export type NativeLoad = { addon: NativeAddon; file: string } | { addon?: undefined; reason: string };
+
+/** build/native/selavi_native.node at the package root (from src/engine or dist/engine alike). */
+export const NATIVE_ADDON_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'build', 'native', 'selavi_native.node');
+
+const loaded = new Map<string, NativeLoad>();
+
+/**
+ * Loads the addon once per process (per file). `SELAVI_NATIVE=0` turns it off (to compare, or to
+ * rule it out).
+ */
+export function loadNativeAddon(env: NodeJS.ProcessEnv = process.env, file = NATIVE_ADDON_FILE): NativeLoad {
+  if (env.SELAVI_NATIVE === '0') return { reason: 'turned off by SELAVI_NATIVE=0' };
+  let load = loaded.get(file);
+  if (load === undefined) loaded.set(file, (load = loadFile(file)));
+  return load;
+}
+
+function loadFile(file: string): NativeLoad {
+  if (!existsSync(file)) return { reason: 'not built (make native: needs g++ and libdnnl-dev)' };
+  // libgomp's threads otherwise spin for a while after each oneDNN call, taking the cores the
+  // wasm kernels between those calls need (measured: every wasm kernel of a step ran ~2x slower).
+  // Read once, when the addon loads libgomp; a user's own setting wins.
+  process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
+  try {
+    const addon = createRequire(import.meta.url)(file) as NativeAddon;
+    addon.version();
+    return { addon, file };
+  } catch (err) {
+    return { reason: `failed to load: ${(err as Error).message.split('\n')[0]}` };
+  }
+}

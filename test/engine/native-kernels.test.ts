@@ -1,0 +1,103 @@
+/**
+ * The native (oneDNN) kernels against the cpu backend's, on the geometries the wasm replacements
+ * are tested on (padding, strides, odd sizes, batch 1), within 1e-4 of each output's magnitude.
+ * Skipped, saying why, where the addon is not built (no g++ or libdnnl-dev: `make native`).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../src/engine/backend.js';
+import { loadNativeAddon } from '../../src/engine/native-addon.js';
+import { nativeKernelState, registerNativeKernels, unregisterNativeKernels } from '../../src/engine/native-kernels.js';
+import { batchNormTrain, hasBatchNormTrain } from '../../src/models/batch-norm-train.js';
+import { conv2dCases, conv3dCases, expectClose, onCpuAndWasm, seededTensor } from './compare.js';
+
+const load = loadNativeAddon();
+const why = load.addon ? '' : ` (skipped: native addon ${'reason' in load ? load.reason : ''})`;
+
+describe('loading the native addon', () => {
+  it('says why it is absent, and SELAVI_NATIVE=0 turns it off', () => {
+    expect(loadNativeAddon({ SELAVI_NATIVE: '0' })).toEqual({ reason: 'turned off by SELAVI_NATIVE=0' });
+    expect((loadNativeAddon({}, '/nonexistent/selavi_native.node') as { reason: string }).reason).toMatch(/^not built \(make native/);
+  });
+});
+
+describe.skipIf(!load.addon)(`native kernels on the wasm backend match cpu${why}`, () => {
+  beforeAll(async () => {
+    await initBackend({ backend: 'wasm', wasmThreads: 1, log: () => {} });
+    registerNativeKernels();
+  });
+  afterAll(() => unregisterNativeKernels());
+
+  it('are registered for the kernels training runs, and name their engine', () => {
+    const state = nativeKernelState();
+    expect(state?.engine).toMatch(/^oneDNN \d+\.\d+\.\d+/);
+    expect(state?.engine === undefined ? [] : state.kernels).toEqual(expect.arrayContaining(['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'Conv3D', 'MaxPool', 'MaxPoolGrad']));
+  });
+
+  it.each(conv2dCases)('conv2d x %j filter %j strides %j pad %j: output and both gradients', async (xs, fs, strides, pad) => {
+    const r = await onCpuAndWasm(() => {
+      const x = seededTensor(xs, 1) as tf.Tensor4D;
+      const f = seededTensor(fs, 2) as tf.Tensor4D;
+      const conv = (a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, strides, pad);
+      const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => conv(a, b).square().sum())([x, f]);
+      return [conv(x, f), dx!, dw!];
+    });
+    expectClose(`native conv2d x${JSON.stringify(xs)} f${JSON.stringify(fs)}`, ['y', 'dx', 'dW'], r);
+  });
+
+  it.each(conv3dCases)('conv3d x %j filter %j strides %j pad %j: output and both gradients', async (xs, fs, strides, pad) => {
+    const r = await onCpuAndWasm(() => {
+      const x = seededTensor(xs, 7) as tf.Tensor5D;
+      const f = seededTensor(fs, 8) as tf.Tensor5D;
+      const conv = (a: tf.Tensor, b: tf.Tensor) => tf.conv3d(a as tf.Tensor5D, b as tf.Tensor5D, strides, pad);
+      const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => conv(a, b).square().sum())([x, f]);
+      return [conv(x, f), dx!, dw!];
+    });
+    expectClose(`native conv3d x${JSON.stringify(xs)} f${JSON.stringify(fs)}`, ['y', 'dx', 'dW'], r);
+  });
+
+  it.each([[[64, 8, 8, 16]], [[2, 3, 5, 7]], [[2, 1, 1, 4]], [[3, 40, 6]]])('batch norm with batch statistics, x %j: one kernel each way, the same as tfjs\'s composed ops', async (xs) => {
+    let fused: boolean[] = [];
+    const r = await onCpuAndWasm(() => {
+      const c = xs[xs.length - 1];
+      const x = seededTensor(xs, 5).mul(3).add(1);
+      const gamma = seededTensor([c], 6).add(1) as tf.Tensor1D;
+      const beta = seededTensor([c], 7) as tf.Tensor1D;
+      const w = seededTensor(xs, 8);
+      fused.push(hasBatchNormTrain());
+      const bn = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+        if (hasBatchNormTrain()) return batchNormTrain(a, g as tf.Tensor1D, b as tf.Tensor1D, 1e-5);
+        const { mean, variance } = tf.moments(a, xs.slice(0, -1).map((_, i) => i));
+        return { y: tf.batchNorm(a, mean, variance, b as tf.Tensor1D, g as tf.Tensor1D, 1e-5), mean, variance };
+      };
+      const kept: tf.Tensor[] = [];
+      const [dx, dg, db] = tf.grads((a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+        const out = bn(a, g, b);
+        kept.push(out.mean, out.variance); // kept by the fused op: freed here
+        return out.y.mul(w).sum();
+      })([x, gamma, beta]);
+      if (hasBatchNormTrain()) tf.dispose(kept);
+      const { y, mean, variance } = bn(x, gamma, beta);
+      return [y, mean, variance, dx!, dg!, db!];
+    });
+    expect(fused).toEqual([false, true]); // cpu composes, wasm runs the native kernels
+    expectClose(`native batch norm x${JSON.stringify(xs)}`, ['y', 'mean', 'variance', 'dx', 'dgamma', 'dbeta'], r);
+  });
+
+  it.each([
+    [[1, 4, 4, 1], 2, 2, 'valid'],
+    [[2, 7, 7, 3], 2, 2, 'valid'],
+    [[2, 7, 6, 3], 3, 2, 'same'],
+    [[1, 8, 8, 4], 3, 1, 'same'],
+  ] as const)('max pool x %j size %j stride %j pad %j, ties from a ReLU included', async (xs, size, stride, pad) => {
+    const r = await onCpuAndWasm(() => {
+      // ReLU'd inputs: windows of zeros, where the gradient's place depends on the tie rule.
+      const x = tf.relu(seededTensor([...xs], 3)) as tf.Tensor4D;
+      const pool = (a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, size, stride, pad);
+      const dy = seededTensor(pool(x).shape, 4);
+      const dx = tf.grad((a: tf.Tensor) => pool(a).mul(dy).sum())(x);
+      return [pool(x), dx];
+    });
+    expectClose(`native maxPool x${JSON.stringify(xs)}`, ['y', 'dx'], r);
+  });
+});
