@@ -17,6 +17,8 @@ import { locate } from '../../src/media/ffmpeg-path.js';
 import { runCluster, type ClusterJob } from '../../src/pipeline/run-cluster.js';
 import { runAssign } from '../../src/pipeline/assign.js';
 import { normalizedMutualInfo } from '../../src/eval/nmi.js';
+import { nativeKernelState, registerNativeKernels, unregisterNativeKernels } from '../../src/engine/native-kernels.js';
+import { loadNativeAddon } from '../../src/engine/native-addon.js';
 
 const run = promisify(execFile);
 const root = mkdtempSync(path.join(os.tmpdir(), 'selavi-train-'));
@@ -194,6 +196,22 @@ describe('selavi cluster (end to end, tiny)', () => {
     expect(resumed.interrupted).toBe(false);
     expect(JSON.parse(readFileSync(path.join(out, 'recipe.json'), 'utf8'))).toEqual(record); // no trial ran again
     expect(resumed.metrics?.nmi).toBe(1);
+  });
+
+  it.skipIf(!loadNativeAddon().addon)('the same seed gives the same clusters with the native kernels and on wasm alone', async () => {
+    const native = await runCluster(job(av.dir, path.join(root, 'run-native'), { truth: av.truth }));
+    expect(nativeKernelState()?.engine).toBeDefined(); // the run above trained on them
+    unregisterNativeKernels();
+    let wasm;
+    try {
+      wasm = await runCluster(job(av.dir, path.join(root, 'run-wasm'), { truth: av.truth }));
+    } finally {
+      registerNativeKernels();
+    }
+    expect([native.metrics?.nmi, wasm.metrics?.nmi]).toEqual([1, 1]);
+    const a = readColumn(path.join(root, 'run-native', 'clusters.csv'), 'cluster');
+    const b = readColumn(path.join(root, 'run-wasm', 'clusters.csv'), 'cluster');
+    expect(a).toEqual(b); // not only the same partition: the same cluster numbers
   });
 
   it('leaves no tensor behind, and the head choice does not depend on truth', async () => {
