@@ -22,6 +22,8 @@ export interface NativeAddon {
   matMul(a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number, transA: boolean, transB: boolean): void;
   /** Batch norm over the m rows of x [m, c] with batch statistics (biased variance). */
   batchNormForward(x: Float32Array, gamma: Float32Array, beta: Float32Array, y: Float32Array, mean: Float32Array, variance: Float32Array, m: number, c: number, eps: number): void;
+  /** out = a op b (0 add, 1 sub, 2 mul, 3 div, 4 max, 5 min); plan = [rank, dims.., stridesA.., stridesB..]. */
+  binaryBroadcast(op: number, a: Float32Array, b: Float32Array, out: Float32Array, plan: Int32Array): void;
   batchNormBackward(x: Float32Array, dy: Float32Array, gamma: Float32Array, mean: Float32Array, variance: Float32Array, dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array, m: number, c: number, eps: number): void;
 }
 

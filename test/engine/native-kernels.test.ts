@@ -31,7 +31,7 @@ describe.skipIf(!load.addon)(`native kernels on the wasm backend match cpu${why}
   it('are registered for the kernels training runs, and name their engine', () => {
     const state = nativeKernelState();
     expect(state?.engine).toMatch(/^oneDNN \d+\.\d+\.\d+/);
-    expect(state?.engine === undefined ? [] : state.kernels).toEqual(expect.arrayContaining(['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'Conv3D', 'MaxPool', 'MaxPoolGrad']));
+    expect(state?.engine === undefined ? [] : state.kernels).toEqual(expect.arrayContaining(['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'Conv3D', 'MaxPool', 'MaxPoolGrad', 'Maximum', 'Sub']));
   });
 
   it.each(conv2dCases)('conv2d x %j filter %j strides %j pad %j: output and both gradients', async (xs, fs, strides, pad) => {
@@ -82,6 +82,30 @@ describe.skipIf(!load.addon)(`native kernels on the wasm backend match cpu${why}
     });
     expect(fused).toEqual([false, true]); // cpu composes, wasm runs the native kernels
     expectClose(`native batch norm x${JSON.stringify(xs)}`, ['y', 'mean', 'variance', 'dx', 'dgamma', 'dbeta'], r);
+  });
+
+  it.each([
+    [[32, 99, 40], [32, 1, 1]],
+    [[2, 4, 5, 6, 3], [2, 1, 1, 1, 3]],
+    [[64, 8, 8, 16], [16]],
+    [[16], [4, 16]],
+    [[3, 1], [1, 5]],
+    [[2, 3], []],
+  ])('add, sub, mul, div, max, min broadcasting %j with %j', async (as, bs) => {
+    const r = await onCpuAndWasm(() => {
+      const a = seededTensor(as, 9);
+      const b = seededTensor(bs, 10).add(as.length === 3 && as[0] === 32 ? 0 : 2); // no division by ~0
+      return [tf.add(a, b), tf.sub(a, b), tf.mul(a, b), tf.div(a, b), tf.maximum(a, b), tf.minimum(a, b), tf.sub(b, a), tf.maximum(b, a)];
+    });
+    expectClose(`native broadcast ${JSON.stringify(as)} ${JSON.stringify(bs)}`, ['add', 'sub', 'mul', 'div', 'max', 'min', 'b-a', 'max(b,a)'], r);
+  });
+
+  it('max and min keep NaN, as the package\'s kernels do', async () => {
+    await tf.setBackend('wasm');
+    const a = tf.tensor2d([NaN, 1, 2, 3], [2, 2]);
+    const b = tf.tensor1d([0, NaN]);
+    expect(Array.from(await tf.maximum(a, b).data()).map(String)).toEqual(['NaN', 'NaN', '2', 'NaN']);
+    expect(Array.from(await tf.minimum(b, a).data()).map(String)).toEqual(['NaN', 'NaN', '0', 'NaN']);
   });
 
   it.each([

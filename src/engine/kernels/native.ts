@@ -8,6 +8,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD } from '../custom-kernels.js';
 import type { NativeAddon } from '../native-addon.js';
 import type { WasmKernelArgs, WasmKernelFunc } from './builtins.js';
+import { broadcastPlan } from './broadcast-plan.js';
 
 type Shape4 = [number, number, number, number];
 type Shape5 = [number, number, number, number, number];
@@ -73,9 +74,30 @@ function withOutput(backend: BackendWasm, shape: number[], inputs: tf.TensorInfo
   return out;
 }
 
+/** The element-wise ops the addon broadcasts, by kernel name, with its op codes. */
+const BROADCAST_OPS: Record<string, number> = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3, Maximum: 4, Minimum: 5 };
+
+/**
+ * A broadcasting element-wise op (float32 inputs of different shapes); equal shapes stay with the
+ * package's kernel (XNNPACK, already fast), as do other dtypes.
+ */
+function broadcastKernel(addon: NativeAddon, name: string, previous: (name: string) => WasmKernelFunc): WasmKernelFunc {
+  const op = BROADCAST_OPS[name];
+  return (args: WasmKernelArgs) => {
+    const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+    if (!allFloat32(a, b) || tf.util.arraysEqual(a.shape, b.shape)) return previous(name)(args);
+    const outShape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
+    if (tf.util.sizeFromShape(outShape) === 0) return previous(name)(args);
+    const p = broadcastPlan(a.shape, b.shape);
+    const plan = Int32Array.from([p.dims.length, ...p.dims, ...p.stridesA, ...p.stridesB]);
+    return withOutput(args.backend, outShape, [a, b], (out, av, bv) => addon.binaryBroadcast(op, av, bv, out, plan));
+  };
+}
+
 /** The kernel functions, by kernel name, each falling back to `previous[name]` where unsupported. */
 export function nativeKernels(addon: NativeAddon, previous: (name: string) => WasmKernelFunc): Record<string, WasmKernelFunc> {
   return {
+    ...Object.fromEntries(Object.keys(BROADCAST_OPS).map((name) => [name, broadcastKernel(addon, name, previous)])),
     Conv2D(args: WasmKernelArgs) {
       const { x, filter } = args.inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
       const a = args.attrs as unknown as tf.Conv2DAttrs;
