@@ -25,6 +25,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include <omp.h>
+
 #include "oneapi/dnnl/dnnl.hpp"
 
 namespace {
@@ -397,6 +399,16 @@ napi_value MaxPoolBackward(napi_env env, napi_callback_info info) {
   });
 }
 
+// Memory-bound primitives run on the calling thread alone: their OpenMP barriers, with the other
+// threads asleep (OMP_WAIT_POLICY=PASSIVE) or their core taken by the wasm backend's own workers,
+// cost a scheduler wake-up each (the batch-norm forward of [32,7,7,64] took 5 ms a call on two
+// threads, 0.2 ms on one). OpenMP's thread count is per calling thread, so this is scoped.
+struct OneThread {
+  int saved = omp_get_max_threads();
+  OneThread() { omp_set_num_threads(1); }
+  ~OneThread() { omp_set_num_threads(saved); }
+};
+
 // ---- batch normalisation over all axes but the last (training: batch statistics) ----
 // x is [M, C] in memory (NHWC flattened); oneDNN sees it as N = M, C, 1 x 1 in nhwc. Variance is
 // the biased one (divided by M), as tf.moments gives.
@@ -445,6 +457,7 @@ napi_value BatchNormForward(napi_env env, napi_callback_info info) {
   }
   if (!sized(env, x, m * c, "x") || !sized(env, y, m * c, "y") || !sized(env, gamma, c, "gamma") || !sized(env, beta, c, "beta") || !sized(env, mean, c, "mean") || !sized(env, variance, c, "variance")) return nullptr;
   return run(env, [&] {
+    OneThread oneThread;
     auto p = bnPrimitives(m, c, eps);
     memory::desc data({m, c, 1, 1}, dt::f32, tag::nhwc), vec({c}, dt::f32, tag::a);
     memory xm(data, cpu(), x.data), ym(data, cpu(), y.data), g(vec, cpu(), gamma.data), b(vec, cpu(), beta.data), mu(vec, cpu(), mean.data), var(vec, cpu(), variance.data);
@@ -470,6 +483,7 @@ napi_value BatchNormBackward(napi_env env, napi_callback_info info) {
   if (!sized(env, x, m * c, "x") || !sized(env, dy, m * c, "dy") || !sized(env, dx, m * c, "dx") || !sized(env, gamma, c, "gamma") || !sized(env, mean, c, "mean") ||
       !sized(env, variance, c, "variance") || !sized(env, dgamma, c, "dgamma") || !sized(env, dbeta, c, "dbeta")) return nullptr;
   return run(env, [&] {
+    OneThread oneThread;
     auto p = bnPrimitives(m, c, eps);
     memory::desc data({m, c, 1, 1}, dt::f32, tag::nhwc), vec({c}, dt::f32, tag::a);
     // oneDNN 2.6 asks for the shift among the backward pass's arguments though the gradient does
