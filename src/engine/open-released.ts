@@ -108,7 +108,8 @@ export async function openReleasedNetwork(weights: OfficialWeights, o: OpenRelea
 async function openTfjs(weights: OfficialWeights, o: OpenReleasedOptions): Promise<ReleasedNetwork> {
   const [{ initBackend }, { TfjsReleasedNetwork }] = await Promise.all([import('./backend.js'), import('../models/official/tfjs-network.js')]);
   const backend = await initBackend({ backend: o.backend, log: o.log });
-  return new TfjsReleasedNetwork(weights, backend.name);
+  // `wasm+onednn` where the native kernels run the convolutions (native-kernels.ts).
+  return new TfjsReleasedNetwork(weights, backend.name === 'wasm' && backend.native?.engine !== undefined ? 'wasm+onednn' : backend.name);
 }
 
 /** What `selavi doctor` says of one onnxruntime provider. */

@@ -9,6 +9,10 @@ import { autoProviders, cudaProviderInstalled, openReleasedNetwork, parseDevice 
 import { readReleasedCheckpoint, type ReleasedCheckpoint } from '../../src/models/official/released-checkpoint.js';
 import type { ReleasedNetwork } from '../../src/models/official/released-network.js';
 import { haveOfficialFixture, officialFixture } from '../helpers/official-fixture.js';
+import { loadNativeAddon } from '../../src/engine/native-addon.js';
+
+/** The engine name of the released network on wasm here: with the native kernels where they are built. */
+const TFJS_WASM = loadNativeAddon().addon ? 'tfjs-wasm+onednn' : 'tfjs-wasm';
 
 describe('parseDevice', () => {
   it('takes the flag, else SELAVI_DEVICE, else auto; refuses other values with the list', () => {
@@ -50,9 +54,9 @@ describe.skipIf(!haveOfficialFixture)('openReleasedNetwork', () => {
     const lines: string[] = [];
     const { network, tried } = await openReleasedNetwork(released.weights, { device: 'auto', backend: 'wasm', ortPath: missing, log: (l) => lines.push(l) });
     opened.push(network);
-    expect(network.engine).toBe('tfjs-wasm');
+    expect(network.engine).toBe(TFJS_WASM);
     expect(tried.map((t) => t.engine)).toEqual(autoProviders().map((p) => `onnxruntime-${p}`));
-    expect(lines.at(-1)).toMatch(/^released network: tfjs-wasm \(--device auto\) \(not used: onnxruntime-cpu: .*Cannot find module/);
+    expect(lines.at(-1)).toMatch(/^released network: tfjs-wasm(\+onednn)? \(--device auto\) \(not used: onnxruntime-cpu: .*Cannot find module/);
   });
 
   it('auto takes onnxruntime here and names it', async () => {

@@ -20,6 +20,10 @@ import { createRng } from '../../src/util/rng.js';
 import { expectRelClose, haveOfficialFixture, officialFixture } from '../helpers/official-fixture.js';
 import { runCli } from '../helpers/run-cli.js';
 import { repoRoot } from '../eval/paths.js';
+import { loadNativeAddon } from '../../src/engine/native-addon.js';
+
+/** The engine name of the released network on wasm here: with the native kernels where they are built. */
+const TFJS_WASM = loadNativeAddon().addon ? 'tfjs-wasm+onednn' : 'tfjs-wasm';
 
 const demo = path.join(repoRoot, 'datasets/av-digits-demo');
 const weights = officialFixture('selavi-random-zip.pth.gz');
@@ -170,7 +174,7 @@ describe.skipIf(!haveOfficialFixture)('selavi inspect / assign --weights', () =>
         const exportDir = path.join(tmp, `engine-${device}`, 'export');
         const r = await runCli(['assign', clips, '--weights', weights, '--out', out, '--export', exportDir, '--device', device, '--no-report']);
         expect(r.code, r.stderr).toBe(0);
-        expect(JSON.parse(r.stdout).engine).toBe(device === 'cpu' ? 'onnxruntime-cpu' : 'tfjs-wasm');
+        expect(JSON.parse(r.stdout).engine).toBe(device === 'cpu' ? 'onnxruntime-cpu' : TFJS_WASM);
         return { rows: readFileSync(out, 'utf8'), logits: readNpyArray(path.join(exportDir, 'logits-head0.npy')).data };
         })(),
       );

@@ -22,7 +22,7 @@ export interface ReleasedBatchOutput {
 }
 
 export interface ReleasedNetwork {
-  /** What runs it, for logs and summaries: `onnxruntime-cpu`, `onnxruntime-webgpu`, `onnxruntime-cuda` or `tfjs-wasm`. */
+  /** What runs it, for logs and summaries: `onnxruntime-cpu`, `onnxruntime-webgpu`, `onnxruntime-cuda`, `tfjs-wasm` or `tfjs-wasm+onednn` (the native kernels). */
   readonly engine: string;
   /** K of each head. */
   readonly heads: number[];
