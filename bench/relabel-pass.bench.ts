@@ -6,7 +6,7 @@
  * training step is also timed on the wasm kernels alone in the same run.
  */
 import { initBackend } from '../src/engine/backend.js';
-import { engineName, peakRssMb, selaviBench, timeSteps, withoutNative } from './lib/training-step.js';
+import { engineName, peakRssMb, profileStep, selaviBench, timeSteps, withoutNative } from './lib/training-step.js';
 
 const B = 32;
 const STEPS = Number(process.env.BENCH_STEPS ?? 8);
@@ -14,6 +14,7 @@ const backend = await initBackend({ log: () => undefined });
 const bench = selaviBench({ video: [4, 32, 32, 3], audio: [99, 40] }, B);
 const train = await timeSteps(bench.train, B, STEPS);
 const wasmOnly = await withoutNative(bench.train, B, STEPS, train);
+const trainProfile = await profileStep(bench.train, 6);
 const at32 = bench.inferenceStep(32);
 const pass32 = await timeSteps(at32.step, 32, STEPS);
 at32.dispose();
@@ -30,6 +31,7 @@ console.log(
     pass_clips_per_s_batch32: pass32.items_per_s,
     pass_clips_per_s_batch128: pass128.items_per_s,
     pass_to_train_ratio: Number((best / train.items_per_s).toFixed(2)),
+    train_step: trainProfile,
     peak_rss_mb: peakRssMb(),
   }),
 );

@@ -126,6 +126,16 @@ bool sized(napi_env env, const Floats& f, int64_t n, const char* name) {
   return false;
 }
 
+// Memory-bound primitives run on the calling thread alone: their OpenMP barriers, with the other
+// threads asleep (OMP_WAIT_POLICY=PASSIVE) or their core taken by the wasm backend's own workers,
+// cost a scheduler wake-up each (the batch-norm forward of [32,7,7,64] took 5 ms a call on two
+// threads, 0.2 ms on one). OpenMP's thread count is per calling thread, so this is scoped.
+struct OneThread {
+  int saved = omp_get_max_threads();
+  OneThread() { omp_set_num_threads(1); }
+  ~OneThread() { omp_set_num_threads(saved); }
+};
+
 // ---- convolution ----
 
 struct ConvGeometry {
@@ -399,16 +409,6 @@ napi_value MaxPoolBackward(napi_env env, napi_callback_info info) {
   });
 }
 
-// Memory-bound primitives run on the calling thread alone: their OpenMP barriers, with the other
-// threads asleep (OMP_WAIT_POLICY=PASSIVE) or their core taken by the wasm backend's own workers,
-// cost a scheduler wake-up each (the batch-norm forward of [32,7,7,64] took 5 ms a call on two
-// threads, 0.2 ms on one). OpenMP's thread count is per calling thread, so this is scoped.
-struct OneThread {
-  int saved = omp_get_max_threads();
-  OneThread() { omp_set_num_threads(1); }
-  ~OneThread() { omp_set_num_threads(saved); }
-};
-
 // ---- batch normalisation over all axes but the last (training: batch statistics) ----
 // x is [M, C] in memory (NHWC flattened); oneDNN sees it as N = M, C, 1 x 1 in nhwc. Variance is
 // the biased one (divided by M), as tf.moments gives.
@@ -586,6 +586,10 @@ napi_value MatMul(napi_env env, napi_callback_info info) {
     return nullptr;
   }
   if (!sized(env, a, m * k, "a") || !sized(env, b, k * n, "b") || !sized(env, c, m * n, "c")) return nullptr;
+  // Dense layers here are small (32 x 128 x 10): one thread, as for batch norm (below the
+  // threshold a barrier's wake-up costs more than the product).
+  std::unique_ptr<OneThread> oneThread;
+  if (m * n * k < (int64_t{1} << 24)) oneThread = std::make_unique<OneThread>();
   const char transA = ta ? 'T' : 'N', transB = tb ? 'T' : 'N';
   const int64_t lda = ta ? m : k, ldb = tb ? k : n;
   const dnnl_status_t s = dnnl_sgemm(transA, transB, m, n, k, 1.0f, a.data, lda, b.data, ldb, 0.0f, c.data, n);

@@ -31,7 +31,7 @@ describe.skipIf(!load.addon)(`native kernels on the wasm backend match cpu${why}
   it('are registered for the kernels training runs, and name their engine', () => {
     const state = nativeKernelState();
     expect(state?.engine).toMatch(/^oneDNN \d+\.\d+\.\d+/);
-    expect(state?.engine === undefined ? [] : state.kernels).toEqual(expect.arrayContaining(['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'Conv3D', 'MaxPool', 'MaxPoolGrad', 'Maximum', 'Sub']));
+    expect(state?.engine === undefined ? [] : state.kernels).toEqual(expect.arrayContaining(['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'Conv3D', 'MaxPool', 'MaxPoolGrad', 'Maximum', 'Sub', 'BatchMatMul']));
   });
 
   it.each(conv2dCases)('conv2d x %j filter %j strides %j pad %j: output and both gradients', async (xs, fs, strides, pad) => {
@@ -98,6 +98,24 @@ describe.skipIf(!load.addon)(`native kernels on the wasm backend match cpu${why}
       return [tf.add(a, b), tf.sub(a, b), tf.mul(a, b), tf.div(a, b), tf.maximum(a, b), tf.minimum(a, b), tf.sub(b, a), tf.maximum(b, a)];
     });
     expectClose(`native broadcast ${JSON.stringify(as)} ${JSON.stringify(bs)}`, ['add', 'sub', 'mul', 'div', 'max', 'min', 'b-a', 'max(b,a)'], r);
+  });
+
+  it.each([
+    [[32, 128], [128, 10], false, false],
+    [[32, 128], [10, 128], false, true],
+    [[128, 32], [128, 10], true, false],
+    [[7, 5], [3, 7], true, true],
+    [[1, 4, 6], [1, 6, 5], false, false],
+    [[2, 4, 6], [2, 6, 5], false, false], // batched: the package's kernel
+  ] as const)('matMul %j x %j (transpose a %s, b %s), and the gradients of a dense layer', async (as, bs, ta, tb) => {
+    const r = await onCpuAndWasm(() => {
+      const a = seededTensor([...as], 11);
+      const b = seededTensor([...bs], 12);
+      const mm = (x: tf.Tensor, y: tf.Tensor) => tf.matMul(x, y, ta, tb);
+      const [da, db] = tf.grads((x: tf.Tensor, y: tf.Tensor) => mm(x, y).square().sum())([a, b]);
+      return [mm(a, b), da!, db!];
+    });
+    expectClose(`native matMul ${JSON.stringify(as)} ${JSON.stringify(bs)}`, ['c', 'da', 'db'], r);
   });
 
   it('max and min keep NaN, as the package\'s kernels do', async () => {

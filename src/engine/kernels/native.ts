@@ -154,6 +154,20 @@ export function nativeKernels(addon: NativeAddon, previous: (name: string) => Wa
       const i = tf.backend_util.computePool2DInfo(input.shape as Shape4, a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode);
       return withOutput(args.backend, input.shape, [dy, input], (dx, dyv, xv) => addon.maxPoolBackward(dyv, xv, dx, pool2dGeom(i)));
     },
+    BatchMatMul(args: WasmKernelArgs) {
+      const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+      const { transposeA, transposeB } = args.attrs as unknown as tf.BatchMatMulAttrs;
+      const batch = (s: number[]) => tf.util.sizeFromShape(s.slice(0, -2));
+      // One matrix product (a dense layer and its gradients); batched products stay with the package.
+      if (!allFloat32(a, b) || a.shape.length < 2 || b.shape.length < 2 || batch(a.shape) !== 1 || batch(b.shape) !== 1) return previous('BatchMatMul')(args);
+      const [ar, ac] = a.shape.slice(-2);
+      const [br, bc] = b.shape.slice(-2);
+      const [m, k] = transposeA ? [ac, ar] : [ar, ac];
+      const [k2, n] = transposeB ? [bc, br] : [br, bc];
+      if (k !== k2 || m * n * k === 0) return previous('BatchMatMul')(args);
+      const outShape = [...(a.shape.length >= b.shape.length ? a.shape : b.shape).slice(0, -2), m, n];
+      return withOutput(args.backend, outShape, [a, b], (c, av, bv) => addon.matMul(av, bv, c, m, k, n, transposeA, transposeB));
+    },
     [BATCH_NORM_TRAIN](args: WasmKernelArgs) {
       const { x, gamma, beta } = args.inputs as { x: tf.TensorInfo; gamma: tf.TensorInfo; beta: tf.TensorInfo };
       const eps = (args.attrs as { eps: number }).eps;
