@@ -26,6 +26,7 @@ import { OFFICIAL_FRAME_SHAPE, OFFICIAL_SPEC_SHAPE } from '../src/media/official
 import { readReleasedCheckpoint } from '../src/models/official/released-checkpoint.js';
 import { officialPass } from '../src/pipeline/official-pass.js';
 import { peakRssMb } from './lib/peak-rss.js';
+import { profileKernels } from './lib/training-step.js';
 
 const argv = process.argv.slice(2);
 const flag = (name: string) => (argv.includes(`--${name}`) ? argv[argv.indexOf(`--${name}`) + 1] : undefined);
@@ -57,6 +58,8 @@ async function benchEngine(device: string): Promise<Record<string, unknown>> {
       for (let i = 0; i < reps; i++) await network.run(batch);
       const s = (performance.now() - t) / 1000 / reps;
       result[`network_b${b}_clips_per_s`] = round(b / s);
+      // The TensorFlow.js path: where one batch's time goes, by kernel (onnxruntime's is its own).
+      if (b === 4 && network.engine.startsWith('tfjs')) result.kernels_b4 = await profileKernels(async () => void (await network.run(batch)));
       log(`${network.engine}: network, batch ${b}: ${(s / b).toFixed(2)} s a clip`);
     }
     const dir = mkdtempSync(path.join(os.tmpdir(), 'selavi-official-bench-'));

@@ -37,7 +37,24 @@ export async function timeSteps(step: Step, batch: number, steps: number, warmup
  * kernel that the real step does not make). Returns the top `top` kernels as { name: ms }, their
  * total, the profiled step's wall time and what it spent outside kernels (tape, tidy, JS).
  */
-export async function profileStep(step: Step, top = 8): Promise<{ kernel_ms: Record<string, number>; kernels_total_ms: number; profiled_step_ms: number; outside_kernels_ms: number }> {
+export async function profileStep(step: Step, top = 8): Promise<KernelSplit> {
+  return profileKernels(async () => {
+    const loss = step();
+    await loss.data();
+    loss.dispose();
+  }, top);
+}
+
+/** {@link profileStep}'s split: the top kernels, their total, the wall time and the rest. */
+export interface KernelSplit {
+  kernel_ms: Record<string, number>;
+  kernels_total_ms: number;
+  profiled_step_ms: number;
+  outside_kernels_ms: number;
+}
+
+/** The same split for any piece of work on the active backend (e.g. one released-network batch). */
+export async function profileKernels(work: () => Promise<void>, top = 8): Promise<KernelSplit> {
   const backendName = tf.getBackend();
   const byName = new Map<string, number>();
   const originals = tf.getKernelsForBackend(backendName);
@@ -56,9 +73,7 @@ export async function profileStep(step: Step, top = 8): Promise<{ kernel_ms: Rec
   }
   const t0 = performance.now();
   try {
-    const loss = step();
-    await loss.data();
-    loss.dispose();
+    await work();
   } finally {
     for (const k of originals) {
       tf.unregisterKernel(k.kernelName, backendName);
