@@ -1,6 +1,7 @@
 /** `selavi doctor` names the engines of the released network: onnxruntime's version, each provider, what auto takes. */
 import { describe, expect, it } from 'vitest';
 import { doctorReport } from '../../src/cli/commands/doctor.js';
+import { loadNativeAddon } from '../../src/engine/native-addon.js';
 
 describe('selavi doctor', () => {
   it('lists onnxruntime, whether each provider loads, and the engine --device auto takes', async () => {
@@ -12,6 +13,12 @@ describe('selavi doctor', () => {
     expect(providers[0]).toBe('  cpu: loads');
     for (const l of providers.filter((p) => !p.endsWith('loads'))) expect(l).toMatch(/: no: .+; (needs|run)/); // why, and what to install
     expect(lines[at + 4]).toMatch(/^ {2}GPU device nodes: /);
+  });
+
+  it('says whether the native training kernels run, and why not', async () => {
+    const { lines } = await doctorReport({ backend: 'wasm' });
+    const load = loadNativeAddon();
+    expect(lines.find((l) => l.startsWith('  native kernels: '))).toBe(`  native kernels: ${load.addon ? load.addon.version() : (load as { reason: string }).reason}`);
   });
 
   it('lists the WebGPU adapters, saying which are CPU emulations, and the backend auto takes', async () => {

@@ -9,7 +9,7 @@ import { backendOption } from '../shared-flags.js';
 
 /** Shape of `engine/backend.js` that doctor relies on. */
 interface BackendModule {
-  initBackend(opts?: { backend?: string; log?: (line: string) => void }): Promise<{ name: string; tried: { name: string; error?: string }[] }>;
+  initBackend(opts?: { backend?: string; log?: (line: string) => void }): Promise<{ name: string; tried: { name: string; error?: string }[]; native?: { engine?: string; reason?: string } }>;
 }
 
 /** Flags of `selavi doctor`. */
@@ -52,6 +52,7 @@ export async function doctorReport(opts: { backend?: string } = {}): Promise<{ l
     const res = await initBackend({ ...(opts.backend ? { backend: opts.backend } : {}), log: () => undefined });
     lines.push(`backend: ${res.name}${opts.backend ? '' : ' (what auto takes here)'}`);
     for (const t of res.tried) lines.push(`  tried ${t.name}: ${t.error ? `failed: ${t.error}` : 'ok'}`);
+    if (res.native) lines.push(`  native kernels: ${res.native.engine ?? res.native.reason}`);
   } catch (err) {
     ok = false;
     lines.push(`backend: unavailable: ${(err as Error).message.split('\n')[0]}`);
