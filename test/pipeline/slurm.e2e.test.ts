@@ -26,7 +26,7 @@ const why = process.getuid?.() !== 0 ? 'not root' : !has('slurmctld') || !has('m
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'selavi-slurm-'));
 const videos = path.join(root, 'videos');
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+afterAll(() => rmSync(root, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 }));
 
 beforeAll(async () => {
   mkdirSync(videos);
@@ -131,11 +131,24 @@ describe.skipIf(why !== '')(`a real one-node Slurm (${why || 'munge, slurmctld a
     }
     throw new Error(`slurm did not come up: ${readFileSync(path.join(path.dirname(conf), 'log', 'slurmctld.log'), 'utf8').slice(-500)}`);
   });
-  afterAll(() => {
+  afterAll(async () => {
+    const pids: number[] = [];
     for (const pid of ['slurmd.pid', 'slurmctld.pid']) {
       const f = path.join(path.dirname(conf), pid);
-      if (existsSync(f)) spawnSync('kill', [readFileSync(f, 'utf8').trim()]);
+      if (existsSync(f)) pids.push(Number(readFileSync(f, 'utf8').trim()));
     }
+    for (const pid of pids) spawnSync('kill', [String(pid)]);
+    // slurmctld writes its state while it shuts down: wait for both to exit (up to 15 s) before the
+    // folder is removed, or the removal races the writes (ENOTEMPTY).
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (let t = 0; t < 150 && pids.some(alive); t++) await new Promise((r) => setTimeout(r, 100));
   });
 
   it('runs what launch wrote; a task cancelled mid-way is resubmitted; the merge gives the one-process cache', async () => {
