@@ -8,6 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/engine/backend.js';
 import { loadNativeAddon } from '../../src/engine/native-addon.js';
 import { nativeKernelState, registerNativeKernels, unregisterNativeKernels } from '../../src/engine/native-kernels.js';
+import { nativeKernels } from '../../src/engine/kernels/native.js';
+import type { NativeAddon } from '../../src/engine/native-addon.js';
+import type { WasmKernelArgs } from '../../src/engine/kernels/builtins.js';
 import { batchNormTrain, hasBatchNormTrain } from '../../src/models/batch-norm-train.js';
 import { conv2dCases, conv3dCases, expectClose, onCpuAndWasm, seededTensor } from './compare.js';
 
@@ -18,6 +21,33 @@ describe('loading the native addon', () => {
   it('says why it is absent, and SELAVI_NATIVE=0 turns it off', () => {
     expect(loadNativeAddon({ SELAVI_NATIVE: '0' })).toEqual({ reason: 'turned off by SELAVI_NATIVE=0' });
     expect((loadNativeAddon({}, '/nonexistent/selavi_native.node') as { reason: string }).reason).toMatch(/^not built \(make native/);
+  });
+});
+
+describe('a native kernel that fails', () => {
+  it('hands that call and every later one to the kernel before it, saying so once', async () => {
+    await initBackend({ backend: 'wasm', wasmThreads: 1, log: () => {} });
+    const backend = tf.backend() as unknown as WasmKernelArgs['backend'];
+    const addon = { convForward: () => { throw new Error('oneDNN: could not create a primitive'); } } as unknown as NativeAddon;
+    const calls: string[] = [];
+    const warnings: string[] = [];
+    const previous = (name: string) => (args: WasmKernelArgs) => {
+      calls.push(name);
+      return tf.getKernel(name, 'wasm')!.kernelFunc(args as never) as tf.TensorInfo;
+    };
+    const conv = nativeKernels(addon, previous, (l) => warnings.push(l)).Conv2D!;
+    const x = tf.ones([1, 4, 4, 1]);
+    const w = tf.ones([3, 3, 1, 1]);
+    const ids = backend.numDataIds();
+    const args = { inputs: { x, filter: w }, backend, attrs: { strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: 1 } } as unknown as WasmKernelArgs;
+    const first = conv(args);
+    expect(backend.numDataIds() - ids).toBe(1); // the native output was freed; only the fallback's remains
+    const second = conv(args);
+    expect(calls).toEqual(['Conv2D', 'Conv2D']);
+    expect(warnings).toEqual(['native kernel Conv2D failed (oneDNN: could not create a primitive): it runs on wasm from now on']);
+    expect(Array.from(backend.typedArrayFromHeap(first) as Float32Array)).toEqual([4, 6, 6, 4, 6, 9, 9, 6, 6, 9, 9, 6, 4, 6, 6, 4]);
+    backend.disposeData(first.dataId);
+    backend.disposeData(second.dataId);
   });
 });
 

@@ -70,8 +70,38 @@ export function pool2dGeom(i: tf.backend_util.Conv2DInfo): Int32Array {
 function withOutput(backend: BackendWasm, shape: number[], inputs: tf.TensorInfo[], body: (out: Float32Array, ...ins: Float32Array[]) => void): tf.TensorInfo {
   const out = backend.makeOutput(shape, 'float32');
   const view = (t: tf.TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;
-  body(view(out), ...inputs.map(view));
+  try {
+    body(view(out), ...inputs.map(view));
+  } catch (err) {
+    backend.disposeData(out.dataId);
+    throw err;
+  }
   return out;
+}
+
+/**
+ * A native kernel that fails (oneDNN refusing a geometry, memory) hands this and every later call
+ * of that kernel to the one registered before it, saying so once on stderr: a run never stops
+ * for an optional engine.
+ */
+function guarded(name: string, fn: WasmKernelFunc, previous: (name: string) => WasmKernelFunc, warn: (line: string) => void): WasmKernelFunc {
+  let failed = false;
+  return (args: WasmKernelArgs) => {
+    if (failed) return previous(name)(args);
+    try {
+      return fn(args);
+    } catch (err) {
+      let fallback: WasmKernelFunc;
+      try {
+        fallback = previous(name);
+      } catch {
+        throw err; // our own kernels (batch norm) have nothing to fall back to
+      }
+      failed = true;
+      warn(`native kernel ${name} failed (${(err as Error).message.split('\n')[0]}): it runs on wasm from now on`);
+      return fallback(args);
+    }
+  };
 }
 
 /** The element-wise ops the addon broadcasts, by kernel name, with its op codes. */
@@ -94,8 +124,16 @@ function broadcastKernel(addon: NativeAddon, name: string, previous: (name: stri
   };
 }
 
-/** The kernel functions, by kernel name, each falling back to `previous[name]` where unsupported. */
-export function nativeKernels(addon: NativeAddon, previous: (name: string) => WasmKernelFunc): Record<string, WasmKernelFunc> {
+/**
+ * The kernel functions, by kernel name, each falling back to `previous[name]` where unsupported
+ * and, after a failure, for good (`warn` says which, once).
+ */
+export function nativeKernels(addon: NativeAddon, previous: (name: string) => WasmKernelFunc, warn: (line: string) => void = (l) => process.stderr.write(`selavi: ${l}\n`)): Record<string, WasmKernelFunc> {
+  const kernels = nativeKernelFuncs(addon, previous);
+  return Object.fromEntries(Object.entries(kernels).map(([name, fn]) => [name, guarded(name, fn, previous, warn)]));
+}
+
+function nativeKernelFuncs(addon: NativeAddon, previous: (name: string) => WasmKernelFunc): Record<string, WasmKernelFunc> {
   return {
     ...Object.fromEntries(Object.keys(BROADCAST_OPS).map((name) => [name, broadcastKernel(addon, name, previous)])),
     Conv2D(args: WasmKernelArgs) {
