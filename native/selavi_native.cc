@@ -8,6 +8,7 @@
 //   convForward(x, w, y, geom), convBackwardData(dy, w, dx, geom), convBackwardWeights(x, dy, dw, geom)
 //     2-D (NHWC data, HWIO filter) or 3-D (NDHWC, DHWIO), dilation 1. geom: Int32Array
 //     [nd, N, C, F, in_1..in_nd, k_1..k_nd, out_1..out_nd, stride_1..stride_nd, padBefore_1..nd, padAfter_1..nd]
+//   convForwardBias(x, w, bias, y, geom, relu): the forward conv plus a bias and, optionally, ReLU
 //   maxPoolForward(x, y, geom), maxPoolBackward(dy, x, dx, geom)
 //     2-D NHWC. geom: Int32Array [N, C, inH, inW, kH, kW, outH, outW, sH, sW, padTop, padLeft, padBottom, padRight]
 //   matMul(a, b, c, m, k, n, transA, transB): c[m,n] = op(a) op(b), row-major.
@@ -277,6 +278,39 @@ napi_value ConvForward(napi_env env, napi_callback_info info) {
     memory wm = primitiveWeights(*p, w.data, weightsScratch);
     memory src({g.src, dt::f32, g.dataTag}, cpu(), x.data), dst({g.dst, dt::f32, g.dataTag}, cpu(), y.data);
     p->conv.execute(cpuStream(), {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_DST, dst}});
+    cpuStream().wait();
+  });
+}
+
+// convForwardBias(x, w, bias, y, geom, relu): y = conv(x, w) + bias, then max(0, .) when relu
+// (tfjs's FusedConv2D: what the released network's layers are), one primitive with a post-op.
+napi_value ConvForwardBias(napi_env env, napi_callback_info info) {
+  napi_value argv[6];
+  if (!args(env, info, argv)) return nullptr;
+  Floats x, w, bias, y;
+  std::vector<int64_t> geom;
+  ConvGeometry g;
+  bool relu = false;
+  if (!floatArg(env, argv[0], &x, "x") || !floatArg(env, argv[1], &w, "w") || !floatArg(env, argv[2], &bias, "bias") || !floatArg(env, argv[3], &y, "y") || !intsArg(env, argv[4], &geom, "geom") ||
+      !convGeometry(env, geom, &g) || !boolArg(env, argv[5], &relu)) return nullptr;
+  const int64_t f = g.weights[0];
+  if (!sized(env, x, g.srcSize, "x") || !sized(env, w, g.weightsSize, "w") || !sized(env, bias, f, "bias") || !sized(env, y, g.dstSize, "y")) return nullptr;
+  return run(env, [&] {
+    auto p = cachedConv(std::string(relu ? "cbr" : "cb") + g.key, [&] {
+      memory::desc src(g.src, dt::f32, g.dataTag), dst(g.dst, dt::f32, g.dataTag), b({f}, dt::f32, tag::a);
+      dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, src, anyWeights(g), b, dst, g.strides, g.padL, g.padR);
+      dnnl::primitive_attr attr;
+      if (relu) {
+        dnnl::post_ops ops;
+        ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
+        attr.set_post_ops(ops);
+      }
+      dnnl::convolution_forward::primitive_desc pd(d, attr, cpu());
+      return withWeightsLayout(dnnl::convolution_forward(pd), g, pd.weights_desc(), false);
+    });
+    memory wm = primitiveWeights(*p, w.data, weightsScratch);
+    memory src({g.src, dt::f32, g.dataTag}, cpu(), x.data), dst({g.dst, dt::f32, g.dataTag}, cpu(), y.data), b(memory::desc({f}, dt::f32, tag::a), cpu(), bias.data);
+    p->conv.execute(cpuStream(), {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_BIAS, b}, {DNNL_ARG_DST, dst}});
     cpuStream().wait();
   });
 }
@@ -610,6 +644,7 @@ napi_value Init(napi_env env, napi_value exports) {
   const napi_property_descriptor props[] = {
       {"version", nullptr, Version, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"convForward", nullptr, ConvForward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"convForwardBias", nullptr, ConvForwardBias, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"convBackwardData", nullptr, ConvBackwardData, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"convBackwardWeights", nullptr, ConvBackwardWeights, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"maxPoolForward", nullptr, MaxPoolForward, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -13,6 +13,8 @@ export interface NativeAddon {
   version(): string;
   /** [nd, N, C, F, in.., k.., out.., stride.., padBefore.., padAfter..]; NHWC/NDHWC data, HWIO/DHWIO filter. */
   convForward(x: Float32Array, w: Float32Array, y: Float32Array, geom: Int32Array): void;
+  /** convForward plus a bias [F] and, with `relu`, max(0, .) (tfjs's FusedConv2D). */
+  convForwardBias(x: Float32Array, w: Float32Array, bias: Float32Array, y: Float32Array, geom: Int32Array, relu: boolean): void;
   convBackwardData(dy: Float32Array, w: Float32Array, dx: Float32Array, geom: Int32Array): void;
   convBackwardWeights(x: Float32Array, dy: Float32Array, dw: Float32Array, geom: Int32Array): void;
   /** [N, C, inH, inW, kH, kW, outH, outW, sH, sW, padTop, padLeft, padBottom, padRight]; NHWC. */

@@ -11,11 +11,13 @@
  * - `UnsortedSegmentSum` (missing: the gradient of `tf.gather`)
  * - `MaxPoolGrad` (the slowest kernel of a small CNN's training step)
  * - `Identity` (copied the whole tensor; now one more reference to the same data)
+ * - `StridedSlice` with positive strides (element by element; now block copies)
  */
 import * as tf from '@tensorflow/tfjs';
 import { conv2dBackpropFilterKernel, conv2dBackpropInputKernel } from './kernels/conv2d-grad.js';
 import { conv3dBackpropFilterKernel, conv3dBackpropInputKernel, conv3dKernel } from './kernels/conv3d.js';
 import { identityKernel } from './kernels/identity.js';
+import { stridedSliceKernel } from './kernels/strided-slice.js';
 import { maxPoolGradKernel } from './kernels/max-pool-grad.js';
 import { meanKernel, sumKernel } from './kernels/reduce-leading.js';
 import { sliceKernel } from './kernels/slice.js';
@@ -37,6 +39,7 @@ export const WASM_KERNEL_REPLACEMENTS: Readonly<Record<string, WasmKernelFunc>> 
   UnsortedSegmentSum: unsortedSegmentSumKernel,
   MaxPoolGrad: maxPoolGradKernel,
   Identity: identityKernel,
+  StridedSlice: stridedSliceKernel,
 };
 
 let registered = false;

@@ -61,7 +61,7 @@ describe.skipIf(!load.addon)(`native kernels on the wasm backend match cpu${why}
   it('are registered for the kernels training runs, and name their engine', () => {
     const state = nativeKernelState();
     expect(state?.engine).toMatch(/^oneDNN \d+\.\d+\.\d+/);
-    expect(state?.engine === undefined ? [] : state.kernels).toEqual(expect.arrayContaining(['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'Conv3D', 'MaxPool', 'MaxPoolGrad', 'Maximum', 'Sub', 'BatchMatMul']));
+    expect(state?.engine === undefined ? [] : state.kernels).toEqual(expect.arrayContaining(['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'Conv3D', 'MaxPool', 'MaxPoolGrad', 'Maximum', 'Sub', 'BatchMatMul', 'FusedConv2D']));
   });
 
   it.each(conv2dCases)('conv2d x %j filter %j strides %j pad %j: output and both gradients', async (xs, fs, strides, pad) => {
@@ -73,6 +73,17 @@ describe.skipIf(!load.addon)(`native kernels on the wasm backend match cpu${why}
       return [conv(x, f), dx!, dw!];
     });
     expectClose(`native conv2d x${JSON.stringify(xs)} f${JSON.stringify(fs)}`, ['y', 'dx', 'dW'], r);
+  });
+
+  it.each(conv2dCases)('fused conv2d (bias, then ReLU or none) x %j filter %j strides %j pad %j', async (xs, fs, strides, pad) => {
+    const r = await onCpuAndWasm(() => {
+      const x = seededTensor(xs, 1) as tf.Tensor4D;
+      const f = seededTensor(fs, 2) as tf.Tensor4D;
+      const bias = seededTensor([fs[3]], 3) as tf.Tensor1D;
+      const conv = (activation: 'relu' | 'linear') => tf.fused.conv2d({ x, filter: f, strides, pad, bias, activation });
+      return [conv('relu'), conv('linear')];
+    });
+    expectClose(`native fused conv2d x${JSON.stringify(xs)} f${JSON.stringify(fs)}`, ['relu', 'linear'], r);
   });
 
   it.each(conv3dCases)('conv3d x %j filter %j strides %j pad %j: output and both gradients', async (xs, fs, strides, pad) => {

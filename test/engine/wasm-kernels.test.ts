@@ -216,6 +216,19 @@ describe('training a conv net on wasm', () => {
   });
 });
 
+describe('StridedSlice on wasm matches cpu', () => {
+  it.each([
+    [[2, 6, 3, 3, 4], [0, 0, 0, 0, 0], [2, 6, 3, 3, 4], [1, 2, 1, 1, 1]], // every 2nd frame (the released network)
+    [[2, 7, 3, 3, 4], [0, 1, 0, 0, 0], [2, 7, 3, 3, 4], [1, 3, 1, 1, 1]],
+    [[5, 6], [1, 0], [5, 6], [2, 2]], // strided on the last axis: element by element
+    [[4, 5, 6], [0, 1, 2], [4, 5, 6], [1, 1, 1]], // a simple slice: the package's path
+    [[6, 4], [5, 0], [0, 4], [-2, 1]], // negative stride: the package's path
+  ])('x %j begin %j end %j strides %j', async (xs, begin, end, strides) => {
+    const r = await onCpuAndWasm(() => [tf.stridedSlice(seededTensor(xs, 13), begin, end, strides)]);
+    expectClose(`stridedSlice ${JSON.stringify(xs)} ${JSON.stringify(strides)}`, ['y'], r, 0);
+  });
+});
+
 describe('Identity on wasm', () => {
   it('shares the data instead of copying it; each tensor stays valid after the other is freed', async () => {
     await tf.setBackend('wasm');

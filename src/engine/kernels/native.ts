@@ -143,6 +143,15 @@ function nativeKernelFuncs(addon: NativeAddon, previous: (name: string) => WasmK
       const i = tf.backend_util.computeConv2DInfo(x.shape as Shape4, filter.shape as Shape4, a.strides, 1, a.pad, a.dimRoundingMode);
       return withOutput(args.backend, i.outShape, [x, filter], (y, xv, wv) => addon.convForward(xv, wv, y, conv2dGeom(i)));
     },
+    FusedConv2D(args: WasmKernelArgs) {
+      const { x, filter, bias, preluActivationWeights } = args.inputs as Record<'x' | 'filter' | 'bias' | 'preluActivationWeights', tf.TensorInfo | undefined>;
+      const a = args.attrs as unknown as tf.FusedConv2DAttrs;
+      const f = filter!.shape[3];
+      const plain = a.activation === 'linear' || a.activation === 'relu';
+      if (!plain || preluActivationWeights || !bias || tf.util.sizeFromShape(bias.shape) !== f || !channelsLast(a.dataFormat) || !isOne(a.dilations) || !allFloat32(x!, filter!, bias)) return previous('FusedConv2D')(args);
+      const i = tf.backend_util.computeConv2DInfo(x!.shape as Shape4, filter!.shape as Shape4, a.strides, 1, a.pad, a.dimRoundingMode);
+      return withOutput(args.backend, i.outShape, [x!, filter!, bias], (y, xv, wv, bv) => addon.convForwardBias(xv, wv, bv, y, conv2dGeom(i), a.activation === 'relu'));
+    },
     Conv2DBackpropInput(args: WasmKernelArgs) {
       const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
       const a = args.attrs as unknown as tf.Conv2DBackpropInputAttrs;
