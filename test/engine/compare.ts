@@ -93,3 +93,15 @@ export const conv3dCases: Conv3DCase[] = [
   [[2, 4, 5, 5, 2], [3, 1, 1, 2, 2], 1, 'valid'],
   [[1, 4, 6, 6, 1], [1, 3, 3, 1, 2], [1, 2, 2], 'same'],
 ];
+
+/** A convolution (conv2d for rank-4 x, conv3d for rank 5), its output and both gradients of sum(y²): [y, dx, dW]. */
+export function convOutputAndGrads(xs: number[], fs: number[], strides: number | number[], pad: Pad, seeds: [number, number]): tf.Tensor[] {
+  const x = seededTensor(xs, seeds[0]);
+  const f = seededTensor(fs, seeds[1]);
+  const conv = (a: tf.Tensor, b: tf.Tensor): tf.Tensor =>
+    a.rank === 5
+      ? tf.conv3d(a as tf.Tensor5D, b as tf.Tensor5D, strides as number | [number, number, number], pad as 'same' | 'valid')
+      : tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, strides as number | [number, number], pad);
+  const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => conv(a, b).square().sum())([x, f]);
+  return [conv(x, f), dx!, dw!];
+}

@@ -12,7 +12,7 @@ import { nativeKernels } from '../../src/engine/kernels/native.js';
 import type { NativeAddon } from '../../src/engine/native-addon.js';
 import type { WasmKernelArgs } from '../../src/engine/kernels/builtins.js';
 import { batchNormTrain, hasBatchNormTrain } from '../../src/models/batch-norm-train.js';
-import { conv2dCases, conv3dCases, expectClose, onCpuAndWasm, seededTensor } from './compare.js';
+import { conv2dCases, conv3dCases, convOutputAndGrads, expectClose, onCpuAndWasm, seededTensor } from './compare.js';
 
 const load = loadNativeAddon();
 const why = load.addon ? '' : ` (skipped: native addon ${'reason' in load ? load.reason : ''})`;
@@ -65,13 +65,7 @@ describe.skipIf(!load.addon)(`native kernels on the wasm backend match cpu${why}
   });
 
   it.each(conv2dCases)('conv2d x %j filter %j strides %j pad %j: output and both gradients', async (xs, fs, strides, pad) => {
-    const r = await onCpuAndWasm(() => {
-      const x = seededTensor(xs, 1) as tf.Tensor4D;
-      const f = seededTensor(fs, 2) as tf.Tensor4D;
-      const conv = (a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, strides, pad);
-      const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => conv(a, b).square().sum())([x, f]);
-      return [conv(x, f), dx!, dw!];
-    });
+    const r = await onCpuAndWasm(() => convOutputAndGrads(xs, fs, strides, pad, [1, 2]));
     expectClose(`native conv2d x${JSON.stringify(xs)} f${JSON.stringify(fs)}`, ['y', 'dx', 'dW'], r);
   });
 
@@ -87,13 +81,7 @@ describe.skipIf(!load.addon)(`native kernels on the wasm backend match cpu${why}
   });
 
   it.each(conv3dCases)('conv3d x %j filter %j strides %j pad %j: output and both gradients', async (xs, fs, strides, pad) => {
-    const r = await onCpuAndWasm(() => {
-      const x = seededTensor(xs, 7) as tf.Tensor5D;
-      const f = seededTensor(fs, 8) as tf.Tensor5D;
-      const conv = (a: tf.Tensor, b: tf.Tensor) => tf.conv3d(a as tf.Tensor5D, b as tf.Tensor5D, strides, pad);
-      const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => conv(a, b).square().sum())([x, f]);
-      return [conv(x, f), dx!, dw!];
-    });
+    const r = await onCpuAndWasm(() => convOutputAndGrads(xs, fs, strides, pad, [1, 2]));
     expectClose(`native conv3d x${JSON.stringify(xs)} f${JSON.stringify(fs)}`, ['y', 'dx', 'dW'], r);
   });
 

@@ -3,23 +3,21 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/engine/backend.js';
 import { canonicalTile } from '../../src/engine/kernels/tile.js';
 import { registerWasmKernels, unregisterWasmKernels, WASM_KERNEL_REPLACEMENTS } from '../../src/engine/wasm-kernels.js';
-import { conv2dCases, conv3dCases, expectClose, onCpuAndWasm, seededTensor } from './compare.js';
+import { conv2dCases, conv3dCases, convOutputAndGrads, expectClose, onCpuAndWasm, seededTensor } from './compare.js';
+import { unregisterNativeKernels } from '../../src/engine/native-kernels.js';
 
 beforeAll(async () => {
   // One thread: the other engine test file may run beside this one on a 2-core machine.
   await initBackend({ backend: 'wasm', wasmThreads: 1, log: () => {} });
+  // These tests are of the wasm kernels (ours and the package's): the native ones, which
+  // initBackend registers over them where the addon is built, have their own file.
+  unregisterNativeKernels();
 });
 
 describe('Conv2D gradients on wasm match cpu', () => {
   it.each(conv2dCases)('x %j filter %j strides %j pad %j', async (xs, fs, strides, pad) => {
-    const r = await onCpuAndWasm(() => {
-      const x = seededTensor(xs, 1) as tf.Tensor4D;
-      const f = seededTensor(fs, 2) as tf.Tensor4D;
-      const loss = (a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, strides, pad).square().sum();
-      const [dx, dw] = tf.grads(loss)([x, f]);
-      return [dx!, dw!];
-    });
-    expectClose(`conv2d x${JSON.stringify(xs)} f${JSON.stringify(fs)} s${JSON.stringify(strides)} ${pad}`, ['dx', 'dW'], r);
+    const r = await onCpuAndWasm(() => convOutputAndGrads(xs, fs, strides, pad, [1, 2]));
+    expectClose(`conv2d x${JSON.stringify(xs)} f${JSON.stringify(fs)} s${JSON.stringify(strides)} ${pad}`, ['y', 'dx', 'dW'], r);
   });
 
   it('also matches as tf.conv2dTranspose (Conv2DBackpropInput called directly)', async () => {
@@ -33,13 +31,7 @@ describe('Conv2D gradients on wasm match cpu', () => {
 
 describe('Conv3D and its gradients on wasm match cpu', () => {
   it.each(conv3dCases)('x %j filter %j strides %j pad %j', async (xs, fs, strides, pad) => {
-    const r = await onCpuAndWasm(() => {
-      const x = seededTensor(xs, 7) as tf.Tensor5D;
-      const f = seededTensor(fs, 8) as tf.Tensor5D;
-      const conv = (a: tf.Tensor, b: tf.Tensor) => tf.conv3d(a as tf.Tensor5D, b as tf.Tensor5D, strides, pad);
-      const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => conv(a, b).square().sum())([x, f]);
-      return [conv(x, f), dx!, dw!];
-    });
+    const r = await onCpuAndWasm(() => convOutputAndGrads(xs, fs, strides, pad, [7, 8]));
     expectClose(`conv3d x${JSON.stringify(xs)} f${JSON.stringify(fs)} s${JSON.stringify(strides)} ${pad}`, ['y', 'dx', 'dW'], r);
   });
 });
