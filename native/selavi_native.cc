@@ -262,14 +262,28 @@ napi_value run(napi_env env, const std::function<void()>& body) {
 
 thread_local std::vector<float> weightsScratch;
 
-napi_value ConvForward(napi_env env, napi_callback_info info) {
+// The arguments of the three convolution entry points, (a, b, c, geom): three Float32Arrays, each
+// checked against the size of the tensor it plays (input, filter or output), and the geometry.
+enum class ConvRole { Src, Weights, Dst };
+
+bool convArgs(napi_env env, napi_callback_info info, const char* const (&names)[3], const ConvRole (&roles)[3], Floats (&arrays)[3], ConvGeometry* g) {
   napi_value argv[4];
-  if (!args(env, info, argv)) return nullptr;
-  Floats x, w, y;
   std::vector<int64_t> geom;
+  if (!args(env, info, argv)) return false;
+  for (int i = 0; i < 3; i++) if (!floatArg(env, argv[i], &arrays[i], names[i])) return false;
+  if (!intsArg(env, argv[3], &geom, "geom") || !convGeometry(env, geom, g)) return false;
+  for (int i = 0; i < 3; i++) {
+    const int64_t need = roles[i] == ConvRole::Src ? g->srcSize : roles[i] == ConvRole::Weights ? g->weightsSize : g->dstSize;
+    if (!sized(env, arrays[i], need, names[i])) return false;
+  }
+  return true;
+}
+
+napi_value ConvForward(napi_env env, napi_callback_info info) {
+  Floats a[3];
   ConvGeometry g;
-  if (!floatArg(env, argv[0], &x, "x") || !floatArg(env, argv[1], &w, "w") || !floatArg(env, argv[2], &y, "y") || !intsArg(env, argv[3], &geom, "geom") || !convGeometry(env, geom, &g)) return nullptr;
-  if (!sized(env, x, g.srcSize, "x") || !sized(env, w, g.weightsSize, "w") || !sized(env, y, g.dstSize, "y")) return nullptr;
+  if (!convArgs(env, info, {"x", "w", "y"}, {ConvRole::Src, ConvRole::Weights, ConvRole::Dst}, a, &g)) return nullptr;
+  const Floats &x = a[0], &w = a[1], &y = a[2];
   return run(env, [&] {
     auto p = cachedConv("cf" + g.key, [&] {
       auto pd = convForwardPd(g);
@@ -316,13 +330,10 @@ napi_value ConvForwardBias(napi_env env, napi_callback_info info) {
 }
 
 napi_value ConvBackwardData(napi_env env, napi_callback_info info) {
-  napi_value argv[4];
-  if (!args(env, info, argv)) return nullptr;
-  Floats dy, w, dx;
-  std::vector<int64_t> geom;
+  Floats a[3];
   ConvGeometry g;
-  if (!floatArg(env, argv[0], &dy, "dy") || !floatArg(env, argv[1], &w, "w") || !floatArg(env, argv[2], &dx, "dx") || !intsArg(env, argv[3], &geom, "geom") || !convGeometry(env, geom, &g)) return nullptr;
-  if (!sized(env, dy, g.dstSize, "dy") || !sized(env, w, g.weightsSize, "w") || !sized(env, dx, g.srcSize, "dx")) return nullptr;
+  if (!convArgs(env, info, {"dy", "w", "dx"}, {ConvRole::Dst, ConvRole::Weights, ConvRole::Src}, a, &g)) return nullptr;
+  const Floats &dy = a[0], &w = a[1], &dx = a[2];
   return run(env, [&] {
     auto p = cachedConv("cd" + g.key, [&] {
       memory::desc src(g.src, dt::f32, g.dataTag), dst(g.dst, dt::f32, g.dataTag);
@@ -338,13 +349,10 @@ napi_value ConvBackwardData(napi_env env, napi_callback_info info) {
 }
 
 napi_value ConvBackwardWeights(napi_env env, napi_callback_info info) {
-  napi_value argv[4];
-  if (!args(env, info, argv)) return nullptr;
-  Floats x, dy, dw;
-  std::vector<int64_t> geom;
+  Floats a[3];
   ConvGeometry g;
-  if (!floatArg(env, argv[0], &x, "x") || !floatArg(env, argv[1], &dy, "dy") || !floatArg(env, argv[2], &dw, "dw") || !intsArg(env, argv[3], &geom, "geom") || !convGeometry(env, geom, &g)) return nullptr;
-  if (!sized(env, x, g.srcSize, "x") || !sized(env, dy, g.dstSize, "dy") || !sized(env, dw, g.weightsSize, "dw")) return nullptr;
+  if (!convArgs(env, info, {"x", "dy", "dw"}, {ConvRole::Src, ConvRole::Dst, ConvRole::Weights}, a, &g)) return nullptr;
+  const Floats &x = a[0], &dy = a[1], &dw = a[2];
   return run(env, [&] {
     auto p = cachedConv("cw" + g.key, [&] {
       memory::desc src(g.src, dt::f32, g.dataTag), dst(g.dst, dt::f32, g.dataTag);
