@@ -3,7 +3,7 @@ import type { Argv } from 'yargs';
 import { ConfigError } from '../errors.js';
 import type { Modality } from '../models/selavi-model.js';
 import { AUGMENT_STRENGTHS, AUTO_STRENGTHS, DEFAULT_TRAIN, defaultAgree, type AugmentStrength, type TrainConfig } from '../train/train-config.js';
-import { fallbackRecipe, recipeCandidates, type Recipe } from '../pipeline/choose-recipe.js';
+import { fallbackRecipe, recipeCandidates, type Recipe } from '../pipeline/recipe.js';
 import { MAX_AUTO_EPOCHS, MIN_AUTO_STEPS } from '../train/schedule.js';
 import { backendOption, runOutputOf, truthFormatOption, withProgressFlags, withReportFlag, type ProgressFlags } from './shared-flags.js';
 

@@ -19,16 +19,14 @@ import { stepsPerEpoch } from '../train/schedule.js';
 import type { AugmentStrength, TrainConfig } from '../train/train-config.js';
 import type { TrainSet } from '../train/train-set.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { recipeName, type Recipe } from './recipe.js';
+
+// The recipes themselves (pure, light: the CLI's flag parsing imports them without TensorFlow).
+export { fallbackRecipe, parseRecipe, recipeCandidates, recipeName, type Recipe } from './recipe.js';
 import { createProgress, type ProgressOptions } from '../report/progress.js';
 import { createRng } from '../util/rng.js';
 
 /** What a recipe sets in a TrainConfig. */
-export interface Recipe {
-  augmentStrength: AugmentStrength;
-  flip: boolean;
-  grey: boolean;
-}
-
 /** One finished trial. */
 export interface RecipeTrial {
   recipe: Recipe;
@@ -74,39 +72,6 @@ export const RECIPE_RULE = 'the recipe whose short trial run gives the highest v
 export const TRIAL_CHANCE_AMI = 0.02;
 
 export const FALLBACK_RULE = `every trial's video–audio agreement within chance (AMI < ${TRIAL_CHANCE_AMI}): the fallback recipe, the one that did best across the bench's levels; never chosen by truth`;
-
-/**
- * What trains when the trials cannot tell the candidates apart: for each setting the user left
- * open, the value that measured best across the bench's levels (README, "Recipes that hold"):
- * `light` augmentation, no mirror, grey frames. On 1,000 clips of the varied medium level
- * (rotation, scale, sizes, frame rates, containers) this recipe gave NMI 0.588 where the
- * trials' pick (warp, colour) gave 0.054 at the same 1,612 steps.
- */
-export function fallbackRecipe(strength: AugmentStrength | 'auto', flip: boolean | undefined, grey: boolean | undefined): Recipe {
-  return { augmentStrength: strength === 'auto' ? 'light' : strength, flip: flip ?? false, grey: grey ?? true };
-}
-
-/** `warp`, `warp+flip`, `warp+grey`, `warp+flip+grey`. */
-export function recipeName(r: Recipe): string {
-  return `${r.augmentStrength}${r.flip ? '+flip' : ''}${r.grey ? '+grey' : ''}`;
-}
-
-/** Parses {@link recipeName}'s form. */
-export function parseRecipe(name: string): Recipe {
-  const [strength, ...parts] = name.split('+');
-  return { augmentStrength: strength as AugmentStrength, flip: parts.includes('flip'), grey: parts.includes('grey') };
-}
-
-/**
- * The candidates for what the user left open: every strength of `strengths` given none, both
- * mirror settings given neither `--flip` nor `--no-flip`, colour and grey frames given neither.
- */
-export function recipeCandidates(strength: AugmentStrength | 'auto', flip: boolean | undefined, grey: boolean | undefined, strengths: readonly AugmentStrength[]): Recipe[] {
-  const ss = strength === 'auto' ? strengths : [strength];
-  const fs = flip === undefined ? [false, true] : [flip];
-  const gs = grey === undefined ? [false, true] : [grey];
-  return ss.flatMap((s) => gs.flatMap((g) => fs.map((f) => ({ augmentStrength: s, flip: f, grey: g }))));
-}
 
 /** A view of `data` holding only `indices` (the trial sample). */
 export function subsetTrainSet(data: TrainSet, indices: Int32Array): TrainSet {
