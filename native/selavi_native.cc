@@ -15,6 +15,7 @@
 //   batchNormForward(x, gamma, beta, y, mean, variance, m, c, eps), batchNormBackward(x, dy, gamma,
 //     mean, variance, dx, dgamma, dbeta, m, c, eps): over the m rows of [m, c], batch statistics.
 //   binaryBroadcast(op, a, b, out, plan): add/sub/mul/div/max/min with broadcasting, collapsed shapes.
+//   sinkhornRun(op, memory, args, blocks, argc): the Sinkhorn solve's row-block kernels (sinkhorn_kernels.cc).
 #include <node_api.h>
 
 #include <cstdint>
@@ -29,6 +30,7 @@
 #include <omp.h>
 
 #include "oneapi/dnnl/dnnl.hpp"
+#include "sinkhorn_kernels.h"
 
 namespace {
 
@@ -661,6 +663,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"batchNormForward", nullptr, BatchNormForward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"binaryBroadcast", nullptr, BinaryBroadcast, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchNormBackward", nullptr, BatchNormBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"sinkhornRun", nullptr, SinkhornRun, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;

@@ -6,6 +6,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 src=native/selavi_native.cc
+srcs="$src native/sinkhorn_kernels.cc"
 out=build/native/selavi_native.node
 log=build/native/build.log
 skip() { echo "native kernels: not built ($1); training runs on wasm"; exit 0; }
@@ -16,9 +17,9 @@ version_h=/usr/include/oneapi/dnnl/dnnl_version.h
 major=$(sed -n 's/^#define DNNL_VERSION_MAJOR \([0-9]*\).*/\1/p' "$version_h")
 [ "$major" = "2" ] || skip "oneDNN $major.x found; the kernels are written for 2.x, Debian 12's libdnnl-dev"
 headers=$(node -p "require('node-api-headers').include_dir" 2>/dev/null) || skip "node-api-headers missing: npm ci"
-if [ -f "$out" ] && [ "$out" -nt "$src" ] && [ "$out" -nt "$0" ]; then exit 0; fi
+if [ -f "$out" ] && [ "$out" -nt "$0" ] && [ -z "$(find native -newer "$out" -type f)" ]; then exit 0; fi
 mkdir -p "$(dirname "$out")"
-if ! g++ -std=c++17 -O3 -fPIC -shared -fvisibility=hidden -DNODE_GYP_MODULE_NAME=selavi_native -I"$headers" "$src" -o "$out.tmp" -ldnnl -fopenmp >"$log" 2>&1; then
+if ! g++ -std=c++17 -O3 -fPIC -shared -fvisibility=hidden -DNODE_GYP_MODULE_NAME=selavi_native -I"$headers" $srcs -o "$out.tmp" -ldnnl -lmvec -fopenmp >"$log" 2>&1; then
   rm -f "$out.tmp"
   skip "the compile failed: see $log"
 fi

@@ -3,10 +3,13 @@
  * threads sharing one WebAssembly memory: the calling thread takes the first block and
  * `worker_threads` the others, each with its own instance of the same module. Calls are
  * synchronous (the caller waits on an Atomics flag), so `sinkhorn()` stays a plain function.
+ * Where the native addon is built, the same kernels in C++ (native/sinkhorn_kernels.cc) run the
+ * blocks on OpenMP threads over the same memory instead, and no worker starts.
  */
 import { availableParallelism } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
+import { loadNativeAddon, type NativeAddon } from '../engine/native-addon.js';
 import { WASM_BASE64 } from './wasm/scaling-wasm.js';
 
 /** The kernels' exports, by the op number a worker is sent. */
@@ -78,9 +81,18 @@ function kernelModule(): WebAssembly.Module {
   return compiled;
 }
 
-/** How many threads a solve of this many entries uses: one below 4M entries (threads cost ~30 ms to start). */
-export function threadsFor(entries: number, max = availableParallelism()): number {
-  return entries < 4_000_000 ? 1 : Math.max(1, Math.min(max, 8));
+/** The native kernels' entry point, where the addon is built and has it (else undefined). */
+export function nativeSinkhorn(): NativeAddon['sinkhornRun'] {
+  const { addon } = loadNativeAddon();
+  return addon?.sinkhornRun?.bind(addon);
+}
+
+/**
+ * How many threads (blocks) a solve of this many entries uses: one below 4M entries on workers
+ * (a worker costs ~30 ms to start), below 256K on the native kernels (OpenMP's threads are kept).
+ */
+export function threadsFor(entries: number, max = availableParallelism(), native = nativeSinkhorn() !== undefined): number {
+  return entries < (native ? 262_144 : 4_000_000) ? 1 : Math.max(1, Math.min(max, 8));
 }
 
 /** Largest memory the kernels can address (wasm32), less a margin for the module's own data. */
@@ -95,15 +107,19 @@ export const RESERVED_BYTES = FIRST_FREE_BYTE + 64 * 16;
 export class RowBlockThreads {
   readonly memory: WebAssembly.Memory;
   readonly threads: number;
+  /** `native` (C++ kernels on OpenMP threads) or `wasm` (the module on worker threads). */
+  readonly engine: 'native' | 'wasm';
   private readonly own: Kernels;
+  private readonly native: NativeAddon['sinkhornRun'];
   private readonly workers: { worker: Worker; flags: Int32Array; box: Float64Array; generation: number }[] = [];
   private next = FIRST_FREE_BYTE;
 
   /**
    * @param bytes memory the caller will `alloc`, in all.
    * @param maxBytes what {@link grow} may later add up to (address space reserved, not memory used).
+   * @param native the native kernels (default: the addon's, where built); null: the wasm module's.
    */
-  constructor(bytes: number, threads: number, maxBytes = bytes) {
+  constructor(bytes: number, threads: number, maxBytes = bytes, native: NativeAddon['sinkhornRun'] | null = nativeSinkhorn()) {
     const pages = Math.ceil((bytes + RESERVED_BYTES) / PAGE);
     if (pages * PAGE > MAX_KERNEL_BYTES) throw new RangeError(`row-block threads: ${bytes} bytes do not fit in a wasm32 memory`);
     const maximum = Math.max(pages, Math.min(Math.ceil((maxBytes + RESERVED_BYTES) / PAGE), Math.floor(MAX_KERNEL_BYTES / PAGE)));
@@ -111,7 +127,9 @@ export class RowBlockThreads {
     this.threads = threads;
     const env = { memory: this.memory, abort: () => { throw new Error('wasm abort'); } };
     this.own = new WebAssembly.Instance(kernelModule(), { env }).exports as unknown as Kernels;
-    for (let t = 1; t < threads; t++) {
+    this.native = native ?? undefined;
+    this.engine = this.native ? 'native' : 'wasm';
+    for (let t = 1; t < threads && !this.native; t++) {
       const mailbox = new SharedArrayBuffer(MAILBOX_BYTES);
       const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module: kernelModule(), memory: this.memory, mailbox } });
       worker.unref();
@@ -155,6 +173,7 @@ export class RowBlockThreads {
    */
   run(op: KernelOp, n: number, args: (t: number, row0: number, row1: number) => number[]): number[] {
     const code = OPS.indexOf(op);
+    if (this.native) return this.runNative(code, n, args);
     this.workers.forEach((w, i) => {
       const [r0, r1] = this.block(i + 1, n);
       const a = args(i + 1, r0, r1);
@@ -179,6 +198,16 @@ export class RowBlockThreads {
       results.push(w.box[MAILBOX_ARGS + 2]);
     }
     return results;
+  }
+
+  /** {@link run} on the native kernels: every block's arguments in one call, the blocks on OpenMP threads. */
+  private runNative(code: number, n: number, args: (t: number, row0: number, row1: number) => number[]): number[] {
+    const blocks: number[][] = [];
+    for (let t = 0; t < this.threads; t++) blocks.push(args(t, ...this.block(t, n)));
+    const argc = blocks[0].length;
+    const flat = new Float64Array(this.threads * argc);
+    blocks.forEach((a, t) => flat.set(a, t * argc));
+    return Array.from(this.native!(code, new Uint8Array(this.memory.buffer), flat, this.threads, argc));
   }
 
   /** Stops the workers. */

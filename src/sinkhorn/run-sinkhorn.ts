@@ -38,6 +38,8 @@ export interface SinkhornSummary {
   omega?: number;
   /** How often stalled or out-of-range iterations rebuilt the kernel from the scores (absent: never). */
   absorptions?: number;
+  /** What ran the iterations: `native` (C++ kernels), `wasm` (WebAssembly threads) or `js`. */
+  kernels?: string;
   /** Peak resident memory of the process, MB. */
   peak_rss_mb: number;
 }
@@ -95,6 +97,7 @@ export function runSinkhornCommand(job: SinkhornJob): SinkhornSummary {
     sparse_density: result.sparseDensity === undefined ? undefined : Number(result.sparseDensity.toFixed(4)),
     omega: result.omega,
     absorptions: result.absorptions,
+    kernels: result.kernels ?? 'js',
     peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
   };
 }

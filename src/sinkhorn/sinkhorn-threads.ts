@@ -6,7 +6,7 @@
  * is needed (iterations that stall or scalings out of range), so the caller solves it there.
  */
 import { ConfigError } from '../errors.js';
-import { RowBlockThreads, MAX_KERNEL_BYTES, RESERVED_BYTES, threadsFor } from './row-block-threads.js';
+import { RowBlockThreads, MAX_KERNEL_BYTES, RESERVED_BYTES, nativeSinkhorn, threadsFor } from './row-block-threads.js';
 import { OmegaController, RELAX_WINDOW, relaxedScaling } from './overrelaxation.js';
 import type { SinkhornResult, SinkhornStop } from './sinkhorn.js';
 
@@ -19,6 +19,8 @@ export interface ThreadedSolve {
   /** Normalised column targets (sum 1). */
   c: Float64Array;
   threads?: number;
+  /** The row blocks' kernels: `native` (default where the addon is built) or `wasm`. */
+  kernels?: 'native' | 'wasm';
   /**
    * The sparse phase: undefined, when the first iterations predict it pays; true, whenever few
    * entries matter (tests, benches); false, never.
@@ -131,15 +133,26 @@ export class ThreadedSolver {
   private readonly pool: RowBlockThreads;
   private readonly E: number;
 
+  /**
+   * @param kernels the row blocks' kernels: `native` where the addon is built (the default), else `wasm`.
+   */
   constructor(
     readonly n: number,
     readonly k: number,
-    threads = threadsFor(n * k),
+    threads?: number,
+    kernels: 'native' | 'wasm' = 'native',
   ) {
+    const native = kernels === 'native' ? nativeSinkhorn() : undefined;
+    threads ??= threadsFor(n * k, undefined, native !== undefined);
     const bytes = threadedBytes(n, k, threads);
-    this.pool = new RowBlockThreads(bytes, threads, bytes + stabilisedBytes(n, k, threads));
+    this.pool = new RowBlockThreads(bytes, threads, bytes + stabilisedBytes(n, k, threads), native ?? null);
     this.E = this.pool.alloc(n * k * 4); // the scores, then the kernel in their place
     this.scores = new Float32Array(this.pool.memory.buffer, this.E, n * k);
+  }
+
+  /** What runs the row blocks: `native` (C++ on OpenMP threads) or `wasm` (worker threads). */
+  get kernels(): 'native' | 'wasm' {
+    return this.pool.engine;
   }
 
   /** Stops the worker threads. */
@@ -315,7 +328,7 @@ export class ThreadedSolver {
     const phaseSeconds = { setup: (t1 - t0) / 1000, iterations: (t3 - t1) / 1000, labels: (performance.now() - t3) / 1000 };
     const base = stabilised?.b ?? opts.warmStart;
     const columnLogScaling = Float64Array.from(v, (x, j) => Math.log(x) + (base ? base[j] : 0));
-    return { labels, counts, iterations, sparseIterations, error, converged, phaseSeconds, sparseDensity, absorptions: stabilised?.absorptions, omega: Number(relax.omega.toFixed(3)), columnLogScaling };
+    return { labels, counts, iterations, sparseIterations, error, converged, phaseSeconds, sparseDensity, absorptions: stabilised?.absorptions, omega: Number(relax.omega.toFixed(3)), columnLogScaling, kernels: pool.engine };
   }
 
   /**
@@ -397,7 +410,7 @@ interface Stabilised {
 
 /** Solves `scores` on threads (copied into their memory first); see {@link ThreadedSolver}. */
 export function solveOnThreads(scores: Float32Array | Float64Array, n: number, k: number, opts: ThreadedSolve): SinkhornResult | undefined {
-  const solver = new ThreadedSolver(n, k, opts.threads);
+  const solver = new ThreadedSolver(n, k, opts.threads, opts.kernels);
   try {
     solver.scores.set(scores);
     return solver.solve({ reload: () => scores, ...opts }, scores);

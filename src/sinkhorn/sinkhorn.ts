@@ -51,6 +51,12 @@ export interface SinkhornOptions {
   /** Threads for the WebAssembly engine. Default: one below 4M entries, else every core (at most 8). */
   threads?: number;
   /**
+   * What runs the threads engine's row blocks: `native` (the addon's C++ kernels on OpenMP
+   * threads; the default where the addon is built) or `wasm` (the WebAssembly module on worker
+   * threads; the default, and the fallback, elsewhere).
+   */
+  kernels?: 'native' | 'wasm';
+  /**
    * WebAssembly engine: when few kernel entries matter, iterate on those first (then on the full
    * kernel until the stopping rule holds there). Default true.
    */
@@ -107,6 +113,8 @@ export interface SinkhornResult {
   columnLogScaling?: Float64Array;
   /** The over-relaxation ω the iterations ended with (1: plain Sinkhorn). */
   omega?: number;
+  /** What ran the iterations: `js`, or the threads engine's `native` or `wasm` kernels. */
+  kernels?: 'js' | 'native' | 'wasm';
   /** Where the time went, s: set-up (normalisation and kernel), iterations, labels. */
   phaseSeconds?: { setup: number; iterations: number; labels: number };
 }
@@ -242,7 +250,7 @@ function rowPass(kernel: Float32Array, n: number, k: number, r: number, u: Float
  * const { labels, counts } = sinkhorn(logits, n, k, { lambda: 20 });
  */
 export function sinkhorn(scores: Float32Array | Float64Array, n: number, k: number, opts: SinkhornOptions = {}): SinkhornResult {
-  const { lambda = 20, tol = 1e-3, maxIters = 1000, prior, inPlace = false, keepPlan = false, stop = 'marginal', engine = 'auto', threads, prepared, sparse, warmStart, relax = true } = opts;
+  const { lambda = 20, tol = 1e-3, maxIters = 1000, prior, inPlace = false, keepPlan = false, stop = 'marginal', engine = 'auto', threads, kernels, prepared, sparse, warmStart, relax = true } = opts;
   if (warmStart && (warmStart.length !== k || !Array.from(warmStart).every(Number.isFinite))) throw new ConfigError(`sinkhorn: warmStart needs ${k} finite column log scalings`);
   validate(scores, n, k, lambda, tol, maxIters);
   if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) throw new ConfigError(`sinkhorn: expected threads >= 1 (an integer), got ${threads}`);
@@ -259,7 +267,7 @@ export function sinkhorn(scores: Float32Array | Float64Array, n: number, k: numb
     if (!threadable) throw new ConfigError('sinkhorn: the threads engine solves neither in place nor with keepPlan, and at most 4 GiB of kernel');
     let fast: SinkhornResult | undefined;
     try {
-      fast = solveOnThreads(scores, n, k, { lambda, tol, maxIters, stop, c, threads, sparse, warmStart, relax });
+      fast = solveOnThreads(scores, n, k, { lambda, tol, maxIters, stop, c, threads, kernels, sparse, warmStart, relax });
     } catch (err) {
       // No shared memory to be had (the machine's, or wasm32's 4 GiB): the JavaScript solver needs less.
       if (!(err instanceof RangeError) || engine === 'threads') throw err;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { sinkhorn } from '../../src/sinkhorn/sinkhorn.js';
 import { selaRuleStops, stallWatch } from '../../src/sinkhorn/sinkhorn-threads.js';
-import { threadsFor } from '../../src/sinkhorn/row-block-threads.js';
+import { RowBlockThreads, nativeSinkhorn, threadsFor } from '../../src/sinkhorn/row-block-threads.js';
 import { ConfigError } from '../../src/errors.js';
 import { clusteredLogits } from '../helpers/clustered-logits.js';
 import { selaReferenceSinkhorn } from '../../bench/lib/sela-sinkhorn-reference.js';
@@ -36,12 +36,21 @@ describe('stallWatch', () => {
   });
 });
 
-describe('sinkhorn on WebAssembly threads', () => {
-  it('uses one thread below 4M entries and every core (at most 8) above', () => {
-    expect(threadsFor(3_999_999, 2)).toBe(1);
-    expect(threadsFor(4_000_000, 2)).toBe(2);
-    expect(threadsFor(50_000_000, 64)).toBe(8);
+describe('threadsFor', () => {
+  it('uses one worker below 4M entries, one native block below 256K, and every core (at most 8) above', () => {
+    expect(threadsFor(3_999_999, 2, false)).toBe(1);
+    expect(threadsFor(4_000_000, 2, false)).toBe(2);
+    expect(threadsFor(50_000_000, 64, false)).toBe(8);
+    expect(threadsFor(262_143, 2, true)).toBe(1);
+    expect(threadsFor(262_144, 2, true)).toBe(2);
   });
+});
+
+// Every case runs on both kernels: the WebAssembly module on worker threads, and the addon's C++
+// on OpenMP threads where it is built (the default there), so that neither goes untested in CI.
+for (const kernels of ['wasm', 'native'] as const)
+describe.skipIf(kernels === 'native' && !nativeSinkhorn())(`sinkhorn on threads, ${kernels} kernels`, () => {
+  const threaded = { engine: 'threads', kernels } as const;
 
   // K = 17 is odd and not a multiple of 4: every SIMD loop's scalar tail runs.
   for (const stop of ['marginal', 'sela'] as const) {
@@ -51,13 +60,14 @@ describe('sinkhorn on WebAssembly threads', () => {
       const { logits } = clusteredLogits(n, k, { seed: 11, skew: 1.5 });
       const js = sinkhorn(logits, n, k, { engine: 'js', stop });
       for (const threads of [1, 2]) {
-        const wasm = sinkhorn(logits, n, k, { engine: 'threads', stop, threads, sparse: false });
+        const wasm = sinkhorn(logits, n, k, { ...threaded, stop, threads, sparse: false });
         expect(agreement(wasm.labels, js.labels)).toBeGreaterThanOrEqual(0.999);
         expect(Math.abs(wasm.iterations - js.iterations)).toBeLessThanOrEqual(stop === 'sela' ? 10 : 1);
         expect(wasm.converged).toBe(true);
         expect(wasm.error).toBeLessThan(stop === 'sela' ? 1e-4 : 1e-3);
         expect(wasm.sparseIterations).toBe(0);
         expect(wasm.phaseSeconds!.iterations).toBeGreaterThan(0);
+        expect(wasm.kernels).toBe(kernels);
       }
     });
   }
@@ -69,7 +79,7 @@ describe('sinkhorn on WebAssembly threads', () => {
     const k = 17;
     const { logits } = clusteredLogits(n, k, { seed: 11, skew: 1.5 });
     const js = sinkhorn(logits, n, k, { engine: 'js', stop: 'sela' });
-    const wasm = sinkhorn(logits, n, k, { engine: 'threads', stop: 'sela', threads: 2, sparse: true });
+    const wasm = sinkhorn(logits, n, k, { ...threaded, stop: 'sela', threads: 2, sparse: true });
     expect(wasm.sparseDensity).toBeGreaterThan(0);
     expect(wasm.sparseDensity).toBeLessThanOrEqual(0.25);
     expect(wasm.sparseIterations).toBeGreaterThan(0);
@@ -78,8 +88,8 @@ describe('sinkhorn on WebAssembly threads', () => {
     expect(agreement(wasm.labels, js.labels)).toBeGreaterThanOrEqual(0.999);
     // Evenly sized, peaked clusters: the same labels with and without it.
     const even = clusteredLogits(20_000, 40, { seed: 2, margin: 6, noise: 2 }).logits;
-    const a = sinkhorn(even, 20_000, 40, { engine: 'threads', stop: 'sela', threads: 2, sparse: true });
-    const b = sinkhorn(even, 20_000, 40, { engine: 'threads', stop: 'sela', threads: 2, sparse: false });
+    const a = sinkhorn(even, 20_000, 40, { ...threaded, stop: 'sela', threads: 2, sparse: true });
+    const b = sinkhorn(even, 20_000, 40, { ...threaded, stop: 'sela', threads: 2, sparse: false });
     expect(a.sparseIterations).toBeGreaterThan(0);
     expect(b.sparseIterations).toBe(0);
     expect(agreement(a.labels, b.labels)).toBeGreaterThanOrEqual(0.999);
@@ -88,17 +98,17 @@ describe('sinkhorn on WebAssembly threads', () => {
   it('decides from its first iterations whether the sparse phase pays', () => {
     // Flat scores: solved in a handful of iterations, so the sparse kernel would never pay for itself.
     const flat = clusteredLogits(20_000, 40, { seed: 3, margin: 0, noise: 0.05 }).logits;
-    const f = sinkhorn(flat, 20_000, 40, { engine: 'threads', stop: 'sela', threads: 2 });
+    const f = sinkhorn(flat, 20_000, 40, { ...threaded, stop: 'sela', threads: 2 });
     expect(f.sparseIterations).toBe(0);
     expect(f.sparseDensity).toBeUndefined();
     // Peaked scores at SeLa's strict rule: many iterations left after the first 40, 1.6% of the
     // entries that matter: it runs.
     const { logits } = clusteredLogits(20_000, 100, { seed: 4, margin: 10, noise: 3 });
-    const p = sinkhorn(logits, 20_000, 100, { engine: 'threads', stop: 'sela', threads: 2 });
+    const p = sinkhorn(logits, 20_000, 100, { ...threaded, stop: 'sela', threads: 2 });
     expect(p.sparseIterations).toBeGreaterThan(0);
     expect(p.sparseDensity).toBeLessThan(0.05);
     expect(p.converged).toBe(true);
-    const plain = sinkhorn(logits, 20_000, 100, { engine: 'threads', stop: 'sela', threads: 2, sparse: false });
+    const plain = sinkhorn(logits, 20_000, 100, { ...threaded, stop: 'sela', threads: 2, sparse: false });
     expect(agreement(p.labels, plain.labels)).toBeGreaterThanOrEqual(0.999);
   });
 
@@ -107,8 +117,8 @@ describe('sinkhorn on WebAssembly threads', () => {
     const k = 50;
     const { logits } = clusteredLogits(n, k, { seed: 6, skew: 1 });
     for (const engine of ['js', 'threads'] as const) {
-      const plain = sinkhorn(logits, n, k, { engine, stop: 'sela', relax: false, sparse: false, maxIters: 5000 });
-      const fast = sinkhorn(logits, n, k, { engine, stop: 'sela', sparse: false, maxIters: 5000 });
+      const plain = sinkhorn(logits, n, k, { engine, kernels, stop: 'sela', relax: false, sparse: false, maxIters: 5000 });
+      const fast = sinkhorn(logits, n, k, { engine, kernels, stop: 'sela', sparse: false, maxIters: 5000 });
       expect(plain.omega).toBe(1);
       expect(fast.omega).toBeGreaterThan(1.3);
       expect(fast.converged).toBe(true);
@@ -123,7 +133,7 @@ describe('sinkhorn on WebAssembly threads', () => {
     const n = 3000;
     const k = 60;
     const { logits } = clusteredLogits(n, k, { seed: 7, margin: 12, noise: 4, skew: 2 });
-    const wasm = sinkhorn(logits, n, k, { engine: 'threads', threads: 2, tol: 1e-4, maxIters: 5000 });
+    const wasm = sinkhorn(logits, n, k, { ...threaded, threads: 2, tol: 1e-4, maxIters: 5000 });
     expect(wasm.absorptions).toBeGreaterThanOrEqual(1);
     expect(wasm.converged).toBe(true);
     for (const c of wasm.counts) expect(Math.abs(c - n / k)).toBeLessThanOrEqual(2);
@@ -138,10 +148,10 @@ describe('sinkhorn on WebAssembly threads', () => {
     const rng = clusteredLogits(n, k, { seed: 9, margin: 0, noise: 0.05 }).logits; // a small change, as between label updates
     const next = logits.map((x, i) => x + rng[i]);
     for (const engine of ['js', 'threads'] as const) {
-      const first = sinkhorn(logits, n, k, { engine, tol: 1e-5 });
+      const first = sinkhorn(logits, n, k, { engine, kernels, tol: 1e-5 });
       expect(first.columnLogScaling).toHaveLength(k);
-      const cold = sinkhorn(next, n, k, { engine, tol: 1e-5 });
-      const warm = sinkhorn(next, n, k, { engine, tol: 1e-5, warmStart: first.columnLogScaling });
+      const cold = sinkhorn(next, n, k, { engine, kernels, tol: 1e-5 });
+      const warm = sinkhorn(next, n, k, { engine, kernels, tol: 1e-5, warmStart: first.columnLogScaling });
       expect(warm.converged).toBe(true);
       expect(warm.iterations).toBeLessThan(cold.iterations);
       expect(agreement(warm.labels, cold.labels)).toBeGreaterThanOrEqual(0.999);
@@ -152,7 +162,7 @@ describe('sinkhorn on WebAssembly threads', () => {
     const n = 6000;
     const k = 30;
     const { logits } = clusteredLogits(n, k, { seed: 5, skew: 1 });
-    const ours = sinkhorn(logits, n, k, { lambda: 20, stop: 'sela', engine: 'threads', threads: 2 });
+    const ours = sinkhorn(logits, n, k, { lambda: 20, stop: 'sela', ...threaded, threads: 2 });
     const ref = selaReferenceSinkhorn(logits, n, k, 20);
     expect(agreement(ours.labels, ref.labels)).toBeGreaterThanOrEqual(0.99);
     expect(ours.error).toBeLessThanOrEqual(0.01); // the plan's columns, mean relative error
@@ -166,18 +176,52 @@ describe('sinkhorn on WebAssembly threads', () => {
   it('names the row of a non-finite score', () => {
     const s = new Float32Array(40).fill(0);
     s[7 * 2 + 1] = Infinity;
-    expect(() => sinkhorn(s, 20, 2, { engine: 'threads', threads: 2 })).toThrow(ConfigError);
-    expect(() => sinkhorn(s, 20, 2, { engine: 'threads', threads: 2 })).toThrow(/row 7 has a non-finite score \(Infinity\)/);
+    expect(() => sinkhorn(s, 20, 2, { ...threaded, threads: 2 })).toThrow(ConfigError);
+    expect(() => sinkhorn(s, 20, 2, { ...threaded, threads: 2 })).toThrow(/row 7 has a non-finite score \(Infinity\)/);
   });
 
   it('refuses a thread count that is not a whole number of at least 1', () => {
     const { logits } = clusteredLogits(100, 4, { seed: 1 });
-    for (const threads of [0, 1.5, -2, NaN]) expect(() => sinkhorn(logits, 100, 4, { engine: 'threads', threads })).toThrow(/threads >= 1/);
+    for (const threads of [0, 1.5, -2, NaN]) expect(() => sinkhorn(logits, 100, 4, { ...threaded, threads })).toThrow(/threads >= 1/);
   });
 
   it('refuses in-place and keepPlan solves, which it does not do', () => {
     const { logits } = clusteredLogits(100, 4, { seed: 1 });
-    expect(() => sinkhorn(logits, 100, 4, { engine: 'threads', keepPlan: true })).toThrow(/threads engine/);
-    expect(() => sinkhorn(logits, 100, 4, { engine: 'threads', inPlace: true })).toThrow(/threads engine/);
+    expect(() => sinkhorn(logits, 100, 4, { ...threaded, keepPlan: true })).toThrow(/threads engine/);
+    expect(() => sinkhorn(logits, 100, 4, { ...threaded, inPlace: true })).toThrow(/threads engine/);
+  });
+});
+
+describe.skipIf(!nativeSinkhorn())('native Sinkhorn kernels against the wasm ones', () => {
+  it('give the same iterations and labels on full, sparse and stabilised solves', () => {
+    const cases = [
+      { n: 3001, k: 17, logits: clusteredLogits(3001, 17, { seed: 11, skew: 1.5 }).logits, opts: { stop: 'sela', sparse: false } },
+      { n: 20_000, k: 40, logits: clusteredLogits(20_000, 40, { seed: 2, margin: 6, noise: 2 }).logits, opts: { stop: 'sela', sparse: true } },
+      { n: 3000, k: 60, logits: clusteredLogits(3000, 60, { seed: 7, margin: 12, noise: 4, skew: 2 }).logits, opts: { tol: 1e-4, maxIters: 5000 } },
+    ] as const;
+    for (const { n, k, logits, opts } of cases) {
+      const wasm = sinkhorn(logits, n, k, { engine: 'threads', threads: 2, kernels: 'wasm', ...opts });
+      const native = sinkhorn(logits, n, k, { engine: 'threads', threads: 2, kernels: 'native', ...opts });
+      expect([native.kernels, wasm.kernels]).toEqual(['native', 'wasm']);
+      // The float64 sums run in another order (8 lanes, not 2): iterations may differ by a test window.
+      expect(Math.abs(native.iterations - wasm.iterations)).toBeLessThanOrEqual(10);
+      expect(native.sparseIterations! > 0).toBe(wasm.sparseIterations! > 0);
+      expect(native.absorptions).toBe(wasm.absorptions);
+      expect(agreement(native.labels, wasm.labels)).toBeGreaterThanOrEqual(0.999);
+    }
+  });
+
+  it('refuse a block whose arrays run past the memory, naming the block', () => {
+    const pool = new RowBlockThreads(4096, 2, 4096, nativeSinkhorn()!);
+    try {
+      expect(pool.engine).toBe('native');
+      const at = pool.alloc(64 * 4);
+      // argmaxLabels over rows 0..10 of a 64-wide kernel: 2,560 bytes from `at`, past a 4 KiB alloc'd tail.
+      const bytes = pool.memory.buffer.byteLength;
+      expect(() => pool.run('argmaxLabels', 20, (_t, r0, r1) => [bytes - 100, 64, r0, r1, at, at])).toThrow(/sinkhornRun: block 0: a region at byte \d+ runs past the memory/);
+      expect(() => pool.run('argmaxLabels', 20, (_t, r0, r1) => [at, 0, r0, r1, at, at])).toThrow(/k must be positive/);
+    } finally {
+      pool.close();
+    }
   });
 });

@@ -1,0 +1,485 @@
+// The Sinkhorn solve's row-block kernels (the same seven as src/sinkhorn/wasm/scaling.as.ts, same
+// arguments, same float32 kernel and float64 sums), run by OpenMP threads over the blocks of one
+// call instead of by one worker thread per block. Measured on WebAssembly (2 lanes of float64
+// SIMD, imported Math.exp/log a row): a pass over a 1,000,000 x 10 kernel took 25-50 ms where one
+// read of its 40 MB takes ~2 ms, and over-relaxed rows added a float64 log and exp each.
+//
+// sinkhornRun(op, memory, args, blocks, argc) -> Float64Array(blocks): `memory` is a typed-array
+// view of the whole shared memory the solve lays out (byte offsets in `args` are into it), `args`
+// holds each block's `argc` arguments one block after another, as the wasm kernels take them.
+// Every pointer and the extent each kernel reads or writes is checked against the memory first.
+#include "sinkhorn_kernels.h"
+
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <vector>
+
+namespace {
+
+constexpr float kMinNormal = 1.1754944e-38f;  // below: 0 (subnormals cost ~100x in every later pass)
+// Rows are updated in chunks of this many: the over-relaxed rows' log and exp run as vectors, and
+// the rows' sums as independent chains.
+constexpr int kChunk = 8;
+// Below this K the chunk's rows are summed interleaved (8 independent chains; at K = 10: 16 ms a
+// pass over a million rows against 27 row by row); from it on, row by row with SIMD over the row.
+constexpr int kInterleaveBelow = 32;
+
+enum Op { kRowKernel = 0, kScalingPass, kColumnLogSums, kCountAbove, kFillSparse, kSparseScalingPass, kArgmaxLabels, kOps };
+// The wasm kernels' argument counts, by op (row-block-threads.ts OPS order).
+constexpr int kArgc[kOps] = {10, 10, 8, 7, 9, 11, 6};
+
+struct Memory {
+  uint8_t* base;
+  size_t bytes;
+  template <typename T>
+  T* at(double offset) const { return reinterpret_cast<T*>(base + static_cast<size_t>(offset)); }
+};
+
+#define SELAVI_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+
+// col_j += row_j * a, float64 sums.
+inline void axpyRow(const float* row, int64_t k, double a, double* col) {
+#pragma omp simd
+  for (int64_t j = 0; j < k; j++) col[j] += static_cast<double>(row[j]) * a;
+}
+
+// d_r = Σ_j K_rj v_j for the kChunk rows from `chunk`: the rows' sums interleaved, so that they are
+// independent chains (one row's sum alone is a chain of k dependent adds: at K = 10 that chain, not
+// memory, set the pace).
+inline void chunkDots(const float* chunk, int64_t k, const double* v, double* d) {
+  double acc[kChunk] = {};
+  for (int64_t j = 0; j < k; j++) {
+    const double vj = v[j];
+#pragma omp simd
+    for (int r = 0; r < kChunk; r++) acc[r] += static_cast<double>(chunk[r * k + j]) * vj;
+  }
+  for (int r = 0; r < kChunk; r++) d[r] = acc[r];
+}
+
+// col_j += Σ_r K_rj u_r over the kChunk rows from `chunk`: each column sum read and written once a chunk.
+inline void chunkAxpy(const float* chunk, int64_t k, const double* u, double* col) {
+#pragma omp simd
+  for (int64_t j = 0; j < k; j++) {
+    double c = col[j];
+    for (int r = 0; r < kChunk; r++) c += static_cast<double>(chunk[r * k + j]) * u[r];
+    col[j] = c;
+  }
+}
+
+// glibc's vector math (libmvec: the same exp and log, within 4 ulp, 4 or 8 lanes a call).
+extern "C" {
+__m512d _ZGVeN8v_exp(__m512d);
+__m512d _ZGVeN8v_log(__m512d);
+__m256d _ZGVdN4v_exp(__m256d);
+__m256d _ZGVdN4v_log(__m256d);
+__m512 _ZGVeN16v_expf(__m512);
+__m256 _ZGVdN8v_expf(__m256);
+}
+
+// x_j = exp(x_j) over n floats, in place (the kernel's set-up: one exp an entry).
+void expScalar(float* x, int64_t n) {
+  for (int64_t j = 0; j < n; j++) x[j] = std::exp(x[j]);
+}
+__attribute__((target("avx512f"))) void expAvx512(float* x, int64_t n) {
+  int64_t j = 0;
+  for (; j + 16 <= n; j += 16) _mm512_storeu_ps(x + j, _ZGVeN16v_expf(_mm512_loadu_ps(x + j)));
+  expScalar(x + j, n - j);
+}
+__attribute__((target("avx2"))) void expAvx2(float* x, int64_t n) {
+  int64_t j = 0;
+  for (; j + 8 <= n; j += 8) _mm256_storeu_ps(x + j, _ZGVdN8v_expf(_mm256_loadu_ps(x + j)));
+  expScalar(x + j, n - j);
+}
+
+
+// u_r = before_r (dr_r before_r)^(−ω): over-relaxed row scalings (u^(1−ω) (r/d)^ω, the same fixed
+// point), for m <= kChunk rows.
+void relaxScalar(const double* before, const double* dr, double* u, int m, double omega) {
+  for (int r = 0; r < m; r++) u[r] = before[r] * std::exp(-omega * std::log(dr[r] * before[r]));
+}
+
+__attribute__((target("avx512f"))) void relaxAvx512(const double* before, const double* dr, double* u, int m, double omega) {
+  if (m < kChunk) return relaxScalar(before, dr, u, m, omega);
+  const __m512d b = _mm512_loadu_pd(before);
+  const __m512d l = _ZGVeN8v_log(_mm512_mul_pd(_mm512_loadu_pd(dr), b));
+  _mm512_storeu_pd(u, _mm512_mul_pd(b, _ZGVeN8v_exp(_mm512_mul_pd(_mm512_set1_pd(-omega), l))));
+}
+
+__attribute__((target("avx2"))) void relaxAvx2(const double* before, const double* dr, double* u, int m, double omega) {
+  if (m < kChunk) return relaxScalar(before, dr, u, m, omega);
+  for (int h = 0; h < kChunk; h += 4) {
+    const __m256d b = _mm256_loadu_pd(before + h);
+    const __m256d l = _ZGVdN4v_log(_mm256_mul_pd(_mm256_loadu_pd(dr + h), b));
+    _mm256_storeu_pd(u + h, _mm256_mul_pd(b, _ZGVdN4v_exp(_mm256_mul_pd(_mm256_set1_pd(-omega), l))));
+  }
+}
+
+using RelaxFn = void (*)(const double*, const double*, double*, int, double);
+using ExpFn = void (*)(float*, int64_t);
+template <typename Fn>
+Fn pick(Fn avx512, Fn avx2, Fn scalar) {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f") ? avx512 : __builtin_cpu_supports("avx2") ? avx2 : scalar;
+}
+const RelaxFn relaxRows = pick<RelaxFn>(relaxAvx512, relaxAvx2, relaxScalar);
+const ExpFn expFloats = pick<ExpFn>(expAvx512, expAvx2, expScalar);
+
+// New row scalings of a chunk from dr = d/r: plain (1/dr) or over-relaxed.
+inline void newScalings(const double* before, const double* dr, double* u, int m, double omega) {
+  if (omega == 1)
+    for (int r = 0; r < m; r++) u[r] = 1 / dr[r];
+  else
+    relaxRows(before, dr, u, m, omega);
+}
+
+// Math.max / Math.min of JavaScript and wasm (a NaN wins), inlined (std::fmax/fmin are library
+// calls that drop NaN: two calls a row were a third of a pass at K = 10).
+inline double maxKeepNaN(double a, double x) { return (x > a || x != x) ? x : a; }
+inline double minKeepNaN(double a, double x) { return (x < a || x != x) ? x : a; }
+
+inline void storeStats(double* stats, double change, double rowError, double uMax, double uMin) {
+  stats[0] = change;
+  stats[1] = rowError;
+  stats[2] = uMax;
+  stats[3] = uMin;
+}
+
+SELAVI_SIMD_CLONES
+void rowKernel(const Memory& m, const double* a) {
+  const float* src = m.at<float>(a[0]);
+  float* dst = m.at<float>(a[1]);
+  const int64_t k = static_cast<int64_t>(a[2]), row0 = static_cast<int64_t>(a[3]), row1 = static_cast<int64_t>(a[4]);
+  const double lambda = a[5];
+  const double* b = a[6] != 0 ? m.at<double>(a[6]) : nullptr;
+  double* rowSum = m.at<double>(a[7]);
+  double* col = m.at<double>(a[8]);
+  double* rowMax = m.at<double>(a[9]);
+  for (int64_t i = row0; i < row1; i++) {
+    const float* from = src + i * k;
+    float* row = dst + i * k;
+    double mx = -std::numeric_limits<double>::infinity();
+    bool finite = true;
+    for (int64_t j = 0; j < k; j++) {
+      const double x = lambda * static_cast<double>(from[j]) + (b ? b[j] : 0);
+      if (!std::isfinite(x)) finite = false;
+      if (x > mx) mx = x;
+    }
+    if (!finite) {
+      rowSum[i] = std::numeric_limits<double>::quiet_NaN();
+      continue;
+    }
+    rowMax[i] = mx;
+    for (int64_t j = 0; j < k; j++) row[j] = static_cast<float>(lambda * static_cast<double>(from[j]) + (b ? b[j] : 0) - mx);
+    expFloats(row, k);  // in place: from and row may be the same memory, read above
+    double s = 0;
+    for (int64_t j = 0; j < k; j++) {
+      if (row[j] < kMinNormal) row[j] = 0;
+      s += row[j];
+    }
+    rowSum[i] = s;
+    axpyRow(row, k, 1 / s, col);
+  }
+}
+
+SELAVI_SIMD_CLONES
+double scalingPass(const Memory& m, const double* a) {
+  const float* kernel = m.at<float>(a[0]);
+  const int64_t k = static_cast<int64_t>(a[1]), row0 = static_cast<int64_t>(a[2]), row1 = static_cast<int64_t>(a[3]);
+  const double invR = 1 / a[4];
+  const double* v = m.at<double>(a[5]);
+  double* u = m.at<double>(a[6]);
+  double* col = m.at<double>(a[7]);
+  const double omega = a[8];
+  double* stats = m.at<double>(a[9]);
+  double change = 0, rowError = 0;
+  double uMax = -std::numeric_limits<double>::infinity(), uMin = std::numeric_limits<double>::infinity();
+  double before[kChunk], dr[kChunk], next[kChunk];
+  for (int64_t i0 = row0; i0 < row1; i0 += kChunk) {
+    const int rows = static_cast<int>(std::min<int64_t>(kChunk, row1 - i0));
+    const float* chunk = kernel + i0 * k;
+    if (rows == kChunk && k < kInterleaveBelow) {
+      chunkDots(chunk, k, v, dr);
+    } else {
+      for (int r = 0; r < rows; r++) {
+        double d = 0;
+#pragma omp simd reduction(+ : d)
+        for (int64_t j = 0; j < k; j++) d += static_cast<double>(chunk[r * k + j]) * v[j];
+        dr[r] = d;
+      }
+    }
+    for (int r = 0; r < rows; r++) {
+      dr[r] *= invR;
+      before[r] = u[i0 + r];
+    }
+    newScalings(before, dr, next, rows, omega);
+    for (int r = 0; r < rows; r++) {
+      const double ui = next[r];
+      change += std::fabs((omega == 1 ? before[r] * dr[r] : before[r] / ui) - 1);
+      rowError += std::fabs(ui * dr[r] - 1);
+      uMax = maxKeepNaN(uMax, ui);
+      uMin = minKeepNaN(uMin, ui);
+      u[i0 + r] = ui;
+    }
+    if (rows == kChunk && k < kInterleaveBelow) {
+      chunkAxpy(chunk, k, next, col);
+    } else {
+      for (int r = 0; r < rows; r++) axpyRow(chunk + r * k, k, next[r], col);
+    }
+  }
+  storeStats(stats, change, rowError, uMax, uMin);
+  return change;
+}
+
+void columnLogSums(const Memory& m, const double* a) {
+  const float* scores = m.at<float>(a[0]);
+  const int64_t k = static_cast<int64_t>(a[1]), row0 = static_cast<int64_t>(a[2]), row1 = static_cast<int64_t>(a[3]);
+  const double lambda = a[4];
+  const double* rowA = m.at<double>(a[5]);
+  double* colMax = m.at<double>(a[6]);
+  double* colSum = m.at<double>(a[7]);
+  for (int64_t i = row0; i < row1; i++) {
+    const double ai = rowA[i];
+    const float* src = scores + i * k;
+    for (int64_t j = 0; j < k; j++) {
+      const double x = lambda * static_cast<double>(src[j]) + ai;
+      const double mx = colMax[j];
+      if (x > mx) {
+        colSum[j] = colSum[j] * std::exp(mx - x) + 1;
+        colMax[j] = x;
+      } else {
+        colSum[j] += std::exp(x - mx);
+      }
+    }
+  }
+}
+
+inline double rowMaxScaled(const float* row, int64_t k, const double* v) {
+  double mx = 0;
+  for (int64_t j = 0; j < k; j++) {
+    const double q = static_cast<double>(row[j]) * v[j];
+    if (q > mx) mx = q;
+  }
+  return mx;
+}
+
+void countAbove(const Memory& m, const double* a) {
+  const float* kernel = m.at<float>(a[0]);
+  const int64_t k = static_cast<int64_t>(a[1]), row0 = static_cast<int64_t>(a[2]), row1 = static_cast<int64_t>(a[3]);
+  const double tau = a[4];
+  const double* v = m.at<double>(a[5]);
+  int32_t* counts = m.at<int32_t>(a[6]);
+  for (int64_t i = row0; i < row1; i++) {
+    const float* row = kernel + i * k;
+    const double floor = tau * rowMaxScaled(row, k, v);
+    int32_t c = 0;
+    for (int64_t j = 0; j < k; j++) c += static_cast<double>(row[j]) * v[j] > floor;
+    counts[i] = c;
+  }
+}
+
+void fillSparse(const Memory& m, const double* a) {
+  const float* kernel = m.at<float>(a[0]);
+  const int64_t k = static_cast<int64_t>(a[1]), row0 = static_cast<int64_t>(a[2]), row1 = static_cast<int64_t>(a[3]);
+  const double tau = a[4];
+  const double* v = m.at<double>(a[5]);
+  const int32_t* start = m.at<int32_t>(a[6]);
+  float* values = m.at<float>(a[7]);
+  int32_t* cols = m.at<int32_t>(a[8]);
+  for (int64_t i = row0; i < row1; i++) {
+    const float* row = kernel + i * k;
+    const double floor = tau * rowMaxScaled(row, k, v);
+    int64_t at = start[i];
+    for (int64_t j = 0; j < k; j++) {
+      if (static_cast<double>(row[j]) * v[j] > floor) {
+        values[at] = row[j];
+        cols[at] = static_cast<int32_t>(j);
+        at++;
+      }
+    }
+  }
+}
+
+double sparseScalingPass(const Memory& m, const double* a) {
+  const int32_t* start = m.at<int32_t>(a[0]);
+  const float* values = m.at<float>(a[1]);
+  const int32_t* cols = m.at<int32_t>(a[2]);
+  const int64_t row0 = static_cast<int64_t>(a[3]), row1 = static_cast<int64_t>(a[4]);
+  const double invR = 1 / a[5];
+  const double* v = m.at<double>(a[6]);
+  double* u = m.at<double>(a[7]);
+  double* col = m.at<double>(a[8]);
+  const double omega = a[9];
+  double* stats = m.at<double>(a[10]);
+  double change = 0, rowError = 0;
+  double uMax = -std::numeric_limits<double>::infinity(), uMin = std::numeric_limits<double>::infinity();
+  double before[kChunk], dr[kChunk], next[kChunk];
+  for (int64_t i0 = row0; i0 < row1; i0 += kChunk) {
+    const int rows = static_cast<int>(std::min<int64_t>(kChunk, row1 - i0));
+    for (int r = 0; r < rows; r++) {
+      double d = 0;
+      for (int64_t e = start[i0 + r]; e < start[i0 + r + 1]; e++) d += static_cast<double>(values[e]) * v[cols[e]];
+      dr[r] = d * invR;
+      before[r] = u[i0 + r];
+    }
+    newScalings(before, dr, next, rows, omega);
+    for (int r = 0; r < rows; r++) {
+      const double ui = next[r];
+      change += std::fabs((omega == 1 ? before[r] * dr[r] : before[r] / ui) - 1);
+      rowError += std::fabs(ui * dr[r] - 1);
+      uMax = maxKeepNaN(uMax, ui);
+      uMin = minKeepNaN(uMin, ui);
+      u[i0 + r] = ui;
+      for (int64_t e = start[i0 + r]; e < start[i0 + r + 1]; e++) col[cols[e]] += static_cast<double>(values[e]) * ui;
+    }
+  }
+  storeStats(stats, change, rowError, uMax, uMin);
+  return change;
+}
+
+void argmaxLabels(const Memory& m, const double* a) {
+  const float* kernel = m.at<float>(a[0]);
+  const int64_t k = static_cast<int64_t>(a[1]), row0 = static_cast<int64_t>(a[2]), row1 = static_cast<int64_t>(a[3]);
+  const double* v = m.at<double>(a[4]);
+  int32_t* labels = m.at<int32_t>(a[5]);
+  for (int64_t i = row0; i < row1; i++) {
+    const float* row = kernel + i * k;
+    int32_t arg = 0;
+    double top = -std::numeric_limits<double>::infinity();
+    for (int64_t j = 0; j < k; j++) {
+      const double q = static_cast<double>(row[j]) * v[j];
+      if (q > top) {
+        top = q;
+        arg = static_cast<int32_t>(j);
+      }
+    }
+    labels[i] = arg;
+  }
+}
+
+// ---- checks: every region a block touches lies inside the memory ----
+
+struct Extent {
+  double offset;
+  double bytes;
+};
+
+// The regions op reads or writes for one block's arguments; "" when they fit, else what does not.
+std::string outOfBounds(const Memory& m, int op, const double* a) {
+  std::vector<Extent> ext;
+  auto rows = [&](double k, double row1, double width) { return k * row1 * width; };
+  switch (op) {
+    case kRowKernel:  // src, dst, k, row0, row1, lambda, b, rowSum, col, rowMax
+      ext = {{a[0], rows(a[2], a[4], 4)}, {a[1], rows(a[2], a[4], 4)}, {a[7], a[4] * 8}, {a[8], a[2] * 8}, {a[9], a[4] * 8}};
+      if (a[6] != 0) ext.push_back({a[6], a[2] * 8});
+      break;
+    case kScalingPass:  // kernel, k, row0, row1, r, v, u, col, omega, stats
+      ext = {{a[0], rows(a[1], a[3], 4)}, {a[5], a[1] * 8}, {a[6], a[3] * 8}, {a[7], a[1] * 8}, {a[9], 32}};
+      break;
+    case kColumnLogSums:  // scores, k, row0, row1, lambda, a, colMax, colSum
+      ext = {{a[0], rows(a[1], a[3], 4)}, {a[5], a[3] * 8}, {a[6], a[1] * 8}, {a[7], a[1] * 8}};
+      break;
+    case kCountAbove:  // kernel, k, row0, row1, tau, v, counts
+      ext = {{a[0], rows(a[1], a[3], 4)}, {a[5], a[1] * 8}, {a[6], a[3] * 4}};
+      break;
+    case kFillSparse:  // kernel, k, row0, row1, tau, v, start, values, cols
+      ext = {{a[0], rows(a[1], a[3], 4)}, {a[5], a[1] * 8}, {a[6], (a[3] + 1) * 4}};
+      break;
+    case kSparseScalingPass:  // start, values, cols, row0, row1, r, v, u, col, omega, stats
+      ext = {{a[0], (a[4] + 1) * 4}, {a[7], a[4] * 8}, {a[10], 32}};
+      break;
+    case kArgmaxLabels:  // kernel, k, row0, row1, v, labels
+      ext = {{a[0], rows(a[1], a[3], 4)}, {a[4], a[1] * 8}, {a[5], a[3] * 4}};
+      break;
+  }
+  for (const Extent& e : ext)
+    if (!(e.offset >= 0 && e.bytes >= 0 && e.offset + e.bytes <= static_cast<double>(m.bytes))) return "a region at byte " + std::to_string(static_cast<int64_t>(e.offset)) + " runs past the memory";
+  const int kAt = op == kRowKernel ? 2 : op == kSparseScalingPass ? -1 : 1;
+  const int rowAt = op == kRowKernel ? 3 : op == kSparseScalingPass ? 3 : 2;
+  if (kAt >= 0 && !(a[kAt] >= 1)) return "k must be positive";
+  if (!(a[rowAt] >= 0 && a[rowAt] <= a[rowAt + 1])) return "rows must satisfy 0 <= row0 <= row1";
+  // Sparse kernels: the entries the rows' starts name must lie inside the memory too.
+  if (op == kFillSparse || op == kSparseScalingPass) {
+    const int32_t* start = m.at<int32_t>(op == kFillSparse ? a[6] : a[0]);
+    const double row1 = op == kFillSparse ? a[3] : a[4];
+    const double nnz = start[static_cast<size_t>(row1)];
+    const double valuesAt = op == kFillSparse ? a[7] : a[1], colsAt = op == kFillSparse ? a[8] : a[2];
+    if (!(valuesAt + nnz * 4 <= static_cast<double>(m.bytes) && colsAt + nnz * 4 <= static_cast<double>(m.bytes))) return "the sparse entries run past the memory";
+    if (op == kSparseScalingPass && !(a[6] + 8 <= static_cast<double>(m.bytes) && a[8] + 8 <= static_cast<double>(m.bytes))) return "v or col runs past the memory";
+  }
+  return "";
+}
+
+double runOne(const Memory& m, int op, const double* a) {
+  switch (op) {
+    case kRowKernel: rowKernel(m, a); return 0;
+    case kScalingPass: return scalingPass(m, a);
+    case kColumnLogSums: columnLogSums(m, a); return 0;
+    case kCountAbove: countAbove(m, a); return 0;
+    case kFillSparse: fillSparse(m, a); return 0;
+    case kSparseScalingPass: return sparseScalingPass(m, a);
+    case kArgmaxLabels: argmaxLabels(m, a); return 0;
+  }
+  return 0;
+}
+
+}  // namespace
+
+napi_value SinkhornRun(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < 5) {
+    napi_throw_type_error(env, nullptr, "sinkhornRun(op, memory, args, blocks, argc)");
+    return nullptr;
+  }
+  int32_t op, blocks, perBlock;
+  if (napi_get_value_int32(env, argv[0], &op) != napi_ok || napi_get_value_int32(env, argv[3], &blocks) != napi_ok || napi_get_value_int32(env, argv[4], &perBlock) != napi_ok) {
+    napi_throw_type_error(env, nullptr, "sinkhornRun: op, blocks and argc must be numbers");
+    return nullptr;
+  }
+  if (op < 0 || op >= kOps || blocks < 1 || blocks > 256 || perBlock != kArgc[op]) {
+    napi_throw_range_error(env, nullptr, ("sinkhornRun: bad op " + std::to_string(op) + ", blocks or argc").c_str());
+    return nullptr;
+  }
+  bool typed = false;
+  napi_typedarray_type type;
+  size_t length, offset;
+  void* data;
+  napi_value buffer;
+  napi_is_typedarray(env, argv[1], &typed);
+  if (!typed || napi_get_typedarray_info(env, argv[1], &type, &length, &data, &buffer, &offset) != napi_ok || type != napi_uint8_array) {
+    napi_throw_type_error(env, nullptr, "sinkhornRun: memory must be a Uint8Array");
+    return nullptr;
+  }
+  const Memory mem{static_cast<uint8_t*>(data), length};
+  napi_is_typedarray(env, argv[2], &typed);
+  size_t argsLength;
+  void* argsData;
+  if (!typed || napi_get_typedarray_info(env, argv[2], &type, &argsLength, &argsData, &buffer, &offset) != napi_ok || type != napi_float64_array ||
+      argsLength < static_cast<size_t>(blocks) * perBlock) {
+    napi_throw_type_error(env, nullptr, "sinkhornRun: args must be a Float64Array of blocks x argc numbers");
+    return nullptr;
+  }
+  const double* args = static_cast<const double*>(argsData);
+  for (int t = 0; t < blocks; t++) {
+    const std::string bad = outOfBounds(mem, op, args + t * perBlock);
+    if (!bad.empty()) {
+      napi_throw_range_error(env, nullptr, ("sinkhornRun: block " + std::to_string(t) + ": " + bad).c_str());
+      return nullptr;
+    }
+  }
+  std::vector<double> results(blocks);
+#pragma omp parallel for num_threads(blocks) schedule(static, 1)
+  for (int t = 0; t < blocks; t++) results[t] = runOne(mem, op, args + t * perBlock);
+  napi_value out, ab;
+  void* outData;
+  napi_create_arraybuffer(env, blocks * sizeof(double), &outData, &ab);
+  std::memcpy(outData, results.data(), blocks * sizeof(double));
+  napi_create_typedarray(env, napi_float64_array, blocks, ab, 0, &out);
+  return out;
+}
