@@ -46,17 +46,17 @@ export function frameNuisance(frames: Float32Array, shape: FrameShape, rng: Rng,
 }
 
 /**
- * Adds background noise to a log-mel spectrogram [F, M]: power p → p + n_m, with n_m a spectral
- * tilt (white, pink- or brown-like, or rising) scaled to a random SNR against the clip's mean
- * power; then masks a random band of mel bins and a random span of frames with the clip's mean.
+ * Background noise added to a log-mel spectrogram [F, M]: power p → p + n_m, with n_m a spectral
+ * tilt (white, pink- or brown-like, or rising) scaled to a random SNR (dB, drawn from `snrDb`)
+ * against the clip's mean power, fluctuating frame to frame as real noise does. Returns a new array.
  */
-export function spectrogramNuisance(spec: Float32Array, shape: readonly [number, number], rng: Rng, o: NuisanceOptions = {}): Float32Array {
+export function backgroundNoise(spec: Float32Array, shape: readonly [number, number], rng: Rng, snrDb: readonly [number, number], logOffset = 1e-6): Float32Array {
   const [f, m] = shape;
-  const eps = o.logOffset ?? 1e-6;
+  const eps = logOffset;
   let meanPower = 0;
   for (let i = 0; i < spec.length; i++) meanPower += Math.max(0, Math.exp(spec[i]) - eps);
   meanPower /= spec.length || 1;
-  const [lo, hi] = o.noiseSnrDb ?? [-5, 20];
+  const [lo, hi] = snrDb;
   const noisePower = meanPower / 10 ** (uniform(rng, lo, hi) / 10);
   const tilt = uniform(rng, -2, 1); // power ∝ (bin+1)^tilt: 0 white, −1 pink-like, −2 brown-like
   const profile = new Float64Array(m);
@@ -71,6 +71,16 @@ export function spectrogramNuisance(spec: Float32Array, shape: readonly [number,
       out[i * m + j] = Math.log(Math.max(0, Math.exp(spec[i * m + j]) - eps) + n + eps);
     }
   }
+  return out;
+}
+
+/**
+ * {@link backgroundNoise} at an SNR from `noiseSnrDb`, then masks a random band of mel bins and a
+ * random span of frames with the clip's mean (SpecAugment-style).
+ */
+export function spectrogramNuisance(spec: Float32Array, shape: readonly [number, number], rng: Rng, o: NuisanceOptions = {}): Float32Array {
+  const [f, m] = shape;
+  const out = backgroundNoise(spec, shape, rng, o.noiseSnrDb ?? [-5, 20], o.logOffset ?? 1e-6);
   let mean = 0;
   for (let i = 0; i < out.length; i++) mean += out[i];
   mean /= out.length || 1;

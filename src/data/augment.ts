@@ -9,6 +9,7 @@
 import type { DecodedClip } from './types.js';
 import { gaussian, uniform, type Rng } from './augment-rng.js';
 import { randomAffine, randomSpeedPitch, type AffineOptions, type SpeedPitchOptions } from './augment-warp.js';
+import { backgroundNoise } from './augment-nuisance.js';
 
 export type { Rng } from './augment-rng.js';
 
@@ -195,6 +196,8 @@ export interface AugmentOptions {
   gain?: { maxDb?: number; logOffset?: number } | false;
   noise?: number | false;
   timeShift?: number | false;
+  /** Background noise of random colour at an SNR drawn from `snrDb` (dB), added last; only when given. */
+  background?: { snrDb: [number, number]; logOffset?: number };
 }
 
 /** Applies the enabled augmentations to a clip, in a fixed order; returns a new clip. */
@@ -209,5 +212,6 @@ export function augmentClip(clip: DecodedClip, rng: Rng, opts: AugmentOptions = 
   if (opts.noise !== false) spec = specNoise(spec, rng, opts.noise);
   if (opts.timeShift !== false) spec = specTimeShift(spec, clip.specShape, rng, opts.timeShift);
   if (opts.speedPitch) spec = randomSpeedPitch(spec, clip.specShape, rng, opts.speedPitch);
+  if (opts.background) spec = backgroundNoise(spec, clip.specShape, rng, opts.background.snrDb, opts.background.logOffset);
   return { ...clip, frames: frames === clip.frames ? frames.slice() : frames, spec: spec === clip.spec ? spec.slice() : spec };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { frameNuisance, spectrogramNuisance } from '../../src/data/augment-nuisance.js';
+import { backgroundNoise, frameNuisance, spectrogramNuisance } from '../../src/data/augment-nuisance.js';
 import { seededRng } from '../../src/data/augment-rng.js';
 
 describe('nuisance augmentations', () => {
@@ -35,5 +35,29 @@ describe('nuisance augmentations', () => {
     const b = spectrogramNuisance(spec, shape, seededRng(4), { maskFrac: 0 });
     expect(a).toEqual(b);
     for (let i = 0; i < spec.length; i++) expect(a[i]).toBeGreaterThanOrEqual(spec[i] - 1e-6);
+  });
+});
+
+describe('backgroundNoise', () => {
+  // A flat spectrogram of power 1e-2 in every bin: the added noise's mean power is the clip's mean
+  // power over 10^(SNR/10), times E|1 + 0.5 g| ≈ 1.0017 (g ~ N(0,1)), whatever the tilt.
+  const f = 200;
+  const m = 40;
+  const spec = new Float32Array(f * m).fill(Math.log(1e-2 + 1e-6));
+  const meanPower = (s: Float32Array) => s.reduce((a, v) => a + Math.exp(v) - 1e-6, 0) / s.length;
+  for (const [snr, ratio] of [[0, 2.0017], [10, 1.10017], [20, 1.010017]] as const) {
+    it(`adds noise at ${snr} dB: mean power × ${ratio.toFixed(3)} (±3%), input untouched`, () => {
+      const before = spec.slice();
+      const out = backgroundNoise(spec, [f, m], seededRng(snr + 1), [snr, snr]);
+      expect(meanPower(out) / meanPower(spec)).toBeCloseTo(ratio, 1);
+      expect(Math.abs(meanPower(out) / meanPower(spec) / ratio - 1)).toBeLessThan(0.03);
+      expect(spec).toEqual(before);
+    });
+  }
+
+  it('is what spectrogramNuisance adds before its masks (same draws)', () => {
+    const noisy = backgroundNoise(spec, [f, m], seededRng(7), [-5, 20]);
+    const full = spectrogramNuisance(spec, [f, m], seededRng(7), { maskFrac: 0 });
+    expect(full).toEqual(noisy);
   });
 });

@@ -95,4 +95,14 @@ describe('augmentations', () => {
     const none = augmentClip(clip(), seededRng(11), { crop: false, flip: false, color: false, gain: false, noise: false, timeShift: false });
     expect(Array.from(none.frames)).toEqual(Array.from(clip().frames));
   });
+
+  it('adds background noise only when asked, to the spectrogram alone: every bin louder, frames untouched', () => {
+    const off = { crop: false, flip: false, color: false, gain: false, noise: false, timeShift: false } as const;
+    const quiet = augmentClip(clip(), seededRng(3), off);
+    const noisy = augmentClip(clip(), seededRng(3), { ...off, background: { snrDb: [0, 0] } });
+    expect(Array.from(quiet.spec)).toEqual(Array.from(clip().spec));
+    expect(Array.from(noisy.frames)).toEqual(Array.from(clip().frames));
+    // Noise adds power: every log-mel bin rises (none falls).
+    noisy.spec.forEach((v, i) => expect(v).toBeGreaterThan(clip().spec[i]));
+  });
 });
