@@ -46,10 +46,10 @@ try {
     const scores = p.scores();
     const input = join(dir, `${p.name}.npy`);
     writeFileSync(input, encodeNpy(scores, [p.n, p.k]));
-    const cli = (stop: string) => {
+    const cli = (stop: string, env: NodeJS.ProcessEnv = process.env) => {
       const out = join(dir, `${p.name}-${stop}.npy`);
       const t0 = performance.now();
-      const run = spawnSync(process.execPath, ['dist/cli/bin.js', 'sinkhorn', input, '--out', out, '--lambda', String(LAMBDA), '--stop', stop, '--max-iters', '5000'], { encoding: 'utf8' });
+      const run = spawnSync(process.execPath, ['dist/cli/bin.js', 'sinkhorn', input, '--out', out, '--lambda', String(LAMBDA), '--stop', stop, '--max-iters', '5000'], { encoding: 'utf8', env });
       const seconds = (performance.now() - t0) / 1000;
       if (run.status !== 0) throw new Error(`selavi sinkhorn failed on ${p.name}: ${run.stderr}`);
       const summary = JSON.parse(run.stdout.trim().split('\n').pop()!);
@@ -57,6 +57,8 @@ try {
     };
     const sela = cli('sela');
     const marginal = cli('marginal');
+    // The same process on the WebAssembly kernels (worker threads), where the native ones ran.
+    const wasm = sela.summary.kernels === 'native' ? cli('sela', { ...process.env, SELAVI_NATIVE: '0' }) : undefined;
     // Without over-relaxation and sparse phase: what they save; every iteration a full-kernel pass.
     const plain = sinkhorn(scores, p.n, p.k, { lambda: LAMBDA, stop: 'sela', maxIters: 5000, relax: false, sparse: false });
     const iterMs = (plain.phaseSeconds ? plain.phaseSeconds.iterations * 1000 : NaN) / plain.iterations;
@@ -72,11 +74,13 @@ try {
       sela_rule: {
         process_seconds: Number(sela.seconds.toFixed(2)),
         read_seconds: sela.summary.read_seconds,
+        kernels: sela.summary.kernels,
         iterations: sela.summary.iters,
         sparse_iterations: sela.summary.sparse_iters,
         converged: sela.summary.converged,
         labels_agree_with_sela_reference: ref ? agree(sela.labels, ref.labels) : undefined,
       },
+      wasm_kernels_sela_rule: wasm ? { process_seconds: Number(wasm.seconds.toFixed(2)), iterations: wasm.summary.iters, native_speedup: Number((wasm.seconds / sela.seconds).toFixed(2)), labels_equal_to_native: agree(wasm.labels, sela.labels) } : undefined,
       marginal_rule: { process_seconds: Number(marginal.seconds.toFixed(2)), iterations: marginal.summary.iters, error: Number(marginal.summary.err.toExponential(2)), labels_agree_with_sela_reference: ref ? agree(marginal.labels, ref.labels) : undefined },
       plain_iterations_sela_rule: plain.iterations,
       plain_absorptions: plain.absorptions ?? 0,
