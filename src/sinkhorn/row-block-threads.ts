@@ -105,7 +105,11 @@ export const RESERVED_BYTES = FIRST_FREE_BYTE + 64 * 16;
  * on it. Call {@link RowBlockThreads.close} when done (workers would keep the process alive).
  */
 export class RowBlockThreads {
-  readonly memory: WebAssembly.Memory;
+  /**
+   * The memory the kernels work on: a shared WebAssembly memory for the wasm module, a plain
+   * ArrayBuffer (no 4 GiB limit) for the native kernels.
+   */
+  readonly memory: { readonly buffer: ArrayBufferLike };
   readonly threads: number;
   /** `native` (C++ kernels on OpenMP threads) or `wasm` (the module on worker threads). */
   readonly engine: 'native' | 'wasm';
@@ -113,6 +117,8 @@ export class RowBlockThreads {
   private readonly native: NativeAddon['sinkhornRun'];
   private readonly workers: { worker: Worker; flags: Int32Array; box: Float64Array; generation: number }[] = [];
   private next = FIRST_FREE_BYTE;
+  /** Whether {@link grow} can add pages (the WebAssembly memory) or all the room exists already (native). */
+  private readonly growable: boolean;
 
   /**
    * @param bytes memory the caller will `alloc`, in all.
@@ -120,18 +126,28 @@ export class RowBlockThreads {
    * @param native the native kernels (default: the addon's, where built); null: the wasm module's.
    */
   constructor(bytes: number, threads: number, maxBytes = bytes, native: NativeAddon['sinkhornRun'] | null = nativeSinkhorn()) {
+    this.threads = threads;
+    this.native = native ?? undefined;
+    this.engine = this.native ? 'native' : 'wasm';
+    if (this.native) {
+      // All of maxBytes at once: the pages of an ArrayBuffer this large are mapped untouched, so
+      // what is never used (the sparse kernel's and stabilisation's room) costs no memory.
+      this.memory = { buffer: new ArrayBuffer(Math.ceil((Math.max(bytes, maxBytes) + RESERVED_BYTES) / PAGE) * PAGE) };
+      this.own = {} as Kernels;
+      this.growable = false;
+      return;
+    }
     const pages = Math.ceil((bytes + RESERVED_BYTES) / PAGE);
     if (pages * PAGE > MAX_KERNEL_BYTES) throw new RangeError(`row-block threads: ${bytes} bytes do not fit in a wasm32 memory`);
     const maximum = Math.max(pages, Math.min(Math.ceil((maxBytes + RESERVED_BYTES) / PAGE), Math.floor(MAX_KERNEL_BYTES / PAGE)));
-    this.memory = new WebAssembly.Memory({ initial: pages, maximum, shared: true });
-    this.threads = threads;
-    const env = { memory: this.memory, abort: () => { throw new Error('wasm abort'); } };
+    const memory = new WebAssembly.Memory({ initial: pages, maximum, shared: true });
+    this.memory = memory;
+    this.growable = true;
+    const env = { memory, abort: () => { throw new Error('wasm abort'); } };
     this.own = new WebAssembly.Instance(kernelModule(), { env }).exports as unknown as Kernels;
-    this.native = native ?? undefined;
-    this.engine = this.native ? 'native' : 'wasm';
-    for (let t = 1; t < threads && !this.native; t++) {
+    for (let t = 1; t < threads; t++) {
       const mailbox = new SharedArrayBuffer(MAILBOX_BYTES);
-      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module: kernelModule(), memory: this.memory, mailbox } });
+      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module: kernelModule(), memory, mailbox } });
       worker.unref();
       worker.on('error', () => undefined); // reported through the mailbox (flags 2 and 3) to the waiting caller
       this.workers.push({ worker, flags: new Int32Array(mailbox, 0, 4), box: new Float64Array(mailbox, 16), generation: 0 });
@@ -153,8 +169,9 @@ export class RowBlockThreads {
   grow(bytes: number): boolean {
     const need = this.next + Math.ceil(bytes / 16) * 16 - this.memory.buffer.byteLength;
     if (need <= 0) return true;
+    if (!this.growable) return false;
     try {
-      this.memory.grow(Math.ceil(need / PAGE));
+      (this.memory as WebAssembly.Memory).grow(Math.ceil(need / PAGE));
       return true;
     } catch (err) {
       if (err instanceof RangeError) return false;

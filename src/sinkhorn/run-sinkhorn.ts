@@ -5,6 +5,7 @@ import { createRng } from '../util/rng.js';
 import { resolvePrior, type PriorKind } from './prior.js';
 import { sinkhorn, solveInPlaceByDefault, type SinkhornStop } from './sinkhorn.js';
 import { ThreadedSolver, fitsThreaded } from './sinkhorn-threads.js';
+import { nativeSinkhorn } from './row-block-threads.js';
 
 export interface SinkhornJob {
   logits: string;
@@ -53,7 +54,10 @@ export function runSinkhornCommand(job: SinkhornJob): SinkhornSummary {
   const into =
     job.prior === 'uniform'
       ? (rows: number, cols: number) => {
-          if (solveInPlaceByDefault(rows, cols) || !fitsThreaded(rows, cols) || rows * cols < 65_536) return undefined;
+          // The native kernels' memory has no 4 GiB limit and keeps one N x K array (the kernel made in
+          // place): big inputs go there too, on every core, instead of to the in-place JavaScript solver.
+          const native = nativeSinkhorn() !== undefined;
+          if ((!native && solveInPlaceByDefault(rows, cols)) || !fitsThreaded(rows, cols) || rows * cols < 65_536) return undefined;
           try {
             solver = new ThreadedSolver(rows, cols);
           } catch (err) {

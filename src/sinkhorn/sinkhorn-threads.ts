@@ -91,9 +91,12 @@ function stabilisedBytes(n: number, k: number, threads: number): number {
   return n * k * 4 + n * 8 + k * 8 + 2 * threads * blockStride(k) * 8 + 5 * 16;
 }
 
-/** Whether an n x k problem fits the threaded solver's memory (wasm32: 4 GiB). */
-export function fitsThreaded(n: number, k: number): boolean {
-  return threadedBytes(n, k, 8) + RESERVED_BYTES <= MAX_KERNEL_BYTES;
+/**
+ * Whether an n x k problem fits the threaded solver's memory: wasm32's 4 GiB for the WebAssembly
+ * kernels; for the native ones any size (their memory is a plain ArrayBuffer: the machine decides).
+ */
+export function fitsThreaded(n: number, k: number, native = nativeSinkhorn() !== undefined): boolean {
+  return native || threadedBytes(n, k, 8) + RESERVED_BYTES <= MAX_KERNEL_BYTES;
 }
 
 /** Whether SeLa's rule stops the solve after this (1-based) iteration, whose change was `change`. */

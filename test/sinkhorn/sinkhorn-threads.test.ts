@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { sinkhorn } from '../../src/sinkhorn/sinkhorn.js';
-import { selaRuleStops, stallWatch } from '../../src/sinkhorn/sinkhorn-threads.js';
+import { fitsThreaded, selaRuleStops, stallWatch } from '../../src/sinkhorn/sinkhorn-threads.js';
 import { RowBlockThreads, nativeSinkhorn, threadsFor } from '../../src/sinkhorn/row-block-threads.js';
 import { ConfigError } from '../../src/errors.js';
 import { clusteredLogits } from '../helpers/clustered-logits.js';
@@ -209,6 +209,22 @@ describe.skipIf(!nativeSinkhorn())('native Sinkhorn kernels against the wasm one
       expect(native.absorptions).toBe(wasm.absorptions);
       expect(agreement(native.labels, wasm.labels)).toBeGreaterThanOrEqual(0.999);
     }
+  });
+
+  it('work in a plain ArrayBuffer with all its room at once (no 4 GiB wasm32 limit)', () => {
+    const pool = new RowBlockThreads(1 << 20, 2, 3 << 20, nativeSinkhorn()!);
+    try {
+      expect(pool.memory.buffer).toBeInstanceOf(ArrayBuffer);
+      expect(pool.memory.buffer.byteLength).toBeGreaterThanOrEqual(3 << 20);
+      pool.alloc(1 << 20);
+      expect(pool.grow(1 << 20)).toBe(true); // inside the room reserved at the start
+      expect(pool.grow(4 << 20)).toBe(false); // past it: the caller solves elsewhere
+    } finally {
+      pool.close();
+    }
+    // 5 GB of scores: too big for the wasm kernels' memory, not for the native ones'.
+    expect(fitsThreaded(500_000, 2_500, false)).toBe(false);
+    expect(fitsThreaded(500_000, 2_500, true)).toBe(true);
   });
 
   it('refuse a block whose arrays run past the memory, naming the block', () => {
