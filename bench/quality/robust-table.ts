@@ -23,7 +23,7 @@ interface Cell {
   held_out: boolean;
   seed: number;
   clips: number;
-  epochs: number;
+  epochs: number | string;
   kmeans_pixels: Score;
   kmeans_logmel_stats: Score;
   kmeans_both: Score;

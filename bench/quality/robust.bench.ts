@@ -8,7 +8,10 @@
  *
  * Env (comma lists): ROBUST_LEVELS (easy,medium), ROBUST_VARIATIONS (fixed,mixed,shifted),
  * ROBUST_SEEDS (1), ROBUST_RECIPES (default: the candidates auto chooses from; e.g. warp,warp+grey,full+flip),
- * ROBUST_N_<LEVEL> (easy 600, medium 1000, hard 1000), ROBUST_EPOCHS (20).
+ * ROBUST_N_<LEVEL> (easy 600, medium 1000, hard 1000), ROBUST_EPOCHS (unset: what `selavi cluster`
+ * does without --epochs, at least 1,600 steps on a small collection).
+ * Every run is what `selavi cluster` runs for those flags: the epochs rule, and for the defaults
+ * the trials' fallback when no trial agrees above chance.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -16,7 +19,7 @@ import { buildAvDigits } from '../../tools/datasets/av-digits.js';
 import type { Level, Variation } from '../../tools/datasets/av-clip.js';
 import { buildCache } from '../../src/data/cache.js';
 import { runCluster } from '../../src/pipeline/run-cluster.js';
-import { parseRecipe, recipeCandidates, recipeName, type Recipe, type RecipeChoice } from '../../src/pipeline/choose-recipe.js';
+import { FALLBACK_RULE, fallbackRecipe, parseRecipe, recipeCandidates, recipeName, type Recipe, type RecipeChoice } from '../../src/pipeline/choose-recipe.js';
 import { AUTO_STRENGTHS, DEFAULT_TRAIN, defaultAgree } from '../../src/train/train-config.js';
 import { clipBaselines, round } from './baselines.js';
 import { peakRssMb } from '../lib/peak-rss.js';
@@ -28,6 +31,7 @@ const seeds = list('ROBUST_SEEDS', '1').map(Number);
 const autoCandidates = recipeCandidates('auto', undefined, undefined, AUTO_STRENGTHS);
 const recipes: Recipe[] = list('ROBUST_RECIPES', autoCandidates.map(recipeName).join(',')).map(parseRecipe);
 const sizes: Record<Level, number> = { easy: 600, medium: 1000, hard: 1000 };
+const autoEpochs = process.env.ROBUST_EPOCHS === undefined;
 const epochs = Number(process.env.ROBUST_EPOCHS ?? DEFAULT_TRAIN.epochs);
 const decode = { frames: 4, size: 32, clipSeconds: 2, melBins: 40, hopMs: 20 };
 const root = path.resolve('.cache/quality/robust');
@@ -43,7 +47,7 @@ async function cell(level: Level, variation: Variation, seed: number) {
   await buildCache({ ...decode, videos: path.join(data, 'clips'), out: cacheDir });
   const { items, ...baselines } = await clipBaselines(cacheDir, truth, 10);
 
-  type Scored = { nmi: number; accuracy: number; minutes: number; video_nmi: number; audio_nmi: number; chosen?: string; trials?: Record<string, number> };
+  type Scored = { nmi: number; accuracy: number; minutes: number; video_nmi: number; audio_nmi: number; chosen?: string; fallback?: boolean; trials?: Record<string, number> };
   const run = async (label: string, recipe: Recipe | undefined): Promise<Scored> => {
     const out = path.join(root, `run-${name}-${label}`);
     rmSync(out, { recursive: true, force: true });
@@ -55,6 +59,8 @@ async function cell(level: Level, variation: Variation, seed: number) {
       cache: cacheDir,
       train: { ...DEFAULT_TRAIN, agree: defaultAgree([...modalities]), modalities: [...modalities], epochs, seed, ...(recipe ?? {}) },
       recipes: recipe ? undefined : autoCandidates,
+      recipeFallback: recipe ? undefined : fallbackRecipe('auto', undefined, undefined),
+      autoEpochs,
       decode,
       truth,
       resume: false,
@@ -69,7 +75,7 @@ async function cell(level: Level, variation: Variation, seed: number) {
     const score = { nmi: round(m.nmi), accuracy: round(m.accuracy), minutes: round(s.seconds / 60, 1), video_nmi: round(perModality.video ?? NaN), audio_nmi: round(perModality.audio ?? NaN) };
     if (recipe) return score;
     const choice = JSON.parse(readFileSync(path.join(out, 'recipe.json'), 'utf8')) as RecipeChoice;
-    return { ...score, chosen: recipeName(choice.chosen!), trials: Object.fromEntries(choice.trials.map((t) => [recipeName(t.recipe), t.agreement])) };
+    return { ...score, chosen: recipeName(choice.chosen!), fallback: choice.rule === FALLBACK_RULE, trials: Object.fromEntries(choice.trials.map((t) => [recipeName(t.recipe), t.agreement])) };
   };
 
   const fixed: Record<string, { nmi: number; accuracy: number; minutes: number }> = {};
@@ -83,7 +89,7 @@ async function cell(level: Level, variation: Variation, seed: number) {
     held_out: variation === 'shifted',
     seed,
     clips: items,
-    epochs,
+    epochs: autoEpochs ? 'auto (at least 1,600 steps)' : epochs,
     ...baselines,
     recipes: fixed,
     defaults_auto: auto,
