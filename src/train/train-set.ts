@@ -69,10 +69,11 @@ const LIGHT_AUGMENT: AugmentOptions = { crop: { scale: [0.72, 1], ratio: [1, 1] 
  * `--augment-strength warp`: the light set, with the crop replaced by one affine warp (rotation
  * ±20°, zoom 0.85-1.25, shift ±10%) and the audio's tempo (0.8-1.25) and pitch (±2 mel bins)
  * perturbed: what differs between recordings of the same content (tilt, distance, framing; speaker,
- * speaking rate), without the colour, polarity, pixel noise and cutout of the full set (the light
- * set's background noise included).
+ * speaking rate), without the colour, polarity, noise and cutout of the full set, and without the
+ * light set's background noise (with it, the easy demo sample fell from NMI 0.987 to 0.940; the
+ * trials choose warp only where they see shared content, as on clean data).
  */
-const WARP_AUGMENT: AugmentOptions = { ...LIGHT_AUGMENT, crop: false, affine: {}, speedPitch: {} };
+const WARP_AUGMENT: AugmentOptions = { ...LIGHT_AUGMENT, crop: false, affine: {}, speedPitch: {}, background: undefined };
 
 /** Augmentations of a clip: {@link augmentClip}'s, and whether the nuisance ones follow. */
 export type ClipAugment = AugmentOptions & { nuisance?: boolean };
