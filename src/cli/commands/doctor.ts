@@ -57,6 +57,11 @@ export async function doctorReport(opts: { backend?: string } = {}): Promise<{ l
     ok = false;
     lines.push(`backend: unavailable: ${(err as Error).message.split('\n')[0]}`);
   }
+  // Where Sinkhorn's row blocks run: the addon's C++ kernels, or the WebAssembly ones on worker threads.
+  const { nativeSinkhorn } = await import('../../sinkhorn/row-block-threads.js');
+  const { loadNativeAddon } = await import('../../engine/native-addon.js');
+  const addon = loadNativeAddon();
+  lines.push(`sinkhorn: ${nativeSinkhorn() ? 'native kernels (C++, OpenMP threads)' : `WebAssembly kernels on worker threads (native: ${addon.addon ? 'the built addon predates them: make native' : addon.reason})`}`);
   // Every WebGPU adapter, CPU emulations included (auto passes over those; --backend webgpu takes them).
   const { probeWebGpu, describeAdapter } = await import('../../engine/webgpu.js');
   const webgpu = await probeWebGpu();
