@@ -4,8 +4,8 @@
 // SIMD, imported Math.exp/log a row): a pass over a 1,000,000 x 10 kernel took 25-50 ms where one
 // read of its 40 MB takes ~2 ms, and over-relaxed rows added a float64 log and exp each.
 //
-// sinkhornRun(op, memory, args, blocks, argc) -> Float64Array(blocks): `memory` is a typed-array
-// view of the whole shared memory the solve lays out (byte offsets in `args` are into it), `args`
+// sinkhornRun(op, memory, args, blocks, argc) -> Float64Array(blocks): `memory` is a Uint8Array or
+// Float64Array view of the whole memory the solve lays out (byte offsets in `args` are into it), `args`
 // holds each block's `argc` arguments one block after another, as the wasm kernels take them.
 // Every pointer and the extent each kernel reads or writes is checked against the memory first.
 #include "sinkhorn_kernels.h"
@@ -452,11 +452,12 @@ napi_value SinkhornRun(napi_env env, napi_callback_info info) {
   void* data;
   napi_value buffer;
   napi_is_typedarray(env, argv[1], &typed);
-  if (!typed || napi_get_typedarray_info(env, argv[1], &type, &length, &data, &buffer, &offset) != napi_ok || type != napi_uint8_array) {
-    napi_throw_type_error(env, nullptr, "sinkhornRun: memory must be a Uint8Array");
+  // A Float64Array view reaches memories past 4 GiB (a Uint8Array's length stops at 2^32).
+  if (!typed || napi_get_typedarray_info(env, argv[1], &type, &length, &data, &buffer, &offset) != napi_ok || (type != napi_uint8_array && type != napi_float64_array)) {
+    napi_throw_type_error(env, nullptr, "sinkhornRun: memory must be a Uint8Array or Float64Array");
     return nullptr;
   }
-  const Memory mem{static_cast<uint8_t*>(data), length};
+  const Memory mem{static_cast<uint8_t*>(data), length * (type == napi_float64_array ? 8 : 1)};
   napi_is_typedarray(env, argv[2], &typed);
   size_t argsLength;
   void* argsData;

@@ -224,7 +224,8 @@ export class RowBlockThreads {
     const argc = blocks[0].length;
     const flat = new Float64Array(this.threads * argc);
     blocks.forEach((a, t) => flat.set(a, t * argc));
-    return Array.from(this.native!(code, new Uint8Array(this.memory.buffer), flat, this.threads, argc));
+    // A Float64Array view: a Uint8Array's length stops at 2^32 bytes (the memory is page-aligned).
+    return Array.from(this.native!(code, new Float64Array(this.memory.buffer), flat, this.threads, argc));
   }
 
   /** Stops the workers. */
