@@ -26,7 +26,7 @@ const solver = nativeSinkhorn() ? new ThreadedSolver(n, k) : undefined;
 const scores = fill(solver ? solver.scores : new Float32Array(n * k));
 const t0 = performance.now();
 const r = solver
-  ? sinkhorn(scores, n, k, { lambda: 20, maxIters: iters, prepared: { solver, reload: () => fill(new Float32Array(n * k)) } })
+  ? sinkhorn(scores, n, k, { lambda: 20, maxIters: iters, prepared: { solver, reload: (into) => fill(into ?? new Float32Array(n * k)) } })
   : sinkhorn(scores, n, k, { lambda: 20, maxIters: iters, inPlace: true });
 const seconds = (performance.now() - t0) / 1000;
 solver?.close();

@@ -4,8 +4,8 @@
 // SIMD, imported Math.exp/log a row): a pass over a 1,000,000 x 10 kernel took 25-50 ms where one
 // read of its 40 MB takes ~2 ms, and over-relaxed rows added a float64 log and exp each.
 //
-// sinkhornRun(op, memory, args, blocks, argc) -> Float64Array(blocks): `memory` is a Uint8Array or
-// Float64Array view of the whole memory the solve lays out (byte offsets in `args` are into it), `args`
+// sinkhornRun(op, memory, args, blocks, argc) -> Float64Array(blocks): `memory` is the ArrayBuffer
+// of the whole memory the solve lays out (byte offsets in `args` are into it), `args`
 // holds each block's `argc` arguments one block after another, as the wasm kernels take them.
 // Every pointer and the extent each kernel reads or writes is checked against the memory first.
 #include "sinkhorn_kernels.h"
@@ -295,7 +295,8 @@ void fillSparse(const Memory& m, const double* a) {
     const float* row = kernel + i * k;
     const double floor = tau * rowMaxScaled(row, k, v);
     int64_t at = start[i];
-    for (int64_t j = 0; j < k; j++) {
+    const int64_t end = start[i + 1];  // never past the row's room, whatever the counts said
+    for (int64_t j = 0; j < k && at < end; j++) {
       if (static_cast<double>(row[j]) * v[j] > floor) {
         values[at] = row[j];
         cols[at] = static_cast<int32_t>(j);
@@ -316,6 +317,8 @@ double sparseScalingPass(const Memory& m, const double* a) {
   double* col = m.at<double>(a[8]);
   const double omega = a[9];
   double* stats = m.at<double>(a[10]);
+  // Columns past what v and col hold in the memory are skipped (fillSparse never writes one).
+  const uint64_t columns = std::min(m.bytes - static_cast<size_t>(a[6]), m.bytes - static_cast<size_t>(a[8])) / 8;
   double change = 0, rowError = 0;
   double uMax = -std::numeric_limits<double>::infinity(), uMin = std::numeric_limits<double>::infinity();
   double before[kChunk], dr[kChunk], next[kChunk];
@@ -323,7 +326,8 @@ double sparseScalingPass(const Memory& m, const double* a) {
     const int rows = static_cast<int>(std::min<int64_t>(kChunk, row1 - i0));
     for (int r = 0; r < rows; r++) {
       double d = 0;
-      for (int64_t e = start[i0 + r]; e < start[i0 + r + 1]; e++) d += static_cast<double>(values[e]) * v[cols[e]];
+      for (int64_t e = start[i0 + r]; e < start[i0 + r + 1]; e++)
+        if (static_cast<uint32_t>(cols[e]) < columns) d += static_cast<double>(values[e]) * v[cols[e]];
       dr[r] = d * invR;
       before[r] = u[i0 + r];
     }
@@ -335,7 +339,8 @@ double sparseScalingPass(const Memory& m, const double* a) {
       uMax = maxKeepNaN(uMax, ui);
       uMin = minKeepNaN(uMin, ui);
       u[i0 + r] = ui;
-      for (int64_t e = start[i0 + r]; e < start[i0 + r + 1]; e++) col[cols[e]] += static_cast<double>(values[e]) * ui;
+      for (int64_t e = start[i0 + r]; e < start[i0 + r + 1]; e++)
+        if (static_cast<uint32_t>(cols[e]) < columns) col[cols[e]] += static_cast<double>(values[e]) * ui;
     }
   }
   storeStats(stats, change, rowError, uMax, uMin);
@@ -397,6 +402,12 @@ std::string outOfBounds(const Memory& m, int op, const double* a) {
       ext = {{a[0], rows(a[1], a[3], 4)}, {a[4], a[1] * 8}, {a[5], a[3] * 4}};
       break;
   }
+  // Every argument the op reads as an offset or a count: finite, whole, not negative.
+  for (int i = 0; i < kArgc[op]; i++) {
+    const bool real = (op == kRowKernel && i == 5) || (op == kScalingPass && (i == 4 || i == 8)) || (op == kColumnLogSums && i == 4) ||
+                      ((op == kCountAbove || op == kFillSparse) && i == 4) || (op == kSparseScalingPass && (i == 5 || i == 9));
+    if (!real && !(a[i] >= 0 && a[i] <= 9.0e15 && a[i] == std::floor(a[i]))) return "argument " + std::to_string(i) + " must be a whole number >= 0";
+  }
   for (const Extent& e : ext)
     if (!(e.offset >= 0 && e.bytes >= 0 && e.offset + e.bytes <= static_cast<double>(m.bytes))) return "a region at byte " + std::to_string(static_cast<int64_t>(e.offset)) + " runs past the memory";
   const int kAt = op == kRowKernel ? 2 : op == kSparseScalingPass ? -1 : 1;
@@ -406,8 +417,10 @@ std::string outOfBounds(const Memory& m, int op, const double* a) {
   // Sparse kernels: the entries the rows' starts name must lie inside the memory too.
   if (op == kFillSparse || op == kSparseScalingPass) {
     const int32_t* start = m.at<int32_t>(op == kFillSparse ? a[6] : a[0]);
-    const double row1 = op == kFillSparse ? a[3] : a[4];
-    const double nnz = start[static_cast<size_t>(row1)];
+    const int64_t row0 = static_cast<int64_t>(op == kFillSparse ? a[2] : a[3]), row1 = static_cast<int64_t>(op == kFillSparse ? a[3] : a[4]);
+    for (int64_t i = row0; i < row1; i++)
+      if (!(start[i] >= 0 && start[i] <= start[i + 1])) return "the sparse rows' starts must rise from 0";
+    const double nnz = start[row1];
     const double valuesAt = op == kFillSparse ? a[7] : a[1], colsAt = op == kFillSparse ? a[8] : a[2];
     if (!(valuesAt + nnz * 4 <= static_cast<double>(m.bytes) && colsAt + nnz * 4 <= static_cast<double>(m.bytes))) return "the sparse entries run past the memory";
     if (op == kSparseScalingPass && !(a[6] + 8 <= static_cast<double>(m.bytes) && a[8] + 8 <= static_cast<double>(m.bytes))) return "v or col runs past the memory";
@@ -442,22 +455,24 @@ napi_value SinkhornRun(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, nullptr, "sinkhornRun: op, blocks and argc must be numbers");
     return nullptr;
   }
-  if (op < 0 || op >= kOps || blocks < 1 || blocks > 256 || perBlock != kArgc[op]) {
+  if (op < 0 || op >= kOps || blocks < 1 || blocks > 1024 || perBlock != kArgc[op]) {
     napi_throw_range_error(env, nullptr, ("sinkhornRun: bad op " + std::to_string(op) + ", blocks or argc").c_str());
     return nullptr;
   }
-  bool typed = false;
-  napi_typedarray_type type;
-  size_t length, offset;
+  // The memory itself, an ArrayBuffer: no typed-array length limit (2^32 elements) on its size.
+  bool isBuffer = false;
+  size_t length;
   void* data;
-  napi_value buffer;
-  napi_is_typedarray(env, argv[1], &typed);
-  // A Float64Array view reaches memories past 4 GiB (a Uint8Array's length stops at 2^32).
-  if (!typed || napi_get_typedarray_info(env, argv[1], &type, &length, &data, &buffer, &offset) != napi_ok || (type != napi_uint8_array && type != napi_float64_array)) {
-    napi_throw_type_error(env, nullptr, "sinkhornRun: memory must be a Uint8Array or Float64Array");
+  napi_is_arraybuffer(env, argv[1], &isBuffer);
+  if (!isBuffer || napi_get_arraybuffer_info(env, argv[1], &data, &length) != napi_ok) {
+    napi_throw_type_error(env, nullptr, "sinkhornRun: memory must be an ArrayBuffer");
     return nullptr;
   }
-  const Memory mem{static_cast<uint8_t*>(data), length * (type == napi_float64_array ? 8 : 1)};
+  const Memory mem{static_cast<uint8_t*>(data), length};
+  bool typed = false;
+  napi_typedarray_type type;
+  size_t offset;
+  napi_value buffer;
   napi_is_typedarray(env, argv[2], &typed);
   size_t argsLength;
   void* argsData;
@@ -466,9 +481,10 @@ napi_value SinkhornRun(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, nullptr, "sinkhornRun: args must be a Float64Array of blocks x argc numbers");
     return nullptr;
   }
-  const double* args = static_cast<const double*>(argsData);
+  // A copy: the checks below and the run see the same arguments.
+  const std::vector<double> args(static_cast<const double*>(argsData), static_cast<const double*>(argsData) + static_cast<size_t>(blocks) * perBlock);
   for (int t = 0; t < blocks; t++) {
-    const std::string bad = outOfBounds(mem, op, args + t * perBlock);
+    const std::string bad = outOfBounds(mem, op, args.data() + t * perBlock);
     if (!bad.empty()) {
       napi_throw_range_error(env, nullptr, ("sinkhornRun: block " + std::to_string(t) + ": " + bad).c_str());
       return nullptr;
@@ -476,11 +492,13 @@ napi_value SinkhornRun(napi_env env, napi_callback_info info) {
   }
   std::vector<double> results(blocks);
 #pragma omp parallel for num_threads(blocks) schedule(static, 1)
-  for (int t = 0; t < blocks; t++) results[t] = runOne(mem, op, args + t * perBlock);
+  for (int t = 0; t < blocks; t++) results[t] = runOne(mem, op, args.data() + t * perBlock);
   napi_value out, ab;
   void* outData;
-  napi_create_arraybuffer(env, blocks * sizeof(double), &outData, &ab);
+  if (napi_create_arraybuffer(env, blocks * sizeof(double), &outData, &ab) != napi_ok || napi_create_typedarray(env, napi_float64_array, blocks, ab, 0, &out) != napi_ok) {
+    napi_throw_error(env, nullptr, "sinkhornRun: no memory for the results");
+    return nullptr;
+  }
   std::memcpy(outData, results.data(), blocks * sizeof(double));
-  napi_create_typedarray(env, napi_float64_array, blocks, ab, 0, &out);
   return out;
 }

@@ -19,7 +19,7 @@ major=$(sed -n 's/^#define DNNL_VERSION_MAJOR \([0-9]*\).*/\1/p' "$version_h")
 headers=$(node -p "require('node-api-headers').include_dir" 2>/dev/null) || skip "node-api-headers missing: npm ci"
 if [ -f "$out" ] && [ "$out" -nt "$0" ] && [ -z "$(find native -newer "$out" -type f)" ]; then exit 0; fi
 mkdir -p "$(dirname "$out")"
-if ! g++ -std=c++17 -O3 -fPIC -shared -fvisibility=hidden -DNODE_GYP_MODULE_NAME=selavi_native -I"$headers" $srcs -o "$out.tmp" -ldnnl -lmvec -fopenmp >"$log" 2>&1; then
+if ! g++ -std=c++17 -O3 -ffp-contract=off -fPIC -shared -fvisibility=hidden -DNODE_GYP_MODULE_NAME=selavi_native -I"$headers" $srcs -o "$out.tmp" -ldnnl -lmvec -fopenmp >"$log" 2>&1; then
   rm -f "$out.tmp"
   skip "the compile failed: see $log"
 fi

@@ -29,11 +29,11 @@ export interface NativeAddon {
   batchNormBackward(x: Float32Array, dy: Float32Array, gamma: Float32Array, mean: Float32Array, variance: Float32Array, dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array, m: number, c: number, eps: number): void;
   /**
    * One Sinkhorn row-block kernel (op: its index in row-block-threads.ts's OPS) on `blocks` blocks
-   * at once, over `memory` (a view of all of it; byte offsets in `args`: `argc` numbers a block);
+   * at once, over `memory` (the ArrayBuffer itself; byte offsets in `args`: `argc` numbers a block);
    * each block's result.
    * Absent from addons built before it.
    */
-  sinkhornRun?(op: number, memory: Uint8Array | Float64Array, args: Float64Array, blocks: number, argc: number): Float64Array;
+  sinkhornRun?(op: number, memory: ArrayBuffer, args: Float64Array, blocks: number, argc: number): Float64Array;
 }
 
 export type NativeLoad = { addon: NativeAddon; file: string } | { addon?: undefined; reason: string };

@@ -20,13 +20,12 @@ import type { AugmentStrength, TrainConfig } from '../train/train-config.js';
 import type { TrainSet } from '../train/train-set.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { recipeName, type Recipe } from './recipe.js';
-
-// The recipes themselves (pure, light: the CLI's flag parsing imports them without TensorFlow).
-export { fallbackRecipe, parseRecipe, recipeCandidates, recipeName, type Recipe } from './recipe.js';
 import { createProgress, type ProgressOptions } from '../report/progress.js';
 import { createRng } from '../util/rng.js';
 
-/** What a recipe sets in a TrainConfig. */
+// The recipes themselves (pure, light: the CLI's flag parsing imports them without TensorFlow).
+export { fallbackRecipe, parseRecipe, recipeCandidates, recipeName, type Recipe } from './recipe.js';
+
 /** One finished trial. */
 export interface RecipeTrial {
   recipe: Recipe;

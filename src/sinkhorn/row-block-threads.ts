@@ -224,8 +224,7 @@ export class RowBlockThreads {
     const argc = blocks[0].length;
     const flat = new Float64Array(this.threads * argc);
     blocks.forEach((a, t) => flat.set(a, t * argc));
-    // A Float64Array view: a Uint8Array's length stops at 2^32 bytes (the memory is page-aligned).
-    return Array.from(this.native!(code, new Float64Array(this.memory.buffer), flat, this.threads, argc));
+    return Array.from(this.native!(code, this.memory.buffer as ArrayBuffer, flat, this.threads, argc));
   }
 
   /** Stops the workers. */

@@ -54,8 +54,9 @@ export function runSinkhornCommand(job: SinkhornJob): SinkhornSummary {
   const into =
     job.prior === 'uniform'
       ? (rows: number, cols: number) => {
-          // The native kernels' memory has no 4 GiB limit and keeps one N x K array (the kernel made in
-          // place): big inputs go there too, on every core, instead of to the in-place JavaScript solver.
+          // The native kernels' memory has no 4 GiB limit and holds the kernel in the scores' place
+          // (a second N x K array only if the iterations must be stabilised): big inputs go there
+          // too, on both cores (up to 8), instead of to the one-core in-place JavaScript solver.
           const native = nativeSinkhorn() !== undefined;
           if ((!native && solveInPlaceByDefault(rows, cols)) || !fitsThreaded(rows, cols) || rows * cols < 65_536) return undefined;
           try {
@@ -81,7 +82,7 @@ export function runSinkhornCommand(job: SinkhornJob): SinkhornSummary {
     // Big inputs are solved in place (one N x K array in memory, exps on the fly); smaller ones keep a
     // separate float32 kernel, which makes each iteration a plain multiply-add pass.
     const inPlace = solveInPlaceByDefault(rows, cols);
-    const prepared = solver ? { solver, reload: () => readNpyMatrix(job.logits).data } : undefined;
+    const prepared = solver ? { solver, reload: (into?: Float32Array) => readNpyMatrix(job.logits, into ? () => into : undefined).data } : undefined;
     result = sinkhorn(data, rows, cols, { lambda: job.lambda, tol: job.tol, stop: job.stop, maxIters: job.maxIters, prior, inPlace, prepared });
   } finally {
     solver?.close();

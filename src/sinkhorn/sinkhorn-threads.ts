@@ -27,11 +27,12 @@ export interface ThreadedSolve {
    */
   sparse?: boolean;
   /**
-   * The scores again (the solve turned them into the kernel): lets iterations that stall or leave
+   * The scores again (the solve turned them into the kernel), written into `into` where the
+   * caller can (no second N x K array on the way): lets iterations that stall or leave
    * the float32 kernel's range go on stabilised, on these threads. Without it the solve gives up
    * there (undefined) and the caller solves in the log domain.
    */
-  reload?: () => ArrayLike<number>;
+  reload?: (into?: Float32Array) => ArrayLike<number>;
   /** Column log scalings to start from (a previous solve's {@link SinkhornResult.columnLogScaling}). */
   warmStart?: ArrayLike<number>;
   /** Over-relax the iterations (default true). */
@@ -93,11 +94,15 @@ function stabilisedBytes(n: number, k: number, threads: number): number {
 
 /**
  * Whether an n x k problem fits the threaded solver's memory: wasm32's 4 GiB for the WebAssembly
- * kernels; for the native ones any size (their memory is a plain ArrayBuffer: the machine decides).
+ * kernels; for the native ones (a plain ArrayBuffer, the machine decides) up to 2^32 - 1 entries,
+ * the longest Float32Array view of the scores Node 20 makes.
  */
 export function fitsThreaded(n: number, k: number, native = nativeSinkhorn() !== undefined): boolean {
-  return native || threadedBytes(n, k, 8) + RESERVED_BYTES <= MAX_KERNEL_BYTES;
+  return native ? n * k <= MAX_TYPED_ARRAY_LENGTH : threadedBytes(n, k, 8) + RESERVED_BYTES <= MAX_KERNEL_BYTES;
 }
+
+/** Node 20's longest typed array (elements): the scores' Float32Array view must fit in one. */
+const MAX_TYPED_ARRAY_LENGTH = 2 ** 32 - 1;
 
 /** Whether SeLa's rule stops the solve after this (1-based) iteration, whose change was `change`. */
 export function selaRuleStops(iteration: number, change: number): boolean {
@@ -350,7 +355,9 @@ export class ThreadedSolver {
     const CM = pool.alloc(threads * stride * 8);
     const CS = pool.alloc(threads * stride * 8);
     const buf = pool.memory.buffer;
-    new Float32Array(buf, S, n * k).set(opts.reload());
+    const copy = new Float32Array(buf, S, n * k);
+    const again = opts.reload(copy);
+    if (again !== copy) copy.set(again);
     const a = new Float64Array(buf, A, n);
     const b = new Float64Array(buf, B, k);
     if (opts.warmStart) b.set(opts.warmStart);

@@ -23,6 +23,7 @@
  */
 import { ConfigError } from '../errors.js';
 import { OmegaController, relaxedScaling } from './overrelaxation.js';
+import { nativeSinkhorn } from './row-block-threads.js';
 import { STALL_ITERS, fitsThreaded, outOfRange, selaRuleStops, solveOnThreads, stallWatch, type ThreadedSolver } from './sinkhorn-threads.js';
 
 /**
@@ -48,7 +49,7 @@ export interface SinkhornOptions {
    * `threads` (WebAssembly whatever the size). Default `auto`.
    */
   engine?: 'auto' | 'js' | 'threads';
-  /** Threads for the WebAssembly engine. Default: one below 4M entries, else every core (at most 8). */
+  /** Threads (row blocks) for the threads engine. Default: one below 4M entries (256K on the native kernels), else every core (at most 8). */
   threads?: number;
   /**
    * What runs the threads engine's row blocks: `native` (the addon's C++ kernels on OpenMP
@@ -63,10 +64,11 @@ export interface SinkhornOptions {
   sparse?: boolean;
   /**
    * Scores already in a {@link ThreadedSolver}'s memory (`scores` is its `scores` view, which the
-   * solve overwrites): solved there with no copy. `reload` gives them again should the
+   * solve overwrites): solved there with no copy. `reload` gives them again (into its argument,
+   * where given and the caller can) should the
    * JavaScript solver's exact log domain be needed.
    */
-  prepared?: { solver: ThreadedSolver; reload: () => Float32Array | Float64Array };
+  prepared?: { solver: ThreadedSolver; reload: (into?: Float32Array) => Float32Array | Float64Array };
   /** Target cluster masses c_j (any positive scale; normalised to sum 1). Default uniform 1/K. */
   prior?: ArrayLike<number>;
   /** Overwrite `scores` with the kernel instead of allocating a second N x K array. Default false. */
@@ -260,11 +262,19 @@ export function sinkhorn(scores: Float32Array | Float64Array, n: number, k: numb
     const fast = prepared.solver.solve({ lambda, tol, maxIters, stop, c, sparse, reload: prepared.reload, warmStart, relax });
     if (fast) return fast;
     prepared.solver.close();
+    if (solveInPlaceByDefault(n, k)) {
+      // Big: the scores again into the solver's own N x K memory and solved in place there, not a
+      // second (or third) N x K array beside the one the solver still holds.
+      const into = prepared.solver.scores;
+      const again = prepared.reload(into);
+      if (again !== into) into.set(again);
+      return sinkhorn(into, n, k, { ...opts, prepared: undefined, engine: 'js', inPlace: true });
+    }
     return sinkhorn(prepared.reload(), n, k, { ...opts, prepared: undefined, engine: 'js' });
   }
-  const threadable = !inPlace && !keepPlan && fitsThreaded(n, k);
+  const threadable = !inPlace && !keepPlan && fitsThreaded(n, k, kernels !== 'wasm' && nativeSinkhorn() !== undefined);
   if (engine === 'threads' || (engine === 'auto' && threadable && n * k >= 65_536)) {
-    if (!threadable) throw new ConfigError('sinkhorn: the threads engine solves neither in place nor with keepPlan, and at most 4 GiB of kernel');
+    if (!threadable) throw new ConfigError('sinkhorn: the threads engine solves neither in place nor with keepPlan, and at most 4 GiB of kernel on the WebAssembly kernels (2^32 entries on the native ones)');
     let fast: SinkhornResult | undefined;
     try {
       fast = solveOnThreads(scores, n, k, { lambda, tol, maxIters, stop, c, threads, kernels, sparse, warmStart, relax });

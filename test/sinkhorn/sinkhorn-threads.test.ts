@@ -236,6 +236,15 @@ describe.skipIf(!nativeSinkhorn())('native Sinkhorn kernels against the wasm one
       const bytes = pool.memory.buffer.byteLength;
       expect(() => pool.run('argmaxLabels', 20, (_t, r0, r1) => [bytes - 100, 64, r0, r1, at, at])).toThrow(/sinkhornRun: block 0: a region at byte \d+ runs past the memory/);
       expect(() => pool.run('argmaxLabels', 20, (_t, r0, r1) => [at, 0, r0, r1, at, at])).toThrow(/k must be positive/);
+      expect(() => pool.run('argmaxLabels', 20, (_t, r0, r1) => [-64, 4, r0, r1, at, at])).toThrow(/argument 0 must be a whole number >= 0/);
+      expect(() => pool.run('argmaxLabels', 20, (_t, r0, r1) => [at + 0.5, 4, r0, r1, at, at])).toThrow(/argument 0 must be a whole number >= 0/);
+      // A sparse kernel whose row starts fall: its rows would reach entries of other rows.
+      const start = pool.alloc(21 * 4);
+      const starts = new Int32Array(pool.memory.buffer, start, 21);
+      starts.set(Array.from({ length: 21 }, (_, i) => i));
+      starts[5] = 100;
+      const sparseArgs = (r0: number, r1: number) => [start, at, at, r0, r1, 1 / 20, at, at, at, 1, at];
+      expect(() => pool.run('sparseScalingPass', 20, (_t, r0, r1) => sparseArgs(r0, r1))).toThrow(/sparse rows' starts must rise from 0/);
     } finally {
       pool.close();
     }
