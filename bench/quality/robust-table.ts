@@ -41,11 +41,11 @@ const cells = readFileSync(process.argv[2] ?? 0, 'utf8')
   .filter((c) => c.bench === 'quality-robust');
 
 /** `0.812` for one value, `0.812 ± 0.031` for several. */
-function meanSd(xs: number[]): string {
+function meanSd(xs: number[], digits = 3): string {
   const m = xs.reduce((a, b) => a + b, 0) / xs.length;
-  if (xs.length === 1) return m.toFixed(3);
+  if (xs.length === 1) return m.toFixed(digits);
   const sd = Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1));
-  return `${m.toFixed(3)} ± ${sd.toFixed(3)}`;
+  return `${m.toFixed(digits)} ± ${sd.toFixed(digits)}`;
 }
 
 const recipeNames = [...new Set(cells.flatMap((c) => Object.keys(c.recipes)))];
@@ -72,7 +72,7 @@ for (const group of groups.values()) {
       `${picks} (${hits}/${group.length})`,
       ...recipeNames.map((r) => (group.every((c) => c.recipes[r]) ? meanSd(group.map((c) => c.recipes[r].nmi)) : '–')),
       `${meanSd(group.map((c) => c.kmeans_pixels.nmi))} / ${meanSd(group.map((c) => c.kmeans_logmel_stats.nmi))} / ${meanSd(group.map((c) => c.kmeans_both.nmi))}`,
-      `${meanSd(group.map((c) => c.minutes))} |`,
+      `${meanSd(group.map((c) => c.minutes), 1)} |`,
     ].join(' | '),
   );
 }
