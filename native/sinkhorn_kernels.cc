@@ -138,17 +138,31 @@ inline void newScalings(const double* before, const double* dr, double* u, int m
     relaxRows(before, dr, u, m, omega);
 }
 
-// Math.max / Math.min of JavaScript and wasm (a NaN wins), inlined (std::fmax/fmin are library
-// calls that drop NaN: two calls a row were a third of a pass at K = 10).
+// Math.max / Math.min of JavaScript and wasm: a NaN wins (std::fmax/fmin drop it, and are
+// library calls).
 inline double maxKeepNaN(double a, double x) { return (x > a || x != x) ? x : a; }
 inline double minKeepNaN(double a, double x) { return (x < a || x != x) ? x : a; }
 
-inline void storeStats(double* stats, double change, double rowError, double uMax, double uMin) {
-  stats[0] = change;
-  stats[1] = rowError;
-  stats[2] = uMax;
-  stats[3] = uMin;
-}
+// A block's stats over the rows it updates, stored as float64 x 4: SeLa's change Σ_i |u_i(before)/u_i − 1|,
+// the row error Σ_i |u_i d_i / r − 1| of the new u against the v the pass read, max_i u_i, min_i u_i.
+// `add` takes one row's new scaling `ui`, dr = d/r and the scaling before, over-relaxed by ω or not.
+struct RowStats {
+  double change = 0, rowError = 0;
+  double uMax = -std::numeric_limits<double>::infinity(), uMin = std::numeric_limits<double>::infinity();
+  void add(double before, double dr, double ui, double omega) {
+    change += std::fabs((omega == 1 ? before * dr : before / ui) - 1);
+    rowError += std::fabs(ui * dr - 1);
+    uMax = maxKeepNaN(uMax, ui);
+    uMin = minKeepNaN(uMin, ui);
+  }
+  double store(double* stats) const {
+    stats[0] = change;
+    stats[1] = rowError;
+    stats[2] = uMax;
+    stats[3] = uMin;
+    return change;
+  }
+};
 
 SELAVI_SIMD_CLONES
 void rowKernel(const Memory& m, const double* a) {
@@ -197,8 +211,7 @@ double scalingPass(const Memory& m, const double* a) {
   double* col = m.at<double>(a[7]);
   const double omega = a[8];
   double* stats = m.at<double>(a[9]);
-  double change = 0, rowError = 0;
-  double uMax = -std::numeric_limits<double>::infinity(), uMin = std::numeric_limits<double>::infinity();
+  RowStats block;
   double before[kChunk], dr[kChunk], next[kChunk];
   for (int64_t i0 = row0; i0 < row1; i0 += kChunk) {
     const int rows = static_cast<int>(std::min<int64_t>(kChunk, row1 - i0));
@@ -220,10 +233,7 @@ double scalingPass(const Memory& m, const double* a) {
     newScalings(before, dr, next, rows, omega);
     for (int r = 0; r < rows; r++) {
       const double ui = next[r];
-      change += std::fabs((omega == 1 ? before[r] * dr[r] : before[r] / ui) - 1);
-      rowError += std::fabs(ui * dr[r] - 1);
-      uMax = maxKeepNaN(uMax, ui);
-      uMin = minKeepNaN(uMin, ui);
+      block.add(before[r], dr[r], ui, omega);
       u[i0 + r] = ui;
     }
     if (rows == kChunk && k < kInterleaveBelow) {
@@ -232,8 +242,7 @@ double scalingPass(const Memory& m, const double* a) {
       for (int r = 0; r < rows; r++) axpyRow(chunk + r * k, k, next[r], col);
     }
   }
-  storeStats(stats, change, rowError, uMax, uMin);
-  return change;
+  return block.store(stats);
 }
 
 void columnLogSums(const Memory& m, const double* a) {
@@ -319,8 +328,7 @@ double sparseScalingPass(const Memory& m, const double* a) {
   double* stats = m.at<double>(a[10]);
   // Columns past what v and col hold in the memory are skipped (fillSparse never writes one).
   const uint64_t columns = std::min(m.bytes - static_cast<size_t>(a[6]), m.bytes - static_cast<size_t>(a[8])) / 8;
-  double change = 0, rowError = 0;
-  double uMax = -std::numeric_limits<double>::infinity(), uMin = std::numeric_limits<double>::infinity();
+  RowStats block;
   double before[kChunk], dr[kChunk], next[kChunk];
   for (int64_t i0 = row0; i0 < row1; i0 += kChunk) {
     const int rows = static_cast<int>(std::min<int64_t>(kChunk, row1 - i0));
@@ -334,17 +342,13 @@ double sparseScalingPass(const Memory& m, const double* a) {
     newScalings(before, dr, next, rows, omega);
     for (int r = 0; r < rows; r++) {
       const double ui = next[r];
-      change += std::fabs((omega == 1 ? before[r] * dr[r] : before[r] / ui) - 1);
-      rowError += std::fabs(ui * dr[r] - 1);
-      uMax = maxKeepNaN(uMax, ui);
-      uMin = minKeepNaN(uMin, ui);
+      block.add(before[r], dr[r], ui, omega);
       u[i0 + r] = ui;
       for (int64_t e = start[i0 + r]; e < start[i0 + r + 1]; e++)
         if (static_cast<uint32_t>(cols[e]) < columns) col[cols[e]] += static_cast<double>(values[e]) * ui;
     }
   }
-  storeStats(stats, change, rowError, uMax, uMin);
-  return change;
+  return block.store(stats);
 }
 
 void argmaxLabels(const Memory& m, const double* a) {
