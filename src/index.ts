@@ -42,7 +42,7 @@ export { readImageFolder, type ImageFolderOptions, type ImageFolderSet } from '.
 export { readIdxImages, type ReadIdxImagesOptions } from './data/idx.js';
 export { readNpyArray, writeNpy, type NpyArray } from './data/npy.js';
 export { DEFAULT_DECODE, resolveDecodeOptions, type DecodeOptions } from './media/decode-options.js';
-export { DEFAULT_TRAIN, defaultAgree, type TrainConfig } from './train/train-config.js';
+export { DEFAULT_TRAIN, defaultAgree, defaultSelfWeight, type TrainConfig } from './train/train-config.js';
 export { UserError, InputError, ConfigError, MediaDecodeError, CheckpointError } from './errors.js';
 export type { ImageSet, SkippedItem } from './data/types.js';
 export type { AssignJob, ClusterJob, ClusterReleasedJob, ReleasedAssignJob, ReleasedAssignSummary, RunOptions, RunSummary, BuildCacheOptions, CacheSummary, ClipCache, TorchCheckpoint };

@@ -2,7 +2,7 @@
 import type { Argv } from 'yargs';
 import { ConfigError } from '../errors.js';
 import type { Modality } from '../models/selavi-model.js';
-import { AUGMENT_STRENGTHS, AUTO_STRENGTHS, DEFAULT_TRAIN, defaultAgree, type AugmentStrength, type TrainConfig } from '../train/train-config.js';
+import { AUGMENT_STRENGTHS, AUTO_STRENGTHS, DEFAULT_TRAIN, defaultAgree, defaultSelfWeight, type AugmentStrength, type TrainConfig } from '../train/train-config.js';
 import { fallbackRecipe, recipeCandidates, type Recipe } from '../pipeline/recipe.js';
 import { MAX_AUTO_EPOCHS, MIN_AUTO_STEPS } from '../train/schedule.js';
 import { backendOption, runOutputOf, truthFormatOption, withProgressFlags, withReportFlag, type ProgressFlags } from './shared-flags.js';
@@ -27,6 +27,7 @@ export interface TrainFlags extends ProgressFlags {
   align: number;
   'align-temperature': number;
   agree?: number;
+  'self-weight'?: number;
   width: number;
   grey?: boolean;
   'video-norm': 'shared' | 'channel';
@@ -63,6 +64,7 @@ export function withTrainFlags<T>(y: Argv<T>): Argv<T & TrainFlags> {
     .option('align', { type: 'number', default: d.align, describe: 'weight of an alignment (InfoNCE) term beside the self-labelling loss: audio vs video of each clip, or two augmented views with one modality; 0: off' })
     .option('align-temperature', { type: 'number', default: d.alignTemperature, describe: 'temperature of that alignment term' })
     .option('agree', { type: 'number', describe: `weight of a cluster-agreement term (IIC: mutual information of the same pairs' cluster posteriors, every head); 0: off. Default: ${d.agree} with audio and video from scratch, 0 with one modality (two augmented views of each item, twice the compute) or --init` })
+    .option('self-weight', { type: 'number', describe: `with audio and video: each modality learns the equal-size labels of the other's log-probabilities plus this weight times its own, from 0 (the other's alone) to 1 (one shared label per clip, as SeLaVi). Default: ${d.selfWeight} from scratch, 1 with --init` })
     .option('width', { type: 'number', default: d.width, describe: 'encoder base width (channels); larger is slower and stronger' })
     .option('grey', { type: 'boolean', describe: `the video encoder reads each frame's luminance only: for content whose colour means nothing (digits, text) under colour casts, tinted ink or noisy channels. Default: chosen with --augment-strength auto, otherwise ${d.grey ? 'on' : 'off'}` })
     .option('video-norm', { choices: ['shared', 'channel'] as const, default: d.videoNorm, describe: 'per-clip standardisation of frames: each colour channel centred, then one scale for all (shared: a channel the content barely shows in keeps its small contrast) or one per channel (channel: how runs before 2026-12-06 trained)' })
@@ -94,6 +96,11 @@ function nonNegative(flag: string, v: number): number {
   return v;
 }
 
+function unitInterval(flag: string, v: number): number {
+  if (!(v >= 0 && v <= 1)) throw new ConfigError(`--${flag} must be between 0 and 1, got ${v}`);
+  return v;
+}
+
 function overclusterK(v: number): number {
   if (v !== 0 && (!Number.isInteger(v) || v < 2)) throw new ConfigError(`--overcluster must be 0 (off) or a whole number >= 2, got ${v}`);
   return v;
@@ -119,6 +126,7 @@ export function trainConfigFrom(a: TrainFlags, modalities: Modality[], frozenFea
     align: nonNegative('align', a.align),
     alignTemperature: positive('align-temperature', a['align-temperature']),
     agree: a.agree === undefined ? defaultAgree(modalities, frozenFeatures) : nonNegative('agree', a.agree),
+    selfWeight: a['self-weight'] === undefined ? defaultSelfWeight(modalities, frozenFeatures) : unitInterval('self-weight', a['self-weight']),
     epochs: a.epochs === undefined ? DEFAULT_TRAIN.epochs : positiveInt('epochs', a.epochs),
     batchSize: positiveInt('batch-size', a['batch-size']),
     optimizer: a.optimizer,

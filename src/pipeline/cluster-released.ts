@@ -143,13 +143,13 @@ export async function runAssignReleasedRun(
   const { pass, skipped } = await releasedPass(job.videos, await readReleasedCheckpoint(meta.weights), { say, progress: job.progress, device: job.device, backend: job.backend, decodeJobs: job.decodeJobs });
   for (const s of skipped) say(`skipped ${s.path}: ${s.reason}`);
   if (pass.names.length === 0) throw new InputError(job.videos, 'no usable clip to assign');
-  const { model, head } = buildRunModel(job.run, saved);
+  const { model, head, ensemble } = buildRunModel(job.run, saved);
   try {
     const set = featureTrainSet(pass.names, {
       video: { data: pass.features.video, dim: pass.features.video.length / pass.names.length },
       audio: { data: pass.features.audio, dim: pass.features.audio.length / pass.names.length },
     });
-    await writeRunAssignment(model, set, head, job.out);
+    await writeRunAssignment(model, set, ensemble, job.out);
     await reportAfterRun(job.out, { ...job, say });
     return { out: job.out, clips: set.n, skipped: skipped.length, head };
   } finally {

@@ -76,10 +76,10 @@ export interface RunSummary {
 
 
 function writeClustersCsv(file: string, names: readonly string[], result: TrainResult): void {
-  const h = result.choice.head;
+  const { labels, confidence } = result.answer;
   const header = ['path', 'cluster', 'confidence', ...result.labels.map((_, i) => `head${i}`)].join(',');
   const lines = names.map((name, i) =>
-    [csvField(name), result.labels[h][i], result.confidence[h][i].toFixed(4), ...result.labels.map((l) => l[i])].join(','),
+    [csvField(name), labels[i], confidence[i].toFixed(4), ...result.labels.map((l) => l[i])].join(','),
   );
   writeFileAtomic(file, `${header}\n${lines.join('\n')}\n`);
 }
@@ -141,11 +141,11 @@ export async function runOn(data: TrainSet, opts: RunOptions, skipped: number, t
   writeClustersCsv(clustersFile, data.names, result);
   if (!opts.truth && data.truth) {
     // Truth that came with the data (an IDX labels file): score directly, reporting only.
-    const scores = scoreLabels(data.truth, result.labels[result.choice.head]);
+    const scores = scoreLabels(data.truth, result.answer.labels);
     writeFileAtomic(path.join(opts.out, 'metrics.json'), JSON.stringify({ n: data.n, matched: data.n, ...scores, head: result.choice.head, head_rule: result.choice.rule }, null, 1));
     summary.metrics = { n: data.n, matched: data.n, ...scores };
   } else if (truthTable) {
-    const report = evaluate({ file: clustersFile, paths: [...data.names], clusters: result.labels[result.choice.head] }, truthTable);
+    const report = evaluate({ file: clustersFile, paths: [...data.names], clusters: result.answer.labels }, truthTable);
     writeFileAtomic(path.join(opts.out, 'metrics.json'), JSON.stringify({ ...report, head: result.choice.head, head_rule: result.choice.rule }, null, 1));
     summary.metrics = { ...report };
   }

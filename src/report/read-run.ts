@@ -56,9 +56,11 @@ export interface RunFiles {
   config?: Record<string, unknown>;
   metrics?: Record<string, unknown>;
   log: LogEntry[];
-  /** The head whose answer `cluster` is, and the rule that chose it. */
+  /** The head that answers (`cluster` is in its numbering), and the rule that chose it. */
   head?: number;
   headRule?: string;
+  /** The heads whose sum answers (model.json's `answer`; the answering head first); absent: that head alone. */
+  answerHeads?: number[];
   /** `released.json` of a `cluster --init` run (the released model it started from). */
   released?: Record<string, unknown>;
   /** Per absolute video path, from the run's cache. */
@@ -182,6 +184,8 @@ export function readRun(run: string): RunFiles {
   const model = readJson(path.join(dir, 'model', 'model.json'));
   const head = files.metrics?.head ?? model?.head;
   if (typeof head === 'number') files.head = head;
+  const answer = model?.answer as { heads?: unknown } | undefined;
+  if (Array.isArray(answer?.heads) && answer.heads.every((h) => typeof h === 'number')) files.answerHeads = answer.heads as number[];
   // metrics.json exists only with --truth; model.json says the rule too (runs before it did used the consensus rule).
   const rule = files.metrics?.head_rule ?? model?.head_rule;
   files.headRule = typeof rule === 'string' ? rule : model ? 'max-mean-nmi-to-other-heads' : undefined;

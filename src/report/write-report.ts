@@ -261,7 +261,9 @@ export async function writeReport(opts: ReportOptions): Promise<ReportSummary> {
   if (nuisanceFile) settings.push(['nuisance', nuisanceFile]);
   const last = files.log[files.log.length - 1];
   const nuisanceNmi = Object.entries(last?.nmi_nuisance ?? {}).sort((a, b) => b[1] - a[1]);
-  const headLine = files.head === undefined ? [] : [`answer: head ${files.head}${files.headRule ? ` (${HEAD_RULE_TEXT[files.headRule as HeadRule] ?? files.headRule})` : ''}`];
+  const others = files.answerHeads?.filter((h) => h !== files.head) ?? [];
+  const summed = others.length ? `, with head${others.length > 1 ? 's' : ''} ${others.join(', ')} matched onto it and summed` : '';
+  const headLine = files.head === undefined ? [] : [`answer: head ${files.head}${files.headRule ? ` (${HEAD_RULE_TEXT[files.headRule as HeadRule] ?? files.headRule})` : ''}${summed}`];
   const model: PageModel = {
     title: `selavi report: ${runName}`,
     subtitle: [

@@ -25,6 +25,8 @@ export interface CheckpointState {
   order: number[];
   /** Current labels, one array per head. */
   labels: number[][];
+  /** With a self weight below 1: per modality, the current labels it learns, per head. */
+  modalityLabels?: Record<string, number[][]>;
   params: ParamManifest;
   optimizer: { names: string[]; shapes: number[][] };
 }

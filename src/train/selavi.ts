@@ -28,6 +28,7 @@ import { labelUpdateSteps, learningRate, stepsPerEpoch } from './schedule.js';
 import type { TrainSet } from './train-set.js';
 import { writeExport } from '../data/export-arrays.js';
 import { throwIfKernelFailed } from '../engine/kernel-failures.js';
+import { buildHeadEnsemble, ensembleAnswer, type HeadEnsemble } from './head-ensemble.js';
 
 // The config and its defaults live in train-config.ts (no TensorFlow there, so the package's
 // public API can export DEFAULT_TRAIN without loading it); re-exported here for the callers.
@@ -42,9 +43,10 @@ export function headSizes(cfg: Pick<TrainConfig, 'k' | 'heads' | 'overcluster'>)
 
 /**
  * What a field meant in checkpoints saved before it existed, where that differs from today's
- * default: `agree` was off (its default is now 2 with audio + video), video was standardised per channel.
+ * default: `agree` was off (its default is now 2 with audio + video), video was standardised per channel,
+ * both modalities learned one shared label (`selfWeight` 1).
  */
-const LEGACY_DEFAULTS: Partial<TrainConfig> = { agree: 0, videoNorm: 'channel' };
+const LEGACY_DEFAULTS: Partial<TrainConfig> = { agree: 0, videoNorm: 'channel', selfWeight: 1 };
 
 /**
  * The fields where a checkpoint's config differs from this run's, as `name: saved → now`. A field
@@ -85,17 +87,27 @@ export interface LabelUpdateLog {
   changed: number[]; // per head: fraction of items whose label changed since the last update
   sizes: number[][]; // per head: cluster sizes
   sinkhorn: SinkhornLog[];
+  /** With a self weight below 1: per modality, the solves of the labels it learns (per head), and with truth their NMI (head 0). */
+  sinkhorn_modality?: Record<string, SinkhornLog[]>;
+  nmi_modality_labels_truth?: Record<string, number>;
   nmi_truth?: number[]; // per head, when truth is known (reporting only)
   nmi_modality_truth?: Record<string, number>; // per modality argmax of head 0 vs truth
   modality_agreement?: number[]; // per head: NMI between its video and its audio argmax (two modalities only; no truth)
   nmi_nuisance?: Record<string, number>; // head 0 vs each known nuisance attribute
+  /** The final line only: the run's answer (the heads' sum; see head-ensemble.ts), its sizes and, with truth, its NMI. */
+  answer?: { heads: number[]; sizes: number[]; nmi_truth?: number };
   seconds: number;
 }
 
 export interface TrainResult {
-  labels: Int32Array[]; // per head
+  labels: Int32Array[]; // per head: the last equal-size labels
   confidence: Float32Array[]; // per head: combined softmax probability of the item's label
   choice: HeadChoice;
+  /**
+   * The run's answer: a finished run's heads of --k clusters summed (head-ensemble.ts), in the chosen
+   * head's cluster numbering; an interrupted run's: the chosen head's last labels.
+   */
+  answer: { labels: Int32Array; confidence: Float32Array; ensemble?: HeadEnsemble };
   /** Two modalities, finished run: per head, each modality's own answer (argmax of its logits). */
   modalityAnswers?: (readonly [Int32Array, Int32Array])[];
   steps: number;
@@ -177,7 +189,7 @@ export async function scorePass(model: SelaviModel, data: TrainSet, batchSize: n
  * Per head, the last label update's column scalings: each update's solves start from them (the
  * network moved a little since, so the problem is close to the last one). Undefined: cold starts.
  */
-type SinkhornWarm = (Float64Array | undefined)[] | undefined;
+type SinkhornWarm = { fused: (Float64Array | undefined)[]; modality: Partial<Record<Modality, (Float64Array | undefined)[]>> } | undefined;
 
 // Sinkhorn in the loop: 1e-3 mean relative marginal error. Sharp fused log-probabilities (two
 // modalities, λ = 20) took more than the former cap of 500 iterations (errors 0.004–0.011 were
@@ -192,22 +204,45 @@ const SINKHORN_MAX_ITERS = 2000;
 async function relabel(model: SelaviModel, data: TrainSet, cfg: TrainConfig, rng: Rng, warm: SinkhornWarm, collect = false, onScore?: TrainDeps['onScore']) {
   const { perMod, present, ks, features, logitSum } = await scorePass(model, data, cfg.batchSize, rng, collect, onScore);
   const n = data.n;
+  const solve = (scores: Float32Array, k: number, prior: Float64Array | undefined, warmSlot: (Float64Array | undefined)[] | undefined, h: number) => {
+    const t = performance.now();
+    const warmStart = warmSlot?.[h];
+    const r = sinkhorn(scores, n, k, { lambda: cfg.lambda, prior, tol: SINKHORN_TOL, maxIters: SINKHORN_MAX_ITERS, inPlace: solveInPlaceByDefault(n, k), warmStart });
+    if (warmSlot && r.columnLogScaling?.every(Number.isFinite)) warmSlot[h] = r.columnLogScaling;
+    const log: SinkhornLog = { iters: r.iterations, err: Number(r.error.toPrecision(3)), converged: r.converged, seconds: round((performance.now() - t) / 1000, 4), warm: warmStart !== undefined };
+    return { labels: r.labels, log };
+  };
   const labels: Int32Array[] = [];
   const confidence: Float32Array[] = [];
   const stats: SinkhornLog[] = [];
+  const fusedPerHead: Float32Array[] = [];
+  // Self weight below 1: each modality learns its own labels, those of the other's log-probabilities plus selfWeight x its own.
+  const crossing = cfg.selfWeight < 1 && present.length === 2;
+  const modalityLabels: Partial<Record<Modality, Int32Array[]>> = {};
+  const modalityStats: Partial<Record<Modality, SinkhornLog[]>> = {};
   for (let h = 0; h < ks.length; h++) {
     const k = ks[h];
     // The multi-modal assignment: sum of the modalities' log-probabilities (SeLaVi).
     const fused = combineLogProbs(present.map((m) => perMod[m]![h]), n, k, 'sum');
+    fusedPerHead.push(fused);
     const conf = combineLogProbs([fused], n, k); // renormalised: log p(cluster | all modalities)
     const prior = resolvePrior(cfg.prior, fused, n, k, cfg.priorSd, rng);
-    const t = performance.now();
-    const warmStart = warm?.[h];
-    const r = sinkhorn(fused, n, k, { lambda: cfg.lambda, prior, tol: SINKHORN_TOL, maxIters: SINKHORN_MAX_ITERS, inPlace: solveInPlaceByDefault(n, k), warmStart });
-    if (warm && r.columnLogScaling?.every(Number.isFinite)) warm[h] = r.columnLogScaling;
+    const r = solve(fused, k, prior, warm?.fused, h);
     labels.push(r.labels);
     confidence.push(Float32Array.from(r.labels, (l, i) => Math.exp(conf[i * k + l])));
-    stats.push({ iters: r.iterations, err: Number(r.error.toPrecision(3)), converged: r.converged, seconds: round((performance.now() - t) / 1000, 4), warm: warmStart !== undefined });
+    stats.push(r.log);
+    if (crossing) {
+      // Each modality's targets: the other's log-probabilities plus selfWeight x its own, under the same prior.
+      for (const m of present) {
+        const other = perMod[present.find((o) => o !== m)!]![h];
+        const own = perMod[m]![h];
+        const blend = new Float32Array(n * k);
+        for (let i = 0; i < blend.length; i++) blend[i] = other[i] + cfg.selfWeight * own[i];
+        const target = solve(blend, k, prior, warm ? (warm.modality[m] ??= []) : undefined, h);
+        (modalityLabels[m] ??= []).push(target.labels);
+        (modalityStats[m] ??= []).push(target.log);
+      }
+    }
   }
   const modalityArgmax: Partial<Record<Modality, Int32Array>> = {};
   for (const m of present) modalityArgmax[m] = argmaxRows(perMod[m]![0], n, ks[0]);
@@ -216,7 +251,11 @@ async function relabel(model: SelaviModel, data: TrainSet, cfg: TrainConfig, rng
   const modalityAnswers =
     present.length === 2 ? ks.map((k, h) => [argmaxRows(perMod[present[0]]![h], n, k), argmaxRows(perMod[present[1]]![h], n, k)] as const) : undefined;
   const modalityAgreement = modalityAnswers?.map(([a, b]) => normalizedMutualInfo(a, b));
-  return { labels, confidence, stats, modalityArgmax, modalityAnswers, modalityAgreement, features, logitSum };
+  return { labels, confidence, stats, modalityLabels: crossing ? modalityLabels : undefined, modalityStats, modalityArgmax, modalityAnswers, modalityAgreement, features, logitSum, fused: fusedPerHead };
+}
+
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
 }
 
 function sizes(labels: Int32Array, k: number): number[] {
@@ -277,7 +316,8 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
     // Name the fields: a default that changed between versions (agree) is otherwise a puzzle.
     throw new ConfigError(`${ckpt}: checkpoint was made with another configuration (${differences.join('; ')}); rerun with the checkpoint's values or without --resume`);
   }
-  if (ckpt && saved && (saved.order.length !== data.n || saved.labels.some((l) => l.length !== data.n))) {
+  const savedLabels = saved ? [...saved.labels, ...Object.values(saved.modalityLabels ?? {}).flat()] : [];
+  if (ckpt && saved && (saved.order.length !== data.n || savedLabels.some((l) => l.length !== data.n))) {
     throw new CheckpointError(ckpt, `made on ${saved.order.length} items, the data now has ${data.n}; resume on the same data or start a new run`);
   }
   const t0 = performance.now();
@@ -312,6 +352,8 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
   let updatesDone = 0;
   let order = permutation(data.n, rng);
   let labels: Int32Array[] = [];
+  // With a self weight below 1, each modality's own target labels per head.
+  let modalityLabels: Partial<Record<Modality, Int32Array[]>> | undefined;
 
   // ===== resume =====
   if (ckpt && saved) {
@@ -326,13 +368,34 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
     updatesDone = saved.updatesDone;
     order = Int32Array.from(saved.order);
     labels = saved.labels.map((l) => Int32Array.from(l));
+    if (saved.modalityLabels) {
+      if (!present.every((m) => saved.modalityLabels![m]?.length === ks.length)) {
+        model.dispose();
+        disposeOptimizer(optimizer);
+        throw new CheckpointError(ckpt, `state.json's modalityLabels do not hold ${ks.length} label arrays for each of ${present.join(', ')}`);
+      }
+      modalityLabels = Object.fromEntries(present.map((m) => [m, saved.modalityLabels![m].map((l) => Int32Array.from(l))]));
+    }
     rng.restore(saved.rng);
     deps.say(`resumed from ${ckpt} at step ${step}/${totalSteps}`);
   }
   const checkpoint = () =>
-    saveCheckpoint(deps.runDir, { config: cfg, step, updatesDone, rng: rng.state(), order: Array.from(order), labels: labels.map((l) => Array.from(l)) }, model.params, optimizer);
+    saveCheckpoint(
+      deps.runDir,
+      {
+        config: cfg,
+        step,
+        updatesDone,
+        rng: rng.state(),
+        order: Array.from(order),
+        labels: labels.map((l) => Array.from(l)),
+        ...(modalityLabels && { modalityLabels: Object.fromEntries(Object.entries(modalityLabels).map(([m, ls]) => [m, ls.map((l) => Array.from(l))])) }),
+      },
+      model.params,
+      optimizer,
+    );
 
-  const logUpdate = (event: 'labels' | 'final', r: Awaited<ReturnType<typeof relabel>>, previous: Int32Array[], t: number) => {
+  const logUpdate = (event: 'labels' | 'final', r: Awaited<ReturnType<typeof relabel>>, previous: Int32Array[], t: number, answer?: TrainResult['answer']) => {
     const loss = lossCount ? lossSum / lossCount : null;
     const entry: LabelUpdateLog = {
       event,
@@ -342,6 +405,7 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
       changed: r.labels.map((l, h) => (previous[h] ? round(l.reduce((s, x, i) => s + (x !== previous[h][i] ? 1 : 0), 0) / data.n) : 1)),
       sizes: r.labels.map((l, h) => sizes(l, ks[h])),
       sinkhorn: r.stats,
+      ...(r.modalityLabels && { sinkhorn_modality: r.modalityStats as Record<string, SinkhornLog[]> }),
       ...(r.modalityAgreement && { modality_agreement: r.modalityAgreement.map((x) => round(x)) }),
       seconds: round((performance.now() - t) / 1000, 2),
     };
@@ -349,7 +413,11 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
     if (agreeing && lossCount) entry.agree_mi = round(agreeSum / lossCount);
     if (data.truth) {
       entry.nmi_truth = r.labels.map((l) => round(nmiKnown(data.truth!, l)));
+      if (r.modalityLabels) entry.nmi_modality_labels_truth = Object.fromEntries(Object.entries(r.modalityLabels).map(([m, ls]) => [m, round(nmiKnown(data.truth!, ls[0]))]));
       entry.nmi_modality_truth = Object.fromEntries(Object.entries(r.modalityArgmax).map(([m, a]) => [m, round(nmiKnown(data.truth!, a))]));
+    }
+    if (answer?.ensemble) {
+      entry.answer = { heads: answer.ensemble.heads, sizes: sizes(answer.labels, cfg.k), ...(data.truth && { nmi_truth: round(nmiKnown(data.truth, answer.labels)) }) };
     }
     if (data.nuisances) {
       entry.nmi_nuisance = Object.fromEntries(Object.entries(data.nuisances).map(([name, v]) => [name, round(nmiKnown(v, r.labels[0]))]));
@@ -366,7 +434,7 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
   };
 
   // ===== training =====
-  const warm: SinkhornWarm = deps.sinkhornWarmStart === false ? undefined : [];
+  const warm: SinkhornWarm = deps.sinkhornWarmStart === false ? undefined : { fused: [], modality: {} };
   let lossSum = 0;
   let alignSum = 0;
   let agreeSum = 0;
@@ -381,13 +449,15 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
       const r = await relabel(model, data, cfg, rng, warm, false, deps.onScore);
       logUpdate('labels', r, labels, t);
       labels = r.labels;
+      modalityLabels = r.modalityLabels;
       lossSum = 0;
       alignSum = 0;
       agreeSum = 0;
       lossCount = 0;
       updatesDone++;
     }
-    // ----- one step: cross-entropy of every modality's head h against the shared label of head h -----
+    // ----- one step: cross-entropy of every modality's head h against its target for head h: the
+    // shared label, or with a self weight below 1 that modality's own target -----
     const posInEpoch = step % epochSteps;
     const idx = order.subarray(posInEpoch * batchSize, (posInEpoch + 1) * batchSize);
     const batch = data.batch(idx, cfg.augment, rng);
@@ -406,11 +476,13 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
       }
       const targetIds = Array.from(idx, (i) => i);
       if (second) targetIds.push(...targetIds);
-      const targets = labels.map((l, h) => tf.oneHot(tf.tensor1d(targetIds.map((i) => l[i]), 'int32'), ks[h]));
+      const oneHot = (perHead: Int32Array[]) => perHead.map((l, h) => tf.oneHot(tf.tensor1d(targetIds.map((i) => l[i]), 'int32'), ks[h]));
+      const shared = modalityLabels ? undefined : oneHot(labels);
+      const targets = Object.fromEntries(present.map((m) => [m, shared ?? oneHot(modalityLabels![m]!)])) as Record<Modality, tf.Tensor[]>;
       const { value, grads: raw } = tf.variableGrads(() => {
         const { heads: out, embeddings } = model.forwardAll(inputs, ctx);
         const terms: tf.Scalar[] = [];
-        for (const m of present) out[m]!.forEach((logits, h) => terms.push(tf.losses.softmaxCrossEntropy(targets[h], logits) as tf.Scalar));
+        for (const m of present) out[m]!.forEach((logits, h) => terms.push(tf.losses.softmaxCrossEntropy(targets[m][h], logits) as tf.Scalar));
         let total = tf.div(tf.addN(terms), terms.length) as tf.Scalar;
         // The pairs: a clip's video and audio, or the first and second half of the 2B batch.
         const pair = (per: Partial<Record<Modality, tf.Tensor2D>>): [tf.Tensor2D, tf.Tensor2D] =>
@@ -469,20 +541,24 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
 
   let result: TrainResult;
   if (interrupted) {
-    result = { labels, confidence: [], choice: chooseHead(labels.slice(0, cfg.heads)), steps: step, interrupted };
+    const choice = chooseHead(labels.slice(0, cfg.heads));
+    result = { labels, confidence: [], choice, answer: { labels: labels[choice.head], confidence: new Float32Array(data.n) }, steps: step, interrupted };
   } else {
     // ===== final labels from the trained network =====
     const t = performance.now();
     const r = await relabel(model, data, cfg, rng, warm, deps.exportDir !== undefined, deps.onScore);
-    logUpdate('final', r, labels, t);
-    if (deps.exportDir) writeExport(deps.exportDir, data.names, r.features, r.logitSum, ks);
     const choice = chooseHead(r.labels.slice(0, cfg.heads), r.modalityAgreement); // the answer has --k clusters
+    const ensemble = buildHeadEnsemble(r.fused, range(cfg.heads), choice.head, data.n, cfg.k);
+    const answer = { ...ensembleAnswer(r.fused, ensemble, data.n, cfg.k), ensemble };
+    logUpdate('final', r, labels, t, answer);
+    if (deps.exportDir) writeExport(deps.exportDir, data.names, r.features, r.logitSum, ks);
     const why = choice.modalityAgreement
       ? `video–audio agreement ${choice.modalityAgreement.map((x) => x.toFixed(3)).join('/')}`
       : `mean NMI to the other heads ${choice.meanAgreement.map((x) => x.toFixed(3)).join('/')}`;
-    deps.say(`head ${choice.head} answers (${why}); ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    await saveModel(deps.runDir, modelConfig, { train: cfg, shapes: data.shapes, head: choice.head, head_rule: choice.rule }, model.params);
-    result = { labels: r.labels, confidence: r.confidence, choice, modalityAnswers: r.modalityAnswers, steps: step, interrupted };
+    const members = ensemble.heads.length > 1 ? `, with head${ensemble.heads.length > 2 ? 's' : ''} ${ensemble.heads.slice(1).join(', ')} matched onto it` : '';
+    deps.say(`head ${choice.head} answers (${why})${members}; ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    await saveModel(deps.runDir, modelConfig, { train: cfg, shapes: data.shapes, head: choice.head, head_rule: choice.rule, answer: ensemble }, model.params);
+    result = { labels: r.labels, confidence: r.confidence, choice, answer, modalityAnswers: r.modalityAnswers, steps: step, interrupted };
   }
   model.dispose();
   disposeOptimizer(optimizer);

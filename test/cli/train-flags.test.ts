@@ -5,7 +5,7 @@
 import yargs from 'yargs';
 import { describe, expect, it } from 'vitest';
 import { trainConfigFrom, withTrainFlags } from '../../src/cli/train-flags.js';
-import { defaultAgree } from '../../src/train/train-config.js';
+import { defaultAgree, defaultSelfWeight } from '../../src/train/train-config.js';
 import type { Modality } from '../../src/models/selavi-model.js';
 
 const parse = (args: string[]) => withTrainFlags(yargs()).parseSync(['--out', 'runs/x', ...args]);
@@ -26,6 +26,25 @@ describe('--agree default', () => {
     expect(trainConfigFrom(parse(['--agree', '0']), ['video', 'audio']).agree).toBe(0);
     expect(trainConfigFrom(parse(['--agree', '1.5']), ['image']).agree).toBe(1.5);
     expect(() => trainConfigFrom(parse(['--agree', '-1']), ['video', 'audio'])).toThrow(/--agree must be >= 0/);
+  });
+});
+
+describe('--self-weight', () => {
+  it.each([
+    [['video', 'audio'], false, 0.25],
+    [['video'], false, 1],
+    [['image'], false, 1],
+    [['video', 'audio'], true, 1],
+  ] as [Modality[], boolean, number][])('%j (released features: %s) → %d', (modalities, frozen, want) => {
+    expect(defaultSelfWeight(modalities, frozen)).toBe(want);
+    expect(trainConfigFrom(parse([]), modalities, frozen).selfWeight).toBe(want);
+  });
+
+  it('a given weight wins, 0 and 1 included; outside [0, 1] it is refused', () => {
+    expect(trainConfigFrom(parse(['--self-weight', '0']), ['video', 'audio']).selfWeight).toBe(0);
+    expect(trainConfigFrom(parse(['--self-weight', '1']), ['video', 'audio']).selfWeight).toBe(1);
+    expect(() => trainConfigFrom(parse(['--self-weight', '1.5']), ['video', 'audio'])).toThrow(/--self-weight must be between 0 and 1, got 1.5/);
+    expect(() => trainConfigFrom(parse(['--self-weight', '-0.1']), ['video', 'audio'])).toThrow(/between 0 and 1/);
   });
 });
 

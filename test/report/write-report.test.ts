@@ -70,6 +70,10 @@ describe('writeReport / reportAfterRun', () => {
     writeFileSync(path.join(run, 'model', 'model.json'), JSON.stringify({ head: 0 }));
     const older = readFileSync((await reportAfterRun(csv, { items: { kind: 'images', path: images }, progress: 'quiet', say }))!, 'utf8');
     expect(older).toContain('answer: head 0 (the head that agrees most with the others; never chosen by truth)');
+    // A run that answers with its heads' sum says which heads were summed.
+    writeFileSync(path.join(run, 'model', 'model.json'), JSON.stringify({ head: 2, head_rule: 'max-modality-agreement', answer: { heads: [2, 0, 1], permutations: [] } }));
+    const summed = readFileSync((await reportAfterRun(csv, { items: { kind: 'images', path: images }, progress: 'quiet', say }))!, 'utf8');
+    expect(summed).toContain('never chosen by truth), with heads 0, 1 matched onto it and summed');
   });
 
   it('an IDX run: one PNG per member shown, truth from the labels file', async () => {

@@ -6,7 +6,7 @@
  */
 import { tinyTrain } from '../helpers/tiny-train.js';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -106,6 +106,13 @@ describe('selavi cluster (end to end, tiny)', () => {
     }
     // Every solve says whether it reached the tolerance: converged ones did, the others hit the cap.
     for (const entry of log) for (const st of entry.sinkhorn) expect(st.converged ? st.err <= 1e-3 : st.iters === 2000).toBe(true);
+    // Each modality learns its own targets (self weight 0.25 by default): two more solves per head, logged.
+    for (const entry of log) {
+      expect(Object.keys(entry.sinkhorn_modality).sort()).toEqual(['audio', 'video']);
+      for (const m of ['audio', 'video']) expect(entry.sinkhorn_modality[m]).toHaveLength(2);
+      expect(Object.keys(entry.nmi_modality_labels_truth).sort()).toEqual(['audio', 'video']);
+    }
+    expect(log.at(-1).nmi_modality_labels_truth).toEqual({ video: 1, audio: 1 });
     // The first label update starts cold, every later one warm from the last one's scalings, and each solve is timed.
     expect(log.map((e: { sinkhorn: { warm: boolean }[] }) => e.sinkhorn.every((st) => st.warm))).toEqual(log.map((_: unknown, i: number) => i > 0));
     for (const entry of log) for (const st of entry.sinkhorn) expect(st.seconds).toBeGreaterThanOrEqual(0);
@@ -114,6 +121,12 @@ describe('selavi cluster (end to end, tiny)', () => {
     expect(metrics.head_rule).toBe('max-modality-agreement');
     const agreement: number[] = log.at(-1).modality_agreement;
     expect(agreement[metrics.head]).toBe(Math.max(...agreement));
+    // The answer sums both heads, the chosen one first; its sizes and NMI are those of the `cluster` column.
+    const answer = log.at(-1).answer;
+    expect(answer.heads).toEqual([metrics.head, 1 - metrics.head]);
+    const clusters = readColumn(path.join(out, 'clusters.csv'), 'cluster');
+    expect(answer.sizes).toEqual([0, 1].map((c) => clusters.filter((x) => x === c).length));
+    expect(answer.nmi_truth).toBe(1);
   });
 
   it('assigns new videos with the trained run, matching the classes', async () => {
@@ -124,6 +137,18 @@ describe('selavi cluster (end to end, tiny)', () => {
     const truth = readFileSync(av.truth, 'utf8').trim().split('\n').slice(1).map((l) => Number(l.split(',')[1]));
     // Files are listed in sorted order, as the truth rows were written (class 0 first).
     expect(normalizedMutualInfo(truth, clusters)).toBe(1);
+    // The same clips get the run's own answer, cluster numbers included (the saved heads' matching).
+    expect(clusters).toEqual(readColumn(path.join(root, 'run-av', 'clusters.csv'), 'cluster'));
+  });
+
+  it("refuses a model whose saved answer does not fit its heads, naming the file", async () => {
+    const run = path.join(root, 'run-bad-answer');
+    cpSync(path.join(root, 'run-av'), run, { recursive: true });
+    const file = path.join(run, 'model', 'model.json');
+    const json = JSON.parse(readFileSync(file, 'utf8'));
+    json.answer.permutations[1] = [0, 0];
+    writeFileSync(file, JSON.stringify(json));
+    await expect(runAssign({ run, videos: av.dir, out: path.join(root, 'bad.csv'), say: () => undefined })).rejects.toThrow(/model.*"answer" does not fit the model's heads/);
   });
 
   it('with the audio-visual alignment term, finds the classes too, and assign reloads that model', async () => {
@@ -159,6 +184,19 @@ describe('selavi cluster (end to end, tiny)', () => {
     expect(summary.metrics?.nmi).toBeGreaterThanOrEqual(0.9);
   });
 
+  it("with --self-weight 0 (the other modality's labels alone), the silent audio's arbitrary labels are what the video learns", async () => {
+    // Why the default keeps some of a modality's own scores: here the video is the only carrier.
+    const pure = await runCluster(job(videoOnlySignal.dir, path.join(root, 'run-vs-cross'), { truth: videoOnlySignal.truth, train: tinyTrain(2, { selfWeight: 0 }) }));
+    expect(pure.metrics?.nmi).toBeLessThan(0.5);
+    const log = readFileSync(path.join(root, 'run-vs-cross', 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(log.at(-1).sinkhorn_modality.video).toHaveLength(2);
+    // One shared label (1, SeLaVi): no per-modality solves.
+    const shared = await runCluster(job(videoOnlySignal.dir, path.join(root, 'run-vs-shared'), { truth: videoOnlySignal.truth, train: tinyTrain(2, { selfWeight: 1 }) }));
+    expect(shared.metrics?.nmi).toBeGreaterThanOrEqual(0.9);
+    const sharedLog = readFileSync(path.join(root, 'run-vs-shared', 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(sharedLog.every((e: object) => !('sinkhorn_modality' in e))).toBe(true);
+  });
+
   it('still clusters when the video carries no class signal', async () => {
     // Audio alone is the harder case at this size (24 clips failed for some seeds): 40 clips, 12 epochs.
     const summary = await runCluster(job(audioOnlySignal.dir, path.join(root, 'run-as'), { truth: audioOnlySignal.truth, train: tinyTrain(2, { epochs: 12, labelUpdates: 8 }) }));
@@ -176,6 +214,17 @@ describe('selavi cluster (end to end, tiny)', () => {
     for (const col of ['head0', 'head1', 'cluster']) {
       expect(readColumn(path.join(split, 'clusters.csv'), col)).toEqual(readColumn(path.join(whole, 'clusters.csv'), col));
     }
+  });
+
+  it('refuses to resume a checkpoint whose per-modality labels are damaged, naming it', async () => {
+    const run = path.join(root, 'run-damaged-modality-labels');
+    cpSync(path.join(root, 'run-whole'), run, { recursive: true });
+    const file = path.join(run, 'checkpoint', 'state.json');
+    const state = JSON.parse(readFileSync(file, 'utf8'));
+    expect(Object.keys(state.modalityLabels).sort()).toEqual(['audio', 'video']);
+    delete state.modalityLabels.audio;
+    writeFileSync(file, JSON.stringify(state));
+    await expect(runCluster(job(av.dir, run, { resume: true }))).rejects.toThrow(/checkpoint.*modalityLabels do not hold 2 label arrays for each of video, audio/);
   });
 
   it('with recipes to choose from: one trial each, recorded in recipe.json, the winner trains, a resumed run keeps it', async () => {

@@ -33,6 +33,12 @@ describe('sameTrainConfig (resume check)', () => {
     expect(trainConfigDifferences(older, DEFAULT_TRAIN)).toEqual(['videoNorm: "channel" → "shared"']);
   });
 
+  it('reads selfWeight missing from a checkpoint as 1 (one shared label per clip, how it trained then)', () => {
+    const { selfWeight: _, ...older } = DEFAULT_TRAIN;
+    expect(sameTrainConfig(older, { ...DEFAULT_TRAIN, selfWeight: 1 })).toBe(true);
+    expect(trainConfigDifferences(older, DEFAULT_TRAIN)).toEqual(['selfWeight: 1 → 0.25']);
+  });
+
   it('names every differing field, saved value first', () => {
     expect(trainConfigDifferences({ ...DEFAULT_TRAIN, lr: 0.1, grey: true }, DEFAULT_TRAIN)).toEqual(['grey: true → false', 'lr: 0.1 → 0.05']); // in the config's field order
   });
