@@ -39,7 +39,10 @@ export function buildRunModel(run: string, saved: ReturnType<typeof readModel>):
   const { json, data } = saved;
   const config = json.model as ModelConfig;
   const head = Number(json.head ?? 0);
-  const ensemble = savedEnsemble(path.join(run, 'model'), json.answer, head, config.heads);
+  const folder = path.join(run, 'model');
+  if (!Array.isArray(config?.heads) || !config.heads.every((k) => Number.isInteger(k) && k >= 2)) throw new CheckpointError(folder, "model.json's model lists no heads of 2 or more clusters");
+  if (!Number.isInteger(head) || head < 0 || head >= config.heads.length) throw new CheckpointError(folder, `model.json's head ${String(json.head)} is not one of its ${config.heads.length} heads`);
+  const ensemble = savedEnsemble(folder, json.answer, head, config.heads);
   const model = new SelaviModel(config, createRng(0));
   model.build(json.shapes as Partial<Record<Modality, number[]>>);
   model.params.load(json.params, data, path.join(run, 'model'));
@@ -50,11 +53,11 @@ export function buildRunModel(run: string, saved: ReturnType<typeof readModel>):
 function savedEnsemble(folder: string, answer: unknown, head: number, heads: readonly number[]): HeadEnsemble {
   const k = heads[head];
   if (answer === undefined) return { heads: [head], permutations: [Array.from({ length: k }, (_, j) => j)] };
-  const a = answer as Partial<HeadEnsemble>;
+  const a = (answer ?? {}) as Partial<HeadEnsemble>;
   const isPermutation = (p: unknown) => Array.isArray(p) && p.length === k && new Set(p).size === k && p.every((j) => Number.isInteger(j) && j >= 0 && j < k);
   const ok =
     Array.isArray(a.heads) && Array.isArray(a.permutations) && a.heads.length > 0 && a.heads.length === a.permutations.length &&
-    a.heads[0] === head && a.heads.every((h) => Number.isInteger(h) && heads[h] === k) && a.permutations.every(isPermutation);
+    a.heads[0] === head && new Set(a.heads).size === a.heads.length && a.heads.every((h) => Number.isInteger(h) && heads[h] === k) && a.permutations.every(isPermutation);
   if (!ok) throw new CheckpointError(folder, `model.json's "answer" does not fit the model's heads (${heads.join(', ')} clusters, head ${head} answers)`);
   return a as HeadEnsemble;
 }

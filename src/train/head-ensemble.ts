@@ -23,9 +23,9 @@ export interface HeadEnsemble {
 
 /**
  * The permutation that maps `labels`' clusters onto `reference`'s with the most items in common.
- * @example matchClusters(Int32Array.of(1, 1, 0), Int32Array.of(0, 0, 1), 2) // [1, 0]
+ * @example matchClusterNumbers(Int32Array.of(1, 1, 0), Int32Array.of(0, 0, 1), 2) // [1, 0]
  */
-export function matchClusters(labels: Int32Array, reference: Int32Array, k: number): number[] {
+export function matchClusterNumbers(labels: Int32Array, reference: Int32Array, k: number): number[] {
   if (labels.length !== reference.length) throw new RangeError(`${labels.length} labels against ${reference.length} reference labels`);
   const overlap = Array.from({ length: k }, () => new Array<number>(k).fill(0));
   for (let i = 0; i < labels.length; i++) overlap[labels[i]][reference[i]]++;
@@ -39,7 +39,7 @@ export function matchClusters(labels: Int32Array, reference: Int32Array, k: numb
 export function buildHeadEnsemble(scores: readonly Float32Array[], heads: readonly number[], reference: number, n: number, k: number): HeadEnsemble {
   const members = [reference, ...heads.filter((h) => h !== reference)];
   const ref = argmaxRows(scores[reference], n, k);
-  const permutations = members.map((h) => (h === reference ? Array.from({ length: k }, (_, j) => j) : matchClusters(argmaxRows(scores[h], n, k), ref, k)));
+  const permutations = members.map((h) => (h === reference ? Array.from({ length: k }, (_, j) => j) : matchClusterNumbers(argmaxRows(scores[h], n, k), ref, k)));
   return { heads: members, permutations };
 }
 

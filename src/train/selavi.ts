@@ -18,7 +18,7 @@ import { sinkhorn, solveInPlaceByDefault } from '../sinkhorn/sinkhorn.js';
 import { argmaxRows } from '../util/argmax-rows.js';
 import { createRng, permutation, type Rng } from '../util/rng.js';
 import { CheckpointError, ConfigError } from '../errors.js';
-import { findCheckpoint, loadCheckpoint, readCheckpointState, saveCheckpoint, saveModel } from './checkpoint.js';
+import { findCheckpoint, loadCheckpoint, readCheckpointState, saveCheckpoint, saveModel, type CheckpointState } from './checkpoint.js';
 import { chooseHead, type HeadChoice } from './choose-head.js';
 import { infoNce } from './align-loss.js';
 import { clusterMutualInfo } from './agreement-loss.js';
@@ -201,7 +201,7 @@ const SINKHORN_MAX_ITERS = 2000;
  * Solves new labels for every head from the current network. Returns labels, the confidence
  * of each label (combined softmax prob) and the diagnostics for the log.
  */
-async function relabel(model: SelaviModel, data: TrainSet, cfg: TrainConfig, rng: Rng, warm: SinkhornWarm, collect = false, onScore?: TrainDeps['onScore']) {
+async function relabel(model: SelaviModel, data: TrainSet, cfg: TrainConfig, rng: Rng, warm: SinkhornWarm, final: boolean, collect = false, onScore?: TrainDeps['onScore']) {
   const { perMod, present, ks, features, logitSum } = await scorePass(model, data, cfg.batchSize, rng, collect, onScore);
   const n = data.n;
   const solve = (scores: Float32Array, k: number, prior: Float64Array | undefined, warmSlot: (Float64Array | undefined)[] | undefined, h: number) => {
@@ -215,16 +215,19 @@ async function relabel(model: SelaviModel, data: TrainSet, cfg: TrainConfig, rng
   const labels: Int32Array[] = [];
   const confidence: Float32Array[] = [];
   const stats: SinkhornLog[] = [];
+  // The final pass: the answer's heads' fused scores, kept for the heads' sum (head-ensemble.ts).
   const fusedPerHead: Float32Array[] = [];
-  // Self weight below 1: each modality learns its own labels, those of the other's log-probabilities plus selfWeight x its own.
-  const crossing = cfg.selfWeight < 1 && present.length === 2;
+  // Self weight below 1: each modality learns its own labels, those of the other's log-probabilities
+  // plus selfWeight x its own; after the last update nothing learns them.
+  const crossing = cfg.selfWeight < 1 && present.length === 2 && !final;
   const modalityLabels: Partial<Record<Modality, Int32Array[]>> = {};
   const modalityStats: Partial<Record<Modality, SinkhornLog[]>> = {};
   for (let h = 0; h < ks.length; h++) {
     const k = ks[h];
     // The multi-modal assignment: sum of the modalities' log-probabilities (SeLaVi).
     const fused = combineLogProbs(present.map((m) => perMod[m]![h]), n, k, 'sum');
-    fusedPerHead.push(fused);
+    // A solve in place turns its scores into the log-kernel: keep a copy then.
+    if (final && h < cfg.heads) fusedPerHead.push(solveInPlaceByDefault(n, k) ? fused.slice() : fused);
     const conf = combineLogProbs([fused], n, k); // renormalised: log p(cluster | all modalities)
     const prior = resolvePrior(cfg.prior, fused, n, k, cfg.priorSd, rng);
     const r = solve(fused, k, prior, warm?.fused, h);
@@ -252,6 +255,24 @@ async function relabel(model: SelaviModel, data: TrainSet, cfg: TrainConfig, rng
     present.length === 2 ? ks.map((k, h) => [argmaxRows(perMod[present[0]]![h], n, k), argmaxRows(perMod[present[1]]![h], n, k)] as const) : undefined;
   const modalityAgreement = modalityAnswers?.map(([a, b]) => normalizedMutualInfo(a, b));
   return { labels, confidence, stats, modalityLabels: crossing ? modalityLabels : undefined, modalityStats, modalityArgmax, modalityAnswers, modalityAgreement, features, logitSum, fused: fusedPerHead };
+}
+
+/**
+ * What is wrong with a checkpoint's labels for this run, or undefined: per-modality labels present
+ * exactly when this run trains on them (once labels exist), one array per head and modality, and
+ * every label a cluster of its head (a label out of range would silently train nothing: a zero one-hot).
+ */
+function resumedLabelsProblem(saved: CheckpointState, present: readonly Modality[], ks: readonly number[], crossing: boolean): string | undefined {
+  const inRange = (ls: number[][]) => ls.length === ks.length && ls.every((l, h) => l.every((x) => Number.isInteger(x) && x >= 0 && x < ks[h]));
+  if (saved.labels.length > 0 && !inRange(saved.labels)) return `labels must be ${ks.length} arrays of clusters 0..K-1 of their head`;
+  if (saved.labels.length === 0) return undefined;
+  if (crossing !== (saved.modalityLabels !== undefined)) {
+    return crossing ? 'no modalityLabels, which a run with --self-weight below 1 trains on' : 'modalityLabels, which a run with --self-weight 1 does not train on';
+  }
+  if (crossing && !present.every((m) => Array.isArray(saved.modalityLabels![m]) && inRange(saved.modalityLabels![m]))) {
+    return `modalityLabels do not hold ${ks.length} label arrays of clusters 0..K-1 for each of ${present.join(', ')}`;
+  }
+  return undefined;
 }
 
 function range(n: number): number[] {
@@ -303,6 +324,7 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
   if (present.length === 0) throw new ConfigError(`--modalities ${cfg.modalities.join(',')}: the data has none of these`);
   if (data.n < cfg.k) throw new ConfigError(`${data.n} items cannot fill --k ${cfg.k} clusters`);
   if (data.n < cfg.overcluster) throw new ConfigError(`${data.n} items cannot fill --overcluster ${cfg.overcluster} clusters`);
+  if (!(cfg.selfWeight >= 0 && cfg.selfWeight <= 1)) throw new ConfigError(`--self-weight must be between 0 and 1, got ${cfg.selfWeight}`);
   for (const [flag, w] of [['align', cfg.align], ['agree', cfg.agree]] as const) {
     if (w > 0 && present.length === 1 && !cfg.augment) {
       throw new ConfigError(`--${flag} with one modality (${present[0]}) compares two augmented views of each item: drop --no-augment or --${flag}`);
@@ -368,14 +390,13 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
     updatesDone = saved.updatesDone;
     order = Int32Array.from(saved.order);
     labels = saved.labels.map((l) => Int32Array.from(l));
-    if (saved.modalityLabels) {
-      if (!present.every((m) => saved.modalityLabels![m]?.length === ks.length)) {
-        model.dispose();
-        disposeOptimizer(optimizer);
-        throw new CheckpointError(ckpt, `state.json's modalityLabels do not hold ${ks.length} label arrays for each of ${present.join(', ')}`);
-      }
-      modalityLabels = Object.fromEntries(present.map((m) => [m, saved.modalityLabels![m].map((l) => Int32Array.from(l))]));
+    const problem = resumedLabelsProblem(saved, present, ks, cfg.selfWeight < 1 && present.length === 2);
+    if (problem) {
+      model.dispose();
+      disposeOptimizer(optimizer);
+      throw new CheckpointError(ckpt, `state.json: ${problem}`);
     }
+    if (saved.modalityLabels) modalityLabels = Object.fromEntries(present.map((m) => [m, saved.modalityLabels![m].map((l) => Int32Array.from(l))]));
     rng.restore(saved.rng);
     deps.say(`resumed from ${ckpt} at step ${step}/${totalSteps}`);
   }
@@ -426,8 +447,15 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
     const unsolved = r.stats.map((st, h) => (st.converged ? -1 : h)).filter((h) => h >= 0);
     if (unsolved.length > 0) {
       // The realised label sizes say how far from the asked partition that leaves the labels.
-      const range = unsolved.map((h) => `${Math.min(...entry.sizes[h])}-${Math.max(...entry.sizes[h])}`).join(', ');
-      deps.say(`warning: Sinkhorn stopped at its ${SINKHORN_MAX_ITERS}-iteration cap for head(s) ${unsolved.join(', ')} (marginal error ${unsolved.map((h) => r.stats[h].err).join(', ')} > ${SINKHORN_TOL}; cluster sizes ${range} of ${data.n} items): those labels are less balanced than asked`);
+      const spans = unsolved.map((h) => `${Math.min(...entry.sizes[h])}-${Math.max(...entry.sizes[h])}`).join(', ');
+      deps.say(`warning: Sinkhorn stopped at its ${SINKHORN_MAX_ITERS}-iteration cap for head(s) ${unsolved.join(', ')} (marginal error ${unsolved.map((h) => r.stats[h].err).join(', ')} > ${SINKHORN_TOL}; cluster sizes ${spans} of ${data.n} items): those labels are less balanced than asked`);
+    }
+    // The per-modality targets are what the heads train on: the same warning for theirs.
+    for (const [m, solves] of Object.entries(r.modalityLabels ? r.modalityStats : {})) {
+      const capped = solves!.map((st, h) => (st.converged ? -1 : h)).filter((h) => h >= 0);
+      if (capped.length > 0) {
+        deps.say(`warning: Sinkhorn stopped at its ${SINKHORN_MAX_ITERS}-iteration cap for the ${m} targets of head(s) ${capped.join(', ')} (marginal error ${capped.map((h) => solves![h].err).join(', ')} > ${SINKHORN_TOL}): those labels are less balanced than asked`);
+      }
     }
     const truthPart = entry.nmi_truth ? ` nmi(truth)=${entry.nmi_truth.map((x) => x.toFixed(3)).join('/')}` : '';
     deps.say(`labels @ step ${step}/${totalSteps}: changed ${entry.changed.map((x) => x.toFixed(2)).join('/')}${truthPart}${loss === null ? '' : ` loss=${loss.toFixed(3)}`}`);
@@ -446,7 +474,7 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
     // ----- relabel when due -----
     if (updatesDone < updateAt.length && step >= updateAt[updatesDone]) {
       const t = performance.now();
-      const r = await relabel(model, data, cfg, rng, warm, false, deps.onScore);
+      const r = await relabel(model, data, cfg, rng, warm, false, false, deps.onScore);
       logUpdate('labels', r, labels, t);
       labels = r.labels;
       modalityLabels = r.modalityLabels;
@@ -546,7 +574,7 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
   } else {
     // ===== final labels from the trained network =====
     const t = performance.now();
-    const r = await relabel(model, data, cfg, rng, warm, deps.exportDir !== undefined, deps.onScore);
+    const r = await relabel(model, data, cfg, rng, warm, true, deps.exportDir !== undefined, deps.onScore);
     const choice = chooseHead(r.labels.slice(0, cfg.heads), r.modalityAgreement); // the answer has --k clusters
     const ensemble = buildHeadEnsemble(r.fused, range(cfg.heads), choice.head, data.n, cfg.k);
     const answer = { ...ensembleAnswer(r.fused, ensemble, data.n, cfg.k), ensemble };

@@ -106,13 +106,18 @@ describe('selavi cluster (end to end, tiny)', () => {
     }
     // Every solve says whether it reached the tolerance: converged ones did, the others hit the cap.
     for (const entry of log) for (const st of entry.sinkhorn) expect(st.converged ? st.err <= 1e-3 : st.iters === 2000).toBe(true);
-    // Each modality learns its own targets (self weight 0.25 by default): two more solves per head, logged.
-    for (const entry of log) {
+    // Each modality learns its own targets (self weight 0.25 by default): two more solves per head and
+    // update, logged, each converged and (after the first update) warm; the final pass trains nothing.
+    const updates = log.filter((e: { event: string }) => e.event === 'labels');
+    for (const [i, entry] of updates.entries()) {
       expect(Object.keys(entry.sinkhorn_modality).sort()).toEqual(['audio', 'video']);
-      for (const m of ['audio', 'video']) expect(entry.sinkhorn_modality[m]).toHaveLength(2);
-      expect(Object.keys(entry.nmi_modality_labels_truth).sort()).toEqual(['audio', 'video']);
+      for (const m of ['audio', 'video']) {
+        expect(entry.sinkhorn_modality[m]).toHaveLength(2);
+        for (const st of entry.sinkhorn_modality[m]) expect([st.converged, st.warm]).toEqual([true, i > 0]);
+      }
     }
-    expect(log.at(-1).nmi_modality_labels_truth).toEqual({ video: 1, audio: 1 });
+    expect(updates.at(-1).nmi_modality_labels_truth).toEqual({ video: 1, audio: 1 });
+    expect(log.at(-1)).not.toHaveProperty('sinkhorn_modality');
     // The first label update starts cold, every later one warm from the last one's scalings, and each solve is timed.
     expect(log.map((e: { sinkhorn: { warm: boolean }[] }) => e.sinkhorn.every((st) => st.warm))).toEqual(log.map((_: unknown, i: number) => i > 0));
     for (const entry of log) for (const st of entry.sinkhorn) expect(st.seconds).toBeGreaterThanOrEqual(0);
@@ -146,9 +151,16 @@ describe('selavi cluster (end to end, tiny)', () => {
     cpSync(path.join(root, 'run-av'), run, { recursive: true });
     const file = path.join(run, 'model', 'model.json');
     const json = JSON.parse(readFileSync(file, 'utf8'));
-    json.answer.permutations[1] = [0, 0];
-    writeFileSync(file, JSON.stringify(json));
-    await expect(runAssign({ run, videos: av.dir, out: path.join(root, 'bad.csv'), say: () => undefined })).rejects.toThrow(/model.*"answer" does not fit the model's heads/);
+    const assignWith = (edit: (j: typeof json) => void) => {
+      const copy = structuredClone(json);
+      edit(copy);
+      writeFileSync(file, JSON.stringify(copy));
+      return runAssign({ run, videos: av.dir, out: path.join(root, 'bad.csv'), say: () => undefined });
+    };
+    await expect(assignWith((j) => (j.answer.permutations[1] = [0, 0]))).rejects.toThrow(/model.*"answer" does not fit the model's heads/);
+    await expect(assignWith((j) => (j.answer = null))).rejects.toThrow(/"answer" does not fit/);
+    await expect(assignWith((j) => (j.answer.heads = [j.head, j.head]))).rejects.toThrow(/"answer" does not fit/);
+    await expect(assignWith((j) => (j.head = 5))).rejects.toThrow(/model.*head 5 is not one of its 2 heads/);
   });
 
   it('with the audio-visual alignment term, finds the classes too, and assign reloads that model', async () => {
@@ -214,6 +226,9 @@ describe('selavi cluster (end to end, tiny)', () => {
     for (const col of ['head0', 'head1', 'cluster']) {
       expect(readColumn(path.join(split, 'clusters.csv'), col)).toEqual(readColumn(path.join(whole, 'clusters.csv'), col));
     }
+    // The same training after the resume, per-modality targets included: the same final loss.
+    const finalLoss = (dir: string) => JSON.parse(readFileSync(path.join(dir, 'log.jsonl'), 'utf8').trim().split('\n').at(-1)!).loss;
+    expect(finalLoss(split)).toBeCloseTo(finalLoss(whole), 5);
   });
 
   it('refuses to resume a checkpoint whose per-modality labels are damaged, naming it', async () => {
@@ -222,9 +237,16 @@ describe('selavi cluster (end to end, tiny)', () => {
     const file = path.join(run, 'checkpoint', 'state.json');
     const state = JSON.parse(readFileSync(file, 'utf8'));
     expect(Object.keys(state.modalityLabels).sort()).toEqual(['audio', 'video']);
-    delete state.modalityLabels.audio;
-    writeFileSync(file, JSON.stringify(state));
-    await expect(runCluster(job(av.dir, run, { resume: true }))).rejects.toThrow(/checkpoint.*modalityLabels do not hold 2 label arrays for each of video, audio/);
+    const damaged = (edit: (st: typeof state) => void) => {
+      const copy = structuredClone(state);
+      edit(copy);
+      writeFileSync(file, JSON.stringify(copy));
+      return runCluster(job(av.dir, run, { resume: true }));
+    };
+    await expect(damaged((st) => delete st.modalityLabels.audio)).rejects.toThrow(/checkpoint.*modalityLabels do not hold 2 label arrays of clusters 0..K-1 for each of video, audio/);
+    await expect(damaged((st) => delete st.modalityLabels)).rejects.toThrow(/no modalityLabels, which a run with --self-weight below 1 trains on/);
+    await expect(damaged((st) => (st.modalityLabels.video[1][0] = 7))).rejects.toThrow(/modalityLabels do not hold/);
+    await expect(damaged((st) => (st.labels[0][3] = -1))).rejects.toThrow(/labels must be 2 arrays of clusters 0..K-1/);
   });
 
   it('with recipes to choose from: one trial each, recorded in recipe.json, the winner trains, a resumed run keeps it', async () => {

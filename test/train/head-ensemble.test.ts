@@ -1,19 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { buildHeadEnsemble, ensembleAnswer, matchClusters } from '../../src/train/head-ensemble.js';
+import { buildHeadEnsemble, ensembleAnswer, matchClusterNumbers } from '../../src/train/head-ensemble.js';
 
 const log = (rows: number[][]) => Float32Array.from(rows.flat().map(Math.log));
 
-describe('matchClusters', () => {
+describe('matchClusterNumbers', () => {
   it('maps each cluster onto the reference cluster it shares most items with', () => {
-    expect(matchClusters(Int32Array.of(1, 1, 0), Int32Array.of(0, 0, 1), 2)).toEqual([1, 0]);
+    expect(matchClusterNumbers(Int32Array.of(1, 1, 0), Int32Array.of(0, 0, 1), 2)).toEqual([1, 0]);
     // 3 clusters: this head's 0 is the reference's 2 (3 items), 1 -> 0, 2 -> 1; one item disagrees.
     const labels = Int32Array.of(0, 0, 0, 1, 1, 2, 2, 2);
     const reference = Int32Array.of(2, 2, 2, 0, 1, 1, 1, 1);
-    expect(matchClusters(labels, reference, 3)).toEqual([2, 0, 1]);
+    expect(matchClusterNumbers(labels, reference, 3)).toEqual([2, 0, 1]);
   });
 
   it('refuses label vectors of different lengths', () => {
-    expect(() => matchClusters(Int32Array.of(0, 1), Int32Array.of(0), 2)).toThrow(RangeError);
+    expect(() => matchClusterNumbers(Int32Array.of(0, 1), Int32Array.of(0), 2)).toThrow(RangeError);
   });
 });
 
@@ -53,6 +53,28 @@ describe('the heads ensemble', () => {
     expect(Array.from(ensembleAnswer([head0, head1], e, 3, 2).labels)).toEqual([0, 1, 1]);
     const only1 = buildHeadEnsemble([head0, head1], [1], 1, 3, 2);
     expect(Array.from(ensembleAnswer([head0, head1], only1, 3, 2).labels)).toEqual([1, 0, 0]);
+  });
+
+  it('with 3 clusters, adds each cluster of a member into the reference cluster it was matched to (a 3-cycle)', () => {
+    // Member 1 numbers the reference's clusters 0, 1, 2 as 1, 2, 0: its cluster j is reference cluster (j + 2) % 3.
+    const ref = log([
+      [0.8, 0.1, 0.1],
+      [0.1, 0.8, 0.1],
+      [0.1, 0.1, 0.8],
+      [0.4, 0.35, 0.25], // the reference leans to 0 ...
+    ]);
+    const member = log([
+      [0.1, 0.8, 0.1],
+      [0.1, 0.1, 0.8],
+      [0.8, 0.1, 0.1],
+      [0.05, 0.05, 0.9], // ... the member is sure of its cluster 2 = reference cluster 1
+    ]);
+    const e = buildHeadEnsemble([ref, member], [0, 1], 0, 4, 3);
+    expect(e.permutations[1]).toEqual([2, 0, 1]);
+    const { labels, confidence } = ensembleAnswer([ref, member], e, 4, 3);
+    expect(Array.from(labels)).toEqual([0, 1, 2, 1]);
+    // Item 3: reference (0.4, 0.35, 0.25) x member in reference numbering (0.05, 0.9, 0.05).
+    expect(confidence[3]).toBeCloseTo((0.35 * 0.9) / (0.4 * 0.05 + 0.35 * 0.9 + 0.25 * 0.05), 5);
   });
 
   it('refuses scores of the wrong size', () => {
