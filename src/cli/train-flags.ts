@@ -48,7 +48,7 @@ export function withTrainFlags<T>(y: Argv<T>): Argv<T & TrainFlags> {
   return withReportFlag(withProgressFlags(y), 'RUN/report.html')
     .option('out', { type: 'string', demandOption: true, describe: 'run folder: clusters.csv, log.jsonl, model/, checkpoint/, metrics.json' })
     .option('k', { type: 'number', default: d.k, describe: 'clusters per head' })
-    .option('heads', { type: 'number', default: d.heads, describe: 'heads trained at once (the answer: with audio and video, the head whose two modalities agree most; otherwise the head that agrees most with the others)' })
+    .option('heads', { type: 'number', default: d.heads, describe: 'heads trained at once (the answer: their sum, each matched onto the head whose two modalities agree most with audio and video, otherwise the head that agrees most with the others)' })
     .option('overcluster', { type: 'number', default: d.overcluster, describe: 'beside each head, one more head of this many clusters (over-clustering; trained, written to clusters.csv, never the answer); 0: none' })
     .option('epochs', { type: 'number', describe: `passes over the data. Default: ${d.epochs}, or more on a small collection trained from scratch, so that the run has at least ${MIN_AUTO_STEPS} steps (at most ${MAX_AUTO_EPOCHS} epochs)` })
     .option('batch-size', { type: 'number', default: d.batchSize, describe: 'items per training step' })
