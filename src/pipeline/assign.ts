@@ -14,7 +14,7 @@ import { openCache } from '../data/cache-reader.js';
 import { initBackend } from '../engine/backend.js';
 import { SelaviModel, type ModelConfig, type Modality } from '../models/selavi-model.js';
 import { combineLogProbs } from '../sinkhorn/combine.js';
-import { ensembleAnswer, type HeadEnsemble } from '../train/head-ensemble.js';
+import { ensembleAnswer, singleHeadEnsemble, type HeadEnsemble } from '../train/head-ensemble.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { csvField } from '../util/csv-field.js';
 import { createRng } from '../util/rng.js';
@@ -52,7 +52,7 @@ export function buildRunModel(run: string, saved: ReturnType<typeof readModel>):
 /** model.json's `answer`, checked against the model's heads; a model saved before it answers with `head` alone. */
 function savedEnsemble(folder: string, answer: unknown, head: number, heads: readonly number[]): HeadEnsemble {
   const k = heads[head];
-  if (answer === undefined) return { heads: [head], permutations: [Array.from({ length: k }, (_, j) => j)] };
+  if (answer === undefined) return singleHeadEnsemble(head, k);
   const a = (answer ?? {}) as Partial<HeadEnsemble>;
   const isPermutation = (p: unknown) => Array.isArray(p) && p.length === k && new Set(p).size === k && p.every((j) => Number.isInteger(j) && j >= 0 && j < k);
   const ok =

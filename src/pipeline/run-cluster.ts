@@ -75,8 +75,8 @@ export interface RunSummary {
 }
 
 
-function writeClustersCsv(file: string, names: readonly string[], result: TrainResult): void {
-  const { labels, confidence } = result.answer;
+function writeClustersCsv(file: string, names: readonly string[], result: TrainResult, answer: NonNullable<TrainResult['answer']>): void {
+  const { labels, confidence } = answer;
   const header = ['path', 'cluster', 'confidence', ...result.labels.map((_, i) => `head${i}`)].join(',');
   const lines = names.map((name, i) =>
     [csvField(name), labels[i], confidence[i].toFixed(4), ...result.labels.map((l) => l[i])].join(','),
@@ -137,15 +137,16 @@ export async function runOn(data: TrainSet, opts: RunOptions, skipped: number, t
     interrupted: result.interrupted,
     seconds: Number(((performance.now() - t0) / 1000).toFixed(1)),
   };
-  if (result.interrupted) return summary;
-  writeClustersCsv(clustersFile, data.names, result);
+  if (result.interrupted || !result.answer) return summary;
+  const answer = result.answer;
+  writeClustersCsv(clustersFile, data.names, result, answer);
   if (!opts.truth && data.truth) {
     // Truth that came with the data (an IDX labels file): score directly, reporting only.
-    const scores = scoreLabels(data.truth, result.answer.labels);
+    const scores = scoreLabels(data.truth, answer.labels);
     writeFileAtomic(path.join(opts.out, 'metrics.json'), JSON.stringify({ n: data.n, matched: data.n, ...scores, head: result.choice.head, head_rule: result.choice.rule }, null, 1));
     summary.metrics = { n: data.n, matched: data.n, ...scores };
   } else if (truthTable) {
-    const report = evaluate({ file: clustersFile, paths: [...data.names], clusters: result.answer.labels }, truthTable);
+    const report = evaluate({ file: clustersFile, paths: [...data.names], clusters: answer.labels }, truthTable);
     writeFileAtomic(path.join(opts.out, 'metrics.json'), JSON.stringify({ ...report, head: result.choice.head, head_rule: result.choice.rule }, null, 1));
     summary.metrics = { ...report };
   }

@@ -32,6 +32,15 @@ export function matchClusterNumbers(labels: Int32Array, reference: Int32Array, k
   return Array.from(hungarian(overlap, { maximize: true }).rowToCol);
 }
 
+/** The ensemble of one head: that head's own answer (a model saved before ensembles). */
+export function singleHeadEnsemble(head: number, k: number): HeadEnsemble {
+  return { heads: [head], permutations: [identity(k)] };
+}
+
+function identity(k: number): number[] {
+  return Array.from({ length: k }, (_, j) => j);
+}
+
 /**
  * Builds the ensemble of `heads` (indices into `scores`, each [N, k] log-probabilities, all of the same
  * k) around `reference`: every member's argmax clusters matched onto the reference's.
@@ -39,7 +48,7 @@ export function matchClusterNumbers(labels: Int32Array, reference: Int32Array, k
 export function buildHeadEnsemble(scores: readonly Float32Array[], heads: readonly number[], reference: number, n: number, k: number): HeadEnsemble {
   const members = [reference, ...heads.filter((h) => h !== reference)];
   const ref = argmaxRows(scores[reference], n, k);
-  const permutations = members.map((h) => (h === reference ? Array.from({ length: k }, (_, j) => j) : matchClusterNumbers(argmaxRows(scores[h], n, k), ref, k)));
+  const permutations = members.map((h) => (h === reference ? identity(k) : matchClusterNumbers(argmaxRows(scores[h], n, k), ref, k)));
   return { heads: members, permutations };
 }
 

@@ -103,11 +103,8 @@ export interface TrainResult {
   labels: Int32Array[]; // per head: the last equal-size labels
   confidence: Float32Array[]; // per head: combined softmax probability of the item's label
   choice: HeadChoice;
-  /**
-   * The run's answer: a finished run's heads of --k clusters summed (head-ensemble.ts), in the chosen
-   * head's cluster numbering; an interrupted run's: the chosen head's last labels.
-   */
-  answer: { labels: Int32Array; confidence: Float32Array; ensemble?: HeadEnsemble };
+  /** A finished run's answer: its heads of --k clusters summed (head-ensemble.ts), in the chosen head's cluster numbering. */
+  answer?: { labels: Int32Array; confidence: Float32Array; ensemble: HeadEnsemble };
   /** Two modalities, finished run: per head, each modality's own answer (argmax of its logits). */
   modalityAnswers?: (readonly [Int32Array, Int32Array])[];
   steps: number;
@@ -275,6 +272,16 @@ function resumedLabelsProblem(saved: CheckpointState, present: readonly Modality
   return undefined;
 }
 
+/** The heads whose solve stopped at the iteration cap. */
+function cappedHeads(stats: readonly SinkhornLog[]): number[] {
+  return stats.flatMap((st, h) => (st.converged ? [] : [h]));
+}
+
+/** Per-head labels as JSON arrays (the checkpoint's form). */
+function plainLabels(perHead: readonly Int32Array[]): number[][] {
+  return perHead.map((l) => Array.from(l));
+}
+
 function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
 }
@@ -409,8 +416,8 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
         updatesDone,
         rng: rng.state(),
         order: Array.from(order),
-        labels: labels.map((l) => Array.from(l)),
-        ...(modalityLabels && { modalityLabels: Object.fromEntries(Object.entries(modalityLabels).map(([m, ls]) => [m, ls.map((l) => Array.from(l))])) }),
+        labels: plainLabels(labels),
+        ...(modalityLabels && { modalityLabels: Object.fromEntries(Object.entries(modalityLabels).map(([m, ls]) => [m, plainLabels(ls)])) }),
       },
       model.params,
       optimizer,
@@ -437,14 +444,14 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
       if (r.modalityLabels) entry.nmi_modality_labels_truth = Object.fromEntries(Object.entries(r.modalityLabels).map(([m, ls]) => [m, round(nmiKnown(data.truth!, ls[0]))]));
       entry.nmi_modality_truth = Object.fromEntries(Object.entries(r.modalityArgmax).map(([m, a]) => [m, round(nmiKnown(data.truth!, a))]));
     }
-    if (answer?.ensemble) {
+    if (answer) {
       entry.answer = { heads: answer.ensemble.heads, sizes: sizes(answer.labels, cfg.k), ...(data.truth && { nmi_truth: round(nmiKnown(data.truth, answer.labels)) }) };
     }
     if (data.nuisances) {
       entry.nmi_nuisance = Object.fromEntries(Object.entries(data.nuisances).map(([name, v]) => [name, round(nmiKnown(v, r.labels[0]))]));
     }
     deps.logJson(entry);
-    const unsolved = r.stats.map((st, h) => (st.converged ? -1 : h)).filter((h) => h >= 0);
+    const unsolved = cappedHeads(r.stats);
     if (unsolved.length > 0) {
       // The realised label sizes say how far from the asked partition that leaves the labels.
       const spans = unsolved.map((h) => `${Math.min(...entry.sizes[h])}-${Math.max(...entry.sizes[h])}`).join(', ');
@@ -452,7 +459,7 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
     }
     // The per-modality targets are what the heads train on: the same warning for theirs.
     for (const [m, solves] of Object.entries(r.modalityLabels ? r.modalityStats : {})) {
-      const capped = solves!.map((st, h) => (st.converged ? -1 : h)).filter((h) => h >= 0);
+      const capped = cappedHeads(solves!);
       if (capped.length > 0) {
         deps.say(`warning: Sinkhorn stopped at its ${SINKHORN_MAX_ITERS}-iteration cap for the ${m} targets of head(s) ${capped.join(', ')} (marginal error ${capped.map((h) => solves![h].err).join(', ')} > ${SINKHORN_TOL}): those labels are less balanced than asked`);
       }
@@ -569,8 +576,7 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
 
   let result: TrainResult;
   if (interrupted) {
-    const choice = chooseHead(labels.slice(0, cfg.heads));
-    result = { labels, confidence: [], choice, answer: { labels: labels[choice.head], confidence: new Float32Array(data.n) }, steps: step, interrupted };
+    result = { labels, confidence: [], choice: chooseHead(labels.slice(0, cfg.heads)), steps: step, interrupted };
   } else {
     // ===== final labels from the trained network =====
     const t = performance.now();
