@@ -9,7 +9,12 @@
  * Env (comma lists): ROBUST_LEVELS (easy,medium), ROBUST_VARIATIONS (fixed,mixed,shifted),
  * ROBUST_SEEDS (1), ROBUST_RECIPES (default: the candidates auto chooses from; e.g. warp,warp+grey,full+flip),
  * ROBUST_N_<LEVEL> (easy 600, medium 1000, hard 1000), ROBUST_EPOCHS (unset: what `selavi cluster`
- * does without --epochs, at least 1,600 steps on a small collection).
+ * does without --epochs, at least 1,600 steps on a small collection), ROBUST_RUNS (recipes,auto,single:
+ * which runs a cell makes; `single` alone reads the recipe auto chose from an earlier bench run's
+ * folder, and the table merges the lines of one cell).
+ * `single`: one run per modality alone (`--modalities video`, `--modalities audio`) with the recipe
+ * the defaults trained with, so that "fused ≥ best single modality + 0.05" compares runs that differ
+ * only in the second modality.
  * Every run is what `selavi cluster` runs for those flags: the epochs rule, and for the defaults
  * the trials' fallback when no trial agrees above chance.
  */
@@ -20,7 +25,8 @@ import type { Level, Variation } from '../../tools/datasets/av-clip.js';
 import { buildCache } from '../../src/data/cache.js';
 import { runCluster } from '../../src/pipeline/run-cluster.js';
 import { FALLBACK_RULE, fallbackRecipe, parseRecipe, recipeCandidates, recipeName, type Recipe, type RecipeChoice } from '../../src/pipeline/choose-recipe.js';
-import { AUTO_STRENGTHS, DEFAULT_TRAIN, defaultAgree } from '../../src/train/train-config.js';
+import { AUTO_STRENGTHS, DEFAULT_TRAIN, defaultAgree, defaultSelfWeight } from '../../src/train/train-config.js';
+import type { Modality } from '../../src/models/selavi-model.js';
 import { clipBaselines, round } from './baselines.js';
 import { peakRssMb } from '../lib/peak-rss.js';
 
@@ -35,6 +41,7 @@ const autoEpochs = process.env.ROBUST_EPOCHS === undefined;
 const epochs = Number(process.env.ROBUST_EPOCHS ?? DEFAULT_TRAIN.epochs);
 const decode = { frames: 4, size: 32, clipSeconds: 2, melBins: 40, hopMs: 20 };
 const root = path.resolve('.cache/quality/robust');
+const runKinds = list('ROBUST_RUNS', 'recipes,auto,single');
 
 async function cell(level: Level, variation: Variation, seed: number) {
   const t0 = performance.now();
@@ -48,16 +55,15 @@ async function cell(level: Level, variation: Variation, seed: number) {
   const { items, ...baselines } = await clipBaselines(cacheDir, truth, 10);
 
   type Scored = { nmi: number; accuracy: number; minutes: number; video_nmi: number; audio_nmi: number; chosen?: string; fallback?: boolean; trials?: Record<string, number> };
-  const run = async (label: string, recipe: Recipe | undefined): Promise<Scored> => {
+  const run = async (label: string, recipe: Recipe | undefined, modalities: readonly Modality[] = ['video', 'audio']): Promise<Scored> => {
     const out = path.join(root, `run-${name}-${label}`);
     rmSync(out, { recursive: true, force: true });
     mkdirSync(out, { recursive: true });
-    const modalities = ['video', 'audio'] as const;
     const s = await runCluster({
       videos: path.join(data, 'clips'),
       out,
       cache: cacheDir,
-      train: { ...DEFAULT_TRAIN, agree: defaultAgree([...modalities]), modalities: [...modalities], epochs, seed, ...(recipe ?? {}) },
+      train: { ...DEFAULT_TRAIN, agree: defaultAgree(modalities), selfWeight: defaultSelfWeight(modalities), modalities: [...modalities], epochs, seed, ...(recipe ?? {}) },
       recipes: recipe ? undefined : autoCandidates,
       recipeFallback: recipe ? undefined : fallbackRecipe('auto', undefined, undefined),
       autoEpochs,
@@ -79,9 +85,14 @@ async function cell(level: Level, variation: Variation, seed: number) {
   };
 
   const fixed: Record<string, { nmi: number; accuracy: number; minutes: number }> = {};
-  for (const r of recipes) fixed[recipeName(r)] = await run(recipeName(r), r);
-  const auto = await run('auto', undefined);
-  const best = Object.entries(fixed).reduce((a, b) => (b[1].nmi > a[1].nmi ? b : a));
+  if (runKinds.includes('recipes')) for (const r of recipes) fixed[recipeName(r)] = await run(recipeName(r), r);
+  const auto = runKinds.includes('auto') ? await run('auto', undefined) : undefined;
+  const best = Object.entries(fixed).reduce<[string, { nmi: number }] | undefined>((a, b) => (!a || b[1].nmi > a[1].nmi ? b : a), undefined);
+  let single: { recipe: string; video: Scored; audio: Scored } | undefined;
+  if (runKinds.includes('single')) {
+    const chosen = autoChoice(path.join(root, `run-${name}-auto`));
+    single = { recipe: recipeName(chosen), video: await run('video-only', chosen, ['video']), audio: await run('audio-only', chosen, ['audio']) };
+  }
   return {
     bench: 'quality-robust',
     level,
@@ -91,14 +102,22 @@ async function cell(level: Level, variation: Variation, seed: number) {
     clips: items,
     epochs: autoEpochs ? 'auto (at least 1,600 steps)' : epochs,
     ...baselines,
-    recipes: fixed,
-    defaults_auto: auto,
-    best_recipe_by_truth: best[0],
-    auto_picked_best: auto.chosen === best[0],
-    defaults_minus_best_nmi: round(auto.nmi - best[1].nmi),
+    ...(best && { recipes: fixed, best_recipe_by_truth: best[0] }),
+    ...(auto && { defaults_auto: auto }),
+    ...(auto && best && { auto_picked_best: auto.chosen === best[0], defaults_minus_best_nmi: round(auto.nmi - best[1].nmi) }),
+    ...(single && { single_modality: single }),
     minutes: round((performance.now() - t0) / 60000, 1),
     peak_rss_mb: peakRssMb(),
   };
+}
+
+/** The recipe the defaults trained with in a cell's auto run (this invocation's or an earlier one's). */
+function autoChoice(autoRun: string): Recipe {
+  const file = path.join(autoRun, 'recipe.json');
+  if (!existsSync(file)) throw new Error(`ROBUST_RUNS=single needs the defaults' run of the cell (${file}): run it with auto first`);
+  const choice = JSON.parse(readFileSync(file, 'utf8')) as RecipeChoice;
+  if (!choice.chosen) throw new Error(`${file} names no chosen recipe`);
+  return choice.chosen;
 }
 
 for (const level of levels) for (const variation of variations) for (const seed of seeds) console.log(JSON.stringify(await cell(level, variation, seed)));
