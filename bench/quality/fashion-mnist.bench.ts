@@ -3,7 +3,7 @@
  * pixels, in one run. Target (issue 21): NMI and accuracy ≥ 0.65 in ≤ 20 minutes on 2 cores.
  * The run uses the cluster-agreement term between two augmented views (`--agree 1`), 8 epochs
  * (208 s with the native kernels): NMI 0.579, against 0.536 for plain SeLa over 24 epochs. Neither
- * 24 epochs (0.581) nor width 32 (0.573 in 625 s) did better (README, the trials).
+ * 24 epochs (0.581) nor width 32 (0.573 in 543 s) did better (README, the trials).
  * Beside the run's own answer, k-means on the trained encoder's pooled features (the answer k-means
  * would give on what the network learned; reporting only, not what `selavi sela` answers).
  * Env: QUALITY_EPOCHS (8), QUALITY_AGREE (1; 0 for plain SeLa), QUALITY_LIMIT (all 10,000),
