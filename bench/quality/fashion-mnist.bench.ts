@@ -13,12 +13,9 @@ import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { loadFashionMnist } from '../../tools/datasets/fashion-mnist.js';
 import { runSela } from '../../src/pipeline/run-cluster.js';
-import { DEFAULT_TRAIN, scorePass } from '../../src/train/selavi.js';
+import { DEFAULT_TRAIN } from '../../src/train/selavi.js';
 import { kmeansScore, round, standardise } from './baselines.js';
-import { readModel } from '../../src/train/checkpoint.js';
-import { buildRunModel } from '../../src/pipeline/assign.js';
-import { imageTrainSet } from '../../src/train/train-set.js';
-import { createRng } from '../../src/util/rng.js';
+import { readNpyMatrix } from '../../src/data/npy.js';
 import { peakRssMb } from '../lib/peak-rss.js';
 
 const t0 = performance.now();
@@ -34,10 +31,12 @@ const kmeansPixels = kmeansScore(standardise(raw, images.n, d), images.n, d, 10,
 const out = path.resolve('.cache/quality/run-fashion-mnist');
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
-const s = await runSela(images, { out, train: { ...DEFAULT_TRAIN, modalities: ['image'], epochs, width, batchSize: 64, lr: 0.1, labelUpdates: 12, agree }, resume: false, say: () => undefined });
+// --export: the final labelling pass writes the pooled features too (no second pass over the images).
+const exportDir = path.join(out, 'export');
+const s = await runSela(images, { out, exportDir, train: { ...DEFAULT_TRAIN, modalities: ['image'], epochs, width, batchSize: 64, lr: 0.1, labelUpdates: 12, agree }, resume: false, say: () => undefined });
 const m = s.metrics as Record<string, number>;
-const features = await trainedFeatures(out);
-const kmeansFeatures = kmeansScore(standardise(features.data, images.n, features.dim), images.n, features.dim, 10, images.truth!);
+const features = readNpyMatrix(path.join(exportDir, 'features-image.npy'));
+const kmeansFeatures = kmeansScore(standardise(Float32Array.from(features.data), features.rows, features.cols), features.rows, features.cols, 10, images.truth!);
 console.log(
   JSON.stringify({
     bench: 'quality-fashion-mnist',
@@ -53,15 +52,3 @@ console.log(
   }),
 );
 process.exit(0);
-
-/** The saved model's pooled encoder features of every image (no augmentation). */
-async function trainedFeatures(run: string): Promise<{ data: Float32Array; dim: number }> {
-  const { model } = buildRunModel(run, readModel(run));
-  try {
-    const { features } = await scorePass(model, imageTrainSet(images), 64, createRng(0), true);
-    const data = features.image!;
-    return { data, dim: data.length / images.n };
-  } finally {
-    model.dispose();
-  }
-}
