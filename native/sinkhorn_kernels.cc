@@ -82,18 +82,43 @@ __m512 _ZGVeN16v_expf(__m512);
 __m256 _ZGVdN8v_expf(__m256);
 }
 
-// x_j = exp(x_j) over n floats, in place (the kernel's set-up: one exp an entry).
+// x_j = exp(x_j) over n floats, in place (the kernel's set-up: one exp an entry), except that
+// entries below kExpZeroBelow are 0 at once: their exp is under kMinNormal, which the kernel flushes
+// to 0 anyway. The rest run clamped to kExpClamp and above, where expf's result is a normal float;
+// the few between the two are recomputed from their own inputs. Why: an exp whose result is
+// subnormal costs a microcode assist (and libmvec's expf sends such lanes through the scalar expf
+// one by one); sharp or clustered scores put most entries there (λ = 20: a logit 4.4 below the
+// row's best). The set-up's pass over the 170,752 x 309 zipf problem took 414 ms against 110 ms
+// over the flat 400,000 x 100 (the same results lane for lane: libmvec's lanes are independent).
+constexpr float kExpZeroBelow = -87.34f;  // exp(-87.34) = 1.171e-38 < kMinNormal
+constexpr float kExpClamp = -87.0f;       // exp(-87) = 1.64e-38: normal
 void expScalar(float* x, int64_t n) {
-  for (int64_t j = 0; j < n; j++) x[j] = std::exp(x[j]);
+  for (int64_t j = 0; j < n; j++) x[j] = x[j] < kExpZeroBelow ? 0.0f : std::exp(x[j]);
 }
 __attribute__((target("avx512f"))) void expAvx512(float* x, int64_t n) {
+  const __m512 clamp = _mm512_set1_ps(kExpClamp), zero = _mm512_set1_ps(kExpZeroBelow);
   int64_t j = 0;
-  for (; j + 16 <= n; j += 16) _mm512_storeu_ps(x + j, _ZGVeN16v_expf(_mm512_loadu_ps(x + j)));
+  for (; j + 16 <= n; j += 16) {
+    const __m512 v = _mm512_loadu_ps(x + j);  // finite: rows with a non-finite entry never get here
+    const __mmask16 normal = _mm512_cmp_ps_mask(v, clamp, _CMP_GE_OQ);
+    const __mmask16 edge = _mm512_cmp_ps_mask(v, zero, _CMP_GE_OQ) & ~normal;
+    __m512 y = _mm512_maskz_mov_ps(normal, _ZGVeN16v_expf(_mm512_max_ps(v, clamp)));
+    if (edge) y = _mm512_mask_mov_ps(y, edge, _ZGVeN16v_expf(v));
+    _mm512_storeu_ps(x + j, y);
+  }
   expScalar(x + j, n - j);
 }
 __attribute__((target("avx2"))) void expAvx2(float* x, int64_t n) {
+  const __m256 clamp = _mm256_set1_ps(kExpClamp), zero = _mm256_set1_ps(kExpZeroBelow);
   int64_t j = 0;
-  for (; j + 8 <= n; j += 8) _mm256_storeu_ps(x + j, _ZGVdN8v_expf(_mm256_loadu_ps(x + j)));
+  for (; j + 8 <= n; j += 8) {
+    const __m256 v = _mm256_loadu_ps(x + j);
+    const __m256 normal = _mm256_cmp_ps(v, clamp, _CMP_GE_OQ);
+    const __m256 edge = _mm256_andnot_ps(normal, _mm256_cmp_ps(v, zero, _CMP_GE_OQ));
+    __m256 y = _mm256_and_ps(normal, _ZGVdN8v_expf(_mm256_max_ps(v, clamp)));
+    if (_mm256_movemask_ps(edge)) y = _mm256_blendv_ps(y, _ZGVdN8v_expf(v), edge);
+    _mm256_storeu_ps(x + j, y);
+  }
   expScalar(x + j, n - j);
 }
 

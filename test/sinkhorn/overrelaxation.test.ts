@@ -52,6 +52,17 @@ describe('over-relaxation', () => {
     expect(c.omega).toBe(best);
   });
 
+  it('relaxes at the first iteration whose error is below RELAX_BELOW once the rate is known, not at the next window end', () => {
+    const c = new OmegaController();
+    // Plain rate 0.9 from 0.2: the first window (t = 0..10) ends at 0.070, above RELAX_BELOW (0.05);
+    // the error crosses it at t = 14 (0.2 · 0.9^14 = 0.046), 17 iterations before the next window ends.
+    const omegas = Array.from({ length: 16 }, (_, t) => c.observe(0.2 * 0.9 ** t));
+    expect(c.rate).toBeCloseTo(0.9, 12);
+    expect(omegas.slice(0, 14)).toEqual(new Array(14).fill(1));
+    expect(omegas[14]).toBeCloseTo(optimalOmega(0.9), 12);
+    expect(omegas[15]).toBe(omegas[14]);
+  });
+
   it('stays plain while the error is large, and never passes MAX_OMEGA', () => {
     const far = new OmegaController();
     for (let t = 0; t <= 3 * RELAX_WINDOW; t++) far.observe(0.9 * 0.999 ** t);
