@@ -53,8 +53,13 @@ export const SELA_CHECK_EVERY = 10;
 // instead of 250.)
 const ABSORB_AT = 1e30;
 // Near-hard transports (λ·|S| ~ 1e6) keep pushing scalings past ABSORB_AT, one rebuild after another
-// (385 in 20,000 iterations, still 5% off): past this many the log domain's ε-scaling takes over.
+// (385 in 20,000 iterations, still 5% off): past this many the log domain's ε-scaling takes over
+// (on the same threads: Stabilised.logDomain).
 const MAX_ABSORPTIONS = 20;
+// The log domain's ε-scaling (as sinkhorn.ts's): it starts on t·λ with t such that the scores'
+// widest within-row spread is this many nats, and spends at most EPS_STAGE_ITERS per stage below t = 1.
+const EPS_SCALING_RANGE = 50;
+const EPS_STAGE_ITERS = 100;
 
 // Entries with K_ij v_j at most this times their row's largest are left out of the sparse phase.
 const SPARSE_TAU = 1e-12;
@@ -133,7 +138,8 @@ interface Step {
  * carry), then on the full kernel until the stopping rule holds there, tested at every full
  * iteration: the answer always meets the rule on the whole problem. Iterations that stall, or
  * whose scalings leave what the float32 kernel can carry, continue stabilised: the kernel is
- * rebuilt from the scores with the scalings absorbed into it, as often as they grow again.
+ * rebuilt from the scores with the scalings absorbed into it, as often as they grow again; when
+ * rebuilds stop helping (near-hard transports), log-domain ε-scaling finishes on the same threads.
  */
 export class ThreadedSolver {
   /** N x K float32, row-major: write the scores here before {@link solve}. */
@@ -203,9 +209,9 @@ export class ThreadedSolver {
      * The row-normalised kernel from `src` (+ column offsets at `B`, 0: none) into E, and v from
      * the exact column normalisation of it; u = 1. False when a column's every entry underflowed.
      */
-    const kernelFrom = (src: number, B: number): boolean => {
+    const kernelFrom = (src: number, B: number, lam = lambda): boolean => {
       colParts.fill(0);
-      pool.run('rowKernel', n, (t, r0, r1) => [src, E, k, r0, r1, lambda, B, RS, at(t), RM]);
+      pool.run('rowKernel', n, (t, r0, r1) => [src, E, k, r0, r1, lam, B, RS, at(t), RM]);
       for (let i = 0; i < n; i++) if (!Number.isFinite(rowSum[i])) throw nonFiniteRow(original, i, k);
       u.fill(1);
       let lost = false;
@@ -289,9 +295,16 @@ export class ThreadedSolver {
       if (!inRange || stalled(error)) {
         // Stalled, or scalings the float32 kernel cannot carry: absorb them into a kernel rebuilt
         // from the scores. A rebuild that did not help for a whole stall window, or at once, ends it.
-        if (sinceAbsorb <= 1 || (inRange && sinceAbsorb <= STALL_ITERS)) return undefined;
+        if (stabilised && (sinceAbsorb <= 1 || (inRange && sinceAbsorb <= STALL_ITERS) || stabilised.absorptions >= MAX_ABSORPTIONS)) {
+          // Rebuilds no longer help: exact log-domain iterations on the same threads.
+          const log = stabilised.logDomain(v, maxIters - iterations, tol);
+          iterations += log.iterations;
+          error = log.error;
+          converged = log.converged;
+          break;
+        }
         stabilised ??= this.stabilise(opts, kernelFrom, view(Float64Array, RM, n), rowSum, v);
-        if (!stabilised || stabilised.absorptions >= MAX_ABSORPTIONS) return undefined;
+        if (!stabilised) return undefined;
         stabilised.absorb(v);
         relax = new OmegaController(opts.relax);
         stalled = stallWatch(STALL_ITERS, tol);
@@ -347,7 +360,7 @@ export class ThreadedSolver {
    * column log scalings b the kernel absorbs. Undefined without `reload` or memory. A new state
    * with a column the kernel lost is normalised at once (see {@link Stabilised.absorb}).
    */
-  private stabilise(opts: ThreadedSolve, kernelFrom: (src: number, B: number) => boolean, rowMax: Float64Array, rowSum: Float64Array, v: Float64Array): Stabilised | undefined {
+  private stabilise(opts: ThreadedSolve, kernelFrom: (src: number, B: number, lam?: number) => boolean, rowMax: Float64Array, rowSum: Float64Array, v: Float64Array): Stabilised | undefined {
     const { n, k, pool } = this;
     const threads = pool.threads;
     if (!opts.reload || !pool.grow(stabilisedBytes(n, k, threads))) return undefined;
@@ -368,19 +381,26 @@ export class ThreadedSolver {
     const colSum = new Float64Array(buf, CS, threads * stride);
     const { lambda, c } = opts;
     const r = 1 / n;
-    /** b_j = log c_j − log Σ_i exp(λS_ij + a_i), a the exact row normalisation of the kernel just made. */
-    const normaliseColumns = () => {
+    /**
+     * b_j = log c_j − log Σ_i exp(λS_ij + a_i), a the exact row normalisation of the kernel just made
+     * (at λ = `lam`). Returns the columns' mean relative marginal error before the update.
+     */
+    const normaliseColumns = (lam = lambda): number => {
       for (let i = 0; i < n; i++) a[i] = Math.log(r / rowSum[i]) - rowMax[i];
       colMax.fill(-Infinity);
       colSum.fill(0);
-      pool.run('columnLogSums', n, (t, r0, r1) => [S, k, r0, r1, lambda, A, CM + t * stride * 8, CS + t * stride * 8]);
+      pool.run('columnLogSums', n, (t, r0, r1) => [S, k, r0, r1, lam, A, CM + t * stride * 8, CS + t * stride * 8]);
+      let error = 0;
       for (let j = 0; j < k; j++) {
         let m = -Infinity;
         for (let t = 0; t < threads; t++) m = Math.max(m, colMax[t * stride + j]);
         let sum = 0;
         for (let t = 0; t < threads; t++) if (colSum[t * stride + j] > 0) sum += colSum[t * stride + j] * Math.exp(colMax[t * stride + j] - m);
-        b[j] = Math.log(c[j]) - (m + Math.log(sum));
+        const lse = m + Math.log(sum);
+        error += Math.abs(Math.exp(lse + b[j]) - c[j]) / c[j];
+        b[j] = Math.log(c[j]) - lse;
       }
+      return error / k;
     };
     const state: Stabilised = {
       b,
@@ -394,6 +414,47 @@ export class ThreadedSolver {
           kernelFrom(S, B);
         }
         state.absorptions++;
+      },
+      logDomain(vNow, maxIters, tol) {
+        // Log-domain Sinkhorn on λS with duals a (rows) and b (columns): each iteration is one
+        // rebuild of the row-normalised kernel from the scores (its row sums give a, exactly) and one
+        // exact column normalisation (b), both over row blocks on every thread. ε-scaling as the
+        // JavaScript solver's: t·λ from a within-row spread of EPS_SCALING_RANGE nats, t doubling.
+        for (let j = 0; j < k; j++) if (vNow[j] > 0 && Number.isFinite(vNow[j])) b[j] += Math.log(vNow[j]);
+        let spread = 0;
+        for (let i = 0; i < n; i++) {
+          let lo = Infinity;
+          let hi = -Infinity;
+          for (let j = 0, o = i * k; j < k; j++) {
+            lo = Math.min(lo, copy[o + j]);
+            hi = Math.max(hi, copy[o + j]);
+          }
+          spread = Math.max(spread, lambda * (hi - lo));
+        }
+        let t = spread > EPS_SCALING_RANGE ? EPS_SCALING_RANGE / spread : 1;
+        for (let j = 0; j < k; j++) b[j] *= t; // duals scale with λ
+        let iterations = 0;
+        let error = Infinity;
+        for (;;) {
+          const last = t >= 1;
+          const budget = last ? maxIters - iterations : Math.min(EPS_STAGE_ITERS, maxIters - iterations);
+          for (let s = 0; s < budget; s++) {
+            iterations++;
+            kernelFrom(S, B, t * lambda);
+            error = normaliseColumns(t * lambda);
+            if (error <= tol) break;
+          }
+          if (last || iterations >= maxIters) break;
+          const next = Math.min(1, 2 * t);
+          for (let j = 0; j < k; j++) b[j] *= next / t;
+          t = next;
+        }
+        // The kernel of the final b, for the labels (argmax_j of tλS_ij + b_j, with v = 1); b then
+        // back on λ's scale (duals scale with λ) for the caller's columnLogScaling.
+        kernelFrom(S, B, t * lambda);
+        vNow.fill(1);
+        for (let j = 0; j < k; j++) b[j] /= t;
+        return { iterations, error, converged: t >= 1 && error <= tol };
       },
     };
     // The set-up's kernel lost a column: normalise exactly before any iteration.
@@ -419,6 +480,11 @@ interface Stabilised {
    * normalisation.
    */
   absorb(v: Float64Array): void;
+  /**
+   * Finishes the solve in the log domain (exact whatever the range) from the current v, for at most
+   * `maxIters` iterations; leaves the kernel for the labels and v = 1.
+   */
+  logDomain(v: Float64Array, maxIters: number, tol: number): { iterations: number; error: number; converged: boolean };
 }
 
 /** Solves `scores` on threads (copied into their memory first); see {@link ThreadedSolver}. */

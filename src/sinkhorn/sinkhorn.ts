@@ -283,7 +283,8 @@ export function sinkhorn(scores: Float32Array | Float64Array, n: number, k: numb
       if (!(err instanceof RangeError) || engine === 'threads') throw err;
     }
     if (fast) return fast;
-    // else: the scaling iterations stalled; the JavaScript solver below hands over to the log domain
+    // else: stalled with no room to stabilise on the threads (no copy of the scores to rebuild
+    // from, or no memory): the JavaScript solver below, which hands over to the log domain itself
   }
   const r = 1 / n;
   // In place, the scores array becomes log K (lossless to rebuild from, so absorption stays exact

@@ -106,7 +106,8 @@ describe('sinkhorn', () => {
     for (const c of r.counts) expect(Math.abs(c - n / k)).toBeLessThanOrEqual(4);
   });
 
-  // The WebAssembly engine hands these two to the JavaScript solver's log domain: same answers.
+  // The threads engine finishes these two in the log domain on its own threads (the JavaScript
+  // solver's on one core before): the same answers, and no hand-over.
   for (const engine of ['js', 'threads'] as const) {
     it(`stays finite for λ = 50 and logits of ±1e4 (engine: ${engine})`, () => {
       const n = 500;
@@ -116,6 +117,7 @@ describe('sinkhorn', () => {
       // λ·|S| ~ 1e6: a near-hard transport whose useful kernel entries underflow any float; the
       // solver must hand over to the log domain (with ε-scaling) and still balance the clusters.
       const r = sinkhorn(s, n, k, { lambda: 50, tol: 1e-3, maxIters: 20_000, keepPlan: engine === 'js', engine, threads: 2 });
+      if (engine === 'threads') expect(['native', 'wasm']).toContain(r.kernels); // the JavaScript solver sets none
       if (r.plan) expect(r.plan.every(Number.isFinite)).toBe(true);
       expect(r.error).toBeLessThan(0.01);
       for (const c of r.counts) expect(Math.abs(c - n / k)).toBeLessThanOrEqual(2);
@@ -134,6 +136,7 @@ describe('sinkhorn', () => {
         s[i * k + 2] = -1000 + rng.normal();
       }
       const r = sinkhorn(s, n, k, { lambda: 20, maxIters: 20_000, engine, threads: 2 });
+      if (engine === 'threads') expect(['native', 'wasm']).toContain(r.kernels); // the JavaScript solver sets none
       expect(Array.from(r.counts)).toEqual([10, 10, 10]);
     });
   }
