@@ -55,7 +55,8 @@ export function plainRate(observed: number, omega: number): number {
  * rate: a marginal error). The first window runs plain (ω = 1) and gives ρ; each later window
  * measures the over-relaxed rate λ and, while λ shows ω is still below the best (λ > ω − 1),
  * raises ω to the best for the ρ it implies. ω stays 1 until the error is below
- * {@link RELAX_BELOW}, and is raised at the first iteration that brings it there. Over-relaxed errors oscillate, so a window is judged by its smallest error
+ * {@link RELAX_BELOW}, and rises at the first iteration that brings it there. Over-relaxed errors
+ * oscillate, so a window is judged by its smallest error
  * against the last window's; a window without progress takes ω − 1 down by {@link BACK_OFF} and
  * caps ω below where it was (on real exported logits, 60,000 x 1,000, ω otherwise cycled between
  * 1.36 and 1.73); an error 100x the best seen returns to plain Sinkhorn at once.

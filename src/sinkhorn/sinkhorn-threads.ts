@@ -56,10 +56,10 @@ const ABSORB_AT = 1e30;
 // (385 in 20,000 iterations, still 5% off): past this many the log domain's ε-scaling takes over
 // (on the same threads: Stabilised.logDomain).
 const MAX_ABSORPTIONS = 20;
-// The log domain's ε-scaling (as sinkhorn.ts's): it starts on t·λ with t such that the scores'
-// widest within-row spread is this many nats, and spends at most EPS_STAGE_ITERS per stage below t = 1.
-const EPS_SCALING_RANGE = 50;
-const EPS_STAGE_ITERS = 100;
+// The log domain's ε-scaling (both solvers): it starts on t·λ with t such that the widest
+// within-row spread is this many nats, and spends at most EPS_STAGE_ITERS per stage below t = 1.
+export const EPS_SCALING_RANGE = 50;
+export const EPS_STAGE_ITERS = 100;
 
 // Entries with K_ij v_j at most this times their row's largest are left out of the sparse phase.
 const SPARSE_TAU = 1e-12;
@@ -294,7 +294,8 @@ export class ThreadedSolver {
       const inRange = Number.isFinite(error) && step.inRange(ABSORB_AT);
       if (!inRange || stalled(error)) {
         // Stalled, or scalings the float32 kernel cannot carry: absorb them into a kernel rebuilt
-        // from the scores. A rebuild that did not help for a whole stall window, or at once, ends it.
+        // from the scores. A rebuild that did not help for a whole stall window, or at once, or too
+        // many rebuilds, hand over to the log domain.
         if (stabilised && (sinceAbsorb <= 1 || (inRange && sinceAbsorb <= STALL_ITERS) || stabilised.absorptions >= MAX_ABSORPTIONS)) {
           // Rebuilds no longer help: exact log-domain iterations on the same threads.
           const log = stabilised.logDomain(v, maxIters - iterations, tol);

@@ -24,7 +24,7 @@
 import { ConfigError } from '../errors.js';
 import { OmegaController, relaxedScaling } from './overrelaxation.js';
 import { nativeSinkhorn } from './row-block-threads.js';
-import { STALL_ITERS, fitsThreaded, outOfRange, selaRuleStops, solveOnThreads, stallWatch, type ThreadedSolver } from './sinkhorn-threads.js';
+import { EPS_SCALING_RANGE, EPS_STAGE_ITERS, STALL_ITERS, fitsThreaded, outOfRange, selaRuleStops, solveOnThreads, stallWatch, type ThreadedSolver } from './sinkhorn-threads.js';
 
 /**
  * When to stop: `marginal`, when the mean relative column error is at most `tol`; `sela`, SeLa's
@@ -160,10 +160,6 @@ const MIN_ROW_EXPONENT = -80;
 // outOfRange (scalings the float32 kernel cannot carry) and stallWatch (no 1% progress for STALL_ITERS
 // iterations) hand the scaling iterations over to the log domain, exact whatever the range: see
 // sinkhorn-threads.ts, whose iterations use the same tests.
-// ε-scaling starts where the kernel's within-row spread is this many nats, and spends at most
-// this many iterations per intermediate stage.
-const EPS_SCALING_RANGE = 50;
-const EPS_STAGE_ITERS = 100;
 
 /**
  * Initial log potentials: f the exact row normalisation of exp(λS + w) (w a warm start's column
