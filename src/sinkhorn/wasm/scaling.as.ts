@@ -128,9 +128,12 @@ export function scalingPass(kernel: usize, k: i32, row0: i32, row1: i32, r: f64,
 }
 
 /**
- * This block's column log-sum-exps of λS_ij + a_i, online (one exp an entry): colMax_j and
- * colSum_j such that Σ_i exp(λS_ij + a_i) = exp(colMax_j) · colSum_j. The caller sets colMax to
- * −∞ and colSum to 0, and merges the blocks.
+ * This block's column log-sum-exps of λS_ij + a_i: colMax_j and colSum_j such that
+ * Σ_i exp(λS_ij + a_i) = exp(colMax_j) · colSum_j, merged into what they held (the caller sets −∞
+ * and 0, and merges the blocks). Two passes, as the native kernel: the maxima first, then one exp
+ * an entry of a number ≤ 0, none where it is below -708 (under 1e-307, nothing a sum ≥ 1 holds;
+ * near-hard transports put almost every entry there). Online, with a rescale whenever a column's
+ * max rose, it took up to two exps an entry.
  */
 export function columnLogSums(scores: usize, k: i32, row0: i32, row1: i32, lambda: f64, a: usize, colMax: usize, colSum: usize): void {
   for (let i = row0; i < row1; i++) {
@@ -139,13 +142,23 @@ export function columnLogSums(scores: usize, k: i32, row0: i32, row1: i32, lambd
     for (let j = 0; j < k; j++) {
       const x = lambda * <f64>load<f32>(src + (<usize>j << 2)) + ai;
       const pm = colMax + (<usize>j << 3);
-      const ps = colSum + (<usize>j << 3);
       const m = load<f64>(pm);
       if (x > m) {
-        store<f64>(ps, load<f64>(ps) * Math.exp(m - x) + 1);
+        const ps = colSum + (<usize>j << 3);
+        const sum = load<f64>(ps);
+        if (sum > 0) store<f64>(ps, sum * Math.exp(m - x)); // only where the caller passed a sum in
         store<f64>(pm, x);
-      } else {
-        store<f64>(ps, load<f64>(ps) + Math.exp(x - m));
+      }
+    }
+  }
+  for (let i = row0; i < row1; i++) {
+    const ai = load<f64>(a + (<usize>i << 3));
+    const src = scores + ((<usize>i * <usize>k) << 2);
+    for (let j = 0; j < k; j++) {
+      const d = lambda * <f64>load<f32>(src + (<usize>j << 2)) + ai - load<f64>(colMax + (<usize>j << 3));
+      if (d >= -708) {
+        const ps = colSum + (<usize>j << 3);
+        store<f64>(ps, load<f64>(ps) + Math.exp(d));
       }
     }
   }
