@@ -192,6 +192,70 @@ describe.skipIf(kernels === 'native' && !nativeSinkhorn())(`sinkhorn on threads,
   });
 });
 
+describe('row-block kernels, against sums by hand', () => {
+  const engines = nativeSinkhorn() ? (['native', null] as const) : ([null] as const);
+  for (const native of engines) {
+    const name = native ? 'native' : 'wasm';
+    it(`label each row by its first best column, a NaN never winning (${name})`, () => {
+      const pool = new RowBlockThreads(1 << 16, 2, 1 << 16, native === 'native' ? nativeSinkhorn()! : null);
+      try {
+        const rows = [
+          [1, 1, 0.5, 0, 0, 0, 0, 0, 0],
+          [0, 2, 2, 0, 0, 0, 0, 0, 0],
+          [NaN, 1, 1, 0, 0, 0, 0, 0, 3],
+          [0, 0, 0, 0, 0, 0, 0, 0, 0],
+          [NaN, NaN, NaN, NaN, NaN, NaN, NaN, NaN, NaN],
+        ];
+        const k = rows[0].length;
+        const E = pool.alloc(rows.length * k * 4);
+        const V = pool.alloc(k * 8);
+        const L = pool.alloc(rows.length * 4);
+        new Float32Array(pool.memory.buffer, E, rows.length * k).set(rows.flat());
+        // Column 8's scaling 0.25 makes row 2's 3 a 0.75, under the two 1s.
+        new Float64Array(pool.memory.buffer, V, k).set([1, 1, 1, 1, 1, 1, 1, 1, 0.25]);
+        pool.run('argmaxLabels', rows.length, (_t, r0, r1) => [E, k, r0, r1, V, L]);
+        expect(Array.from(new Int32Array(pool.memory.buffer, L, rows.length))).toEqual([0, 1, 1, 0, 0]);
+      } finally {
+        pool.close();
+      }
+    });
+
+    it(`update row scalings and column sums over wide rows as float64 sums (${name})`, () => {
+      // K = 45 (≥ 32: the rows' sums interleaved by chunks of 8, and a tail past the vectors' width),
+      // 21 rows in two blocks (a chunk of fewer than 8 rows at each block's end).
+      const n = 21;
+      const k = 45;
+      const pool = new RowBlockThreads(1 << 16, 2, 1 << 16, native === 'native' ? nativeSinkhorn()! : null);
+      try {
+        const E = pool.alloc(n * k * 4);
+        const V = pool.alloc(k * 8);
+        const U = pool.alloc(n * 8);
+        const C = pool.alloc(2 * 64 * 8);
+        const S = pool.alloc(2 * 4 * 8);
+        const kernel = new Float32Array(pool.memory.buffer, E, n * k);
+        for (let i = 0; i < n * k; i++) kernel[i] = ((i * 7919) % 101) / 50 + 0.01;
+        const v = Float64Array.from({ length: k }, (_, j) => 0.5 + (j % 7) / 4);
+        new Float64Array(pool.memory.buffer, V, k).set(v);
+        new Float64Array(pool.memory.buffer, U, n).fill(1);
+        const r = 1 / n;
+        pool.run('scalingPass', n, (t, r0, r1) => [E, k, r0, r1, r, V, U, C + t * 64 * 8, 1, S + t * 4 * 8]);
+        const u = new Float64Array(pool.memory.buffer, U, n);
+        const parts = new Float64Array(pool.memory.buffer, C, 2 * 64);
+        const col = new Float64Array(k);
+        for (let i = 0; i < n; i++) {
+          let d = 0;
+          for (let j = 0; j < k; j++) d += kernel[i * k + j] * v[j];
+          expect(u[i]).toBeCloseTo(r / d, 12);
+          for (let j = 0; j < k; j++) col[j] += kernel[i * k + j] * (r / d);
+        }
+        for (let j = 0; j < k; j++) expect(parts[j] + parts[64 + j]).toBeCloseTo(col[j], 12);
+      } finally {
+        pool.close();
+      }
+    });
+  }
+});
+
 describe.skipIf(!nativeSinkhorn())('native Sinkhorn kernels against the wasm ones', () => {
   it('give the same iterations and labels on full, sparse and stabilised solves', () => {
     const cases = [
