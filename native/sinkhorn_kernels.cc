@@ -505,7 +505,7 @@ void argmaxLabels(const Memory& m, const double* a) {
   for (int64_t i = row0; i < row1; i++) {
     const float* row = kernel + i * k;
     // The row's max as a vector reduction (a NaN never wins), then its first column: the same
-    // label as one scalar pass with a branch an entry, at about half the time.
+    // label as one scalar pass with a branch an entry (flat 400,000 x 100: 48 → 37 ms).
     double top = -std::numeric_limits<double>::infinity();
 #pragma omp simd reduction(max : top)
     for (int64_t j = 0; j < k; j++) {
