@@ -248,6 +248,9 @@ void rowKernel(const Memory& m, const double* a) {
   double* rowSum = m.at<double>(a[7]);
   double* col = m.at<double>(a[8]);
   double* rowMax = m.at<double>(a[9]);
+  // No column offsets: zeros (x + 0 is x), so that one loop serves both.
+  const std::vector<double> zeros(b ? 0 : k, 0.0);
+  const double* offsets = b ? b : zeros.data();
   // The column sums are added once a chunk of rows (chunkAxpy, the same order of adds as row by row).
   double inv[kChunk];
   for (int64_t i0 = row0; i0 < row1; i0 += kChunk) {
@@ -262,27 +265,18 @@ void rowKernel(const Memory& m, const double* a) {
       // order). Scalar, with its branches, this loop and the sum below took most of the set-up.
       double mx = -std::numeric_limits<double>::infinity();
       int bad = 0;
-      if (b) {
 #pragma omp simd reduction(max : mx) reduction(| : bad)
-        for (int64_t j = 0; j < k; j++) {
-          const double x = lambda * static_cast<double>(from[j]) + b[j];
-          bad |= !(std::fabs(x) <= kMaxDouble);
-          mx = std::max(mx, x);
-        }
-      } else {
-#pragma omp simd reduction(max : mx) reduction(| : bad)
-        for (int64_t j = 0; j < k; j++) {
-          const double x = lambda * static_cast<double>(from[j]);
-          bad |= !(std::fabs(x) <= kMaxDouble);
-          mx = std::max(mx, x);
-        }
+      for (int64_t j = 0; j < k; j++) {
+        const double x = lambda * static_cast<double>(from[j]) + offsets[j];
+        bad |= !(std::fabs(x) <= kMaxDouble);
+        mx = std::max(mx, x);
       }
       if (bad) {
         rowSum[i] = std::numeric_limits<double>::quiet_NaN();
         continue;  // its kernel row is not written: no column sum reads it
       }
       rowMax[i] = mx;
-      for (int64_t j = 0; j < k; j++) row[j] = static_cast<float>(lambda * static_cast<double>(from[j]) + (b ? b[j] : 0) - mx);
+      for (int64_t j = 0; j < k; j++) row[j] = static_cast<float>(lambda * static_cast<double>(from[j]) + offsets[j] - mx);
       expFloats(row, k);  // in place: from and row may be the same memory, read above
       double s = 0;
 #pragma omp simd reduction(+ : s)
