@@ -34,6 +34,11 @@ export interface NativeAddon {
    * Absent from addons built before it.
    */
   sinkhornRun?(op: number, memory: ArrayBuffer, args: Float64Array, blocks: number, argc: number): Float64Array;
+  /**
+   * Advises the kernel to back the buffer's whole 2 MiB pages with transparent huge pages (call it
+   * before the pages are first written); the bytes advised. Absent from addons built before it.
+   */
+  adviseHugePages?(buffer: ArrayBuffer): number;
 }
 
 export type NativeLoad = { addon: NativeAddon; file: string } | { addon?: undefined; reason: string };

@@ -132,7 +132,11 @@ export class RowBlockThreads {
     if (this.native) {
       // All of maxBytes at once: the pages of an ArrayBuffer this large are mapped untouched, so
       // what is never used (the sparse kernel's and stabilisation's room) costs no memory.
-      this.memory = { buffer: new ArrayBuffer(Math.ceil((Math.max(bytes, maxBytes) + RESERVED_BYTES) / PAGE) * PAGE) };
+      const buffer = new ArrayBuffer(Math.ceil((Math.max(bytes, maxBytes) + RESERVED_BYTES) / PAGE) * PAGE);
+      // Before anything touches it: on huge pages the solve's dozen streaming passes and the read
+      // of the scores into it stop paying a page fault and a TLB miss every 4 KiB (native/huge_pages.cc).
+      loadNativeAddon().addon?.adviseHugePages?.(buffer);
+      this.memory = { buffer };
       this.own = {} as Kernels;
       this.growable = false;
       return;
