@@ -5,7 +5,7 @@
 import type { Argv } from 'yargs';
 import { BACKEND_CHOICES } from '../engine/backend-choices.js';
 import { DEVICE_CHOICES } from '../engine/released-devices.js';
-import { TRUTH_FORMATS } from '../eval/detect-truth-format.js';
+import { TRUTH_FORMATS } from '../eval/truth-formats.js';
 import { progressModeOf, sayFor, type ProgressMode } from '../report/progress.js';
 
 /** `--truth-format`: `auto` (detected from the file's first line) or a format `selavi eval` reads. */

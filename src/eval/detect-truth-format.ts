@@ -5,9 +5,9 @@ import { InputError } from '../errors.js';
 import { isYouTubeId, parseClipName } from './clip-name.js';
 import { headerIndex, parseCsvRecords } from './csv-records.js';
 
-/** The truth formats `selavi eval --format` accepts, besides `auto`. */
-export const TRUTH_FORMATS = ['csv', 'vggsound', 'kinetics', 'ave'] as const;
-export type TruthFormat = (typeof TRUTH_FORMATS)[number];
+import { TRUTH_FORMATS, type TruthFormat } from './truth-formats.js';
+
+export { TRUTH_FORMATS, type TruthFormat };
 
 /** A format and, within it, the concrete layout of the rows. */
 export interface DetectedFormat {

@@ -6,7 +6,7 @@
  */
 import { ConfigError } from '../errors.js';
 import type { MelSpecOptions } from './melspec.js';
-import { specFrameCount } from './melspec.js';
+import { specFrameCount } from './spec-frames.js';
 
 /** What happens to a video shorter than the clip span (see {@link DecodeOptions.short}). */
 export type ShortClip = 'fit' | 'pad' | 'skip';

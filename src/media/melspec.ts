@@ -14,6 +14,7 @@
  *   ln(1e-6) ≈ -13.8 and a gain g on the waveform adds ≈ 2 ln g (power) to every loud bin.
  */
 import FFT from 'fft.js';
+import { specFrameCount } from './spec-frames.js';
 
 /** Spectrogram parameters. Defaults: 16 kHz, 25 ms window, 10 ms hop, 64 mel bins, HTK mel. */
 export interface MelSpecOptions {
@@ -55,10 +56,7 @@ export function nextPow2(n: number): number {
   return p;
 }
 
-/** Number of spectrogram frames for `n` samples (always ≥ 1: short input is zero-padded). */
-export function specFrameCount(n: number, winLength: number, hopLength: number): number {
-  return n <= winLength ? 1 : 1 + Math.floor((n - winLength) / hopLength);
-}
+export { specFrameCount };
 
 /** One triangular filter, stored sparsely: weights for bins start .. start + weights.length - 1. */
 export interface MelFilter {

@@ -33,4 +33,14 @@ describe('the CLI start-up', () => {
     expect(rel).toContain('src/pipeline/recipe.ts');
     expect(rel.filter((f) => f.startsWith('src/train/selavi') || f.startsWith('src/models/') || f.startsWith('src/sinkhorn/'))).toEqual([]);
   });
+
+  it('loads neither the CSV parser nor the FFT: the flags take their choices from modules of constants', () => {
+    // `--format`'s choices came from the truth readers (csv-parse, 9 files) and the clip flags'
+    // spectrogram shape from the mel spectrogram (fft.js): ~8 ms of every command's start-up.
+    const { files, packages } = staticImportGraph('src/cli/main.ts');
+    expect([...packages].filter((p) => p === 'csv-parse' || p === 'fft.js')).toEqual([]);
+    const rel = [...files].map((f) => path.relative(process.cwd(), f));
+    expect(rel).toContain('src/eval/truth-formats.ts');
+    expect(rel).toContain('src/media/spec-frames.ts');
+  });
 });
