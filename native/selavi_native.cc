@@ -31,6 +31,7 @@
 
 #include "oneapi/dnnl/dnnl.hpp"
 #include "huge_pages.h"
+#include "reexec.h"
 #include "sinkhorn_kernels.h"
 
 namespace {
@@ -666,6 +667,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"batchNormBackward", nullptr, BatchNormBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sinkhornRun", nullptr, SinkhornRun, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adviseHugePages", nullptr, AdviseHugePages, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"reexec", nullptr, Reexec, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;

@@ -39,6 +39,11 @@ export interface NativeAddon {
    * before the pages are first written); the bytes advised. Absent from addons built before it.
    */
   adviseHugePages?(buffer: ArrayBuffer): number;
+  /**
+   * execve(2): replaces this process with `file` run with `argv` and `env` (NAME=value strings);
+   * returns only by throwing why it could not. Absent from addons built before it.
+   */
+  reexec?(file: string, argv: string[], env: string[]): never;
 }
 
 export type NativeLoad = { addon: NativeAddon; file: string } | { addon?: undefined; reason: string };
