@@ -26,6 +26,7 @@ import { OFFICIAL_FRAME_SHAPE, OFFICIAL_SPEC_SHAPE } from '../src/media/official
 import { readReleasedCheckpoint } from '../src/models/official/released-checkpoint.js';
 import { officialPass } from '../src/pipeline/official-pass.js';
 import { peakRssMb } from './lib/peak-rss.js';
+import { hugePageTunables, relaunchFacts } from '../src/cli/relaunch.js';
 import { profileKernels } from './lib/training-step.js';
 
 const argv = process.argv.slice(2);
@@ -107,8 +108,13 @@ async function main(): Promise<void> {
   const self = fileURLToPath(import.meta.url);
   const results: Record<string, unknown>[] = [];
   for (const e of engines) {
-    const out = execFileSync(process.execPath, [...process.execArgv, self, '--engine', e, '--clips', String(CLIPS)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 });
-    const r = JSON.parse(out.trim().split('\n').at(-1)!) as Record<string, number | string>;
+    // Each engine's process starts as `selavi assign` does (src/cli/relaunch.ts): malloc on huge pages
+    // where that applies (SELAVI_HUGE_PAGES=0 measures without).
+    const tunables = hugePageTunables(relaunchFacts(['assign']));
+    const env = tunables ? { ...process.env, GLIBC_TUNABLES: tunables } : process.env;
+    const out = execFileSync(process.execPath, [...process.execArgv, self, '--engine', e, '--clips', String(CLIPS)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20, env });
+    const r = JSON.parse(out.trim().split('\n').at(-1)!) as Record<string, number | string | boolean>;
+    r.malloc_huge_pages = tunables !== undefined;
     if (pytorch) r.network_b4_over_pytorch = round(Number(r.network_b4_clips_per_s) / pytorch, 2);
     results.push(r);
   }

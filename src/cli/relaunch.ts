@@ -56,6 +56,11 @@ function glibcVersion(): string | undefined {
   return header?.glibcVersionRuntime;
 }
 
+/** {@link RelaunchFacts} of this machine, for these arguments. */
+export function relaunchFacts(args: readonly string[], env: NodeJS.ProcessEnv = process.env): RelaunchFacts {
+  return { env, args, thpEnabled: existsSync(THP_ENABLED) ? readFileSync(THP_ENABLED, 'utf8') : '', glibc: glibcVersion() };
+}
+
 /**
  * Replaces this process with the same command under {@link hugePageTunables}' setting where it
  * applies and the native addon can exec; otherwise (or if the exec fails) returns and the command
@@ -64,7 +69,7 @@ function glibcVersion(): string | undefined {
 export function relaunchWithHugePages(): void {
   const args = process.argv.slice(2);
   if (!args.some((a) => RELAUNCHED_COMMANDS.has(a))) return; // the common short commands: nothing read
-  const tunables = hugePageTunables({ env: process.env, args, thpEnabled: existsSync(THP_ENABLED) ? readFileSync(THP_ENABLED, 'utf8') : '', glibc: glibcVersion() });
+  const tunables = hugePageTunables(relaunchFacts(args));
   const reexec = tunables === undefined ? undefined : loadNativeAddon().addon?.reexec;
   if (!reexec) return;
   const env = Object.entries({ ...process.env, GLIBC_TUNABLES: tunables }).map(([k, v]) => `${k}=${v ?? ''}`);
