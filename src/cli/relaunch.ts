@@ -79,3 +79,16 @@ export function relaunchWithHugePages(): void {
     // Could not exec (a vanished binary, a limit): run here, on ordinary pages.
   }
 }
+
+/** One line for `selavi doctor`: whether the long commands start on huge pages here, or why not. */
+export function hugePageStatus(facts: Omit<RelaunchFacts, 'args'>, canExec: boolean): string {
+  const { env, thpEnabled, glibc } = facts;
+  if (env.SELAVI_HUGE_PAGES === '0') return 'not used: SELAVI_HUGE_PAGES=0';
+  if ((env.GLIBC_TUNABLES ?? '').includes('glibc.malloc.hugetlb')) return `as GLIBC_TUNABLES sets it (${env.GLIBC_TUNABLES})`;
+  if (thpEnabled.includes('[always]')) return 'THP always: big allocations get huge pages without asking';
+  if (hugePageTunables({ ...facts, args: ['assign'] }) === undefined) {
+    return thpEnabled.includes('[madvise]') ? `not used: glibc ${glibc ?? 'absent'} (the tunable needs 2.35 or later)` : `not used: THP ${thpEnabled.trim() || 'absent'}`;
+  }
+  if (!canExec) return 'not used: needs the native addon (make native; not with SELAVI_NATIVE=0)';
+  return `assign, cluster and sela start with malloc on huge pages (GLIBC_TUNABLES=${TUNABLE}; SELAVI_HUGE_PAGES=0 turns it off)`;
+}

@@ -19,6 +19,7 @@ describe('selavi doctor', () => {
     const { lines } = await doctorReport({ backend: 'wasm' });
     const load = loadNativeAddon();
     expect(lines.find((l) => l.startsWith('  native kernels: '))).toBe(`  native kernels: ${load.addon ? load.addon.version() : (load as { reason: string }).reason}`);
+    expect(lines.find((l) => l.startsWith('huge pages: '))).toMatch(/^huge pages: (assign, cluster and sela start|not used: |THP always|as GLIBC_TUNABLES sets it)/);
     expect(lines.find((l) => l.startsWith('sinkhorn: '))).toBe(load.addon ? 'sinkhorn: native kernels (C++, OpenMP threads)' : `sinkhorn: WebAssembly kernels on worker threads (native: ${(load as { reason: string }).reason})`);
   });
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadNativeAddon } from '../../src/engine/native-addon.js';
-import { hugePageTunables, type RelaunchFacts } from '../../src/cli/relaunch.js';
+import { hugePageStatus, hugePageTunables, type RelaunchFacts } from '../../src/cli/relaunch.js';
 
 const MADVISE = 'always [madvise] never\n';
 const facts = (over: Partial<RelaunchFacts> = {}): RelaunchFacts => ({ env: {}, args: ['assign', 'videos', '--weights', 'w.pth'], thpEnabled: MADVISE, glibc: '2.36', ...over });
@@ -34,6 +34,19 @@ describe('hugePageTunables', () => {
     expect(hugePageTunables(facts({ thpEnabled: '' }))).toBeUndefined();
     expect(hugePageTunables(facts({ glibc: '2.34' }))).toBeUndefined();
     expect(hugePageTunables(facts({ glibc: undefined }))).toBeUndefined();
+  });
+});
+
+describe('hugePageStatus (selavi doctor)', () => {
+  it('says whether the long commands start on huge pages, or why not', () => {
+    const f = (over: Partial<RelaunchFacts> = {}) => ({ env: {}, thpEnabled: MADVISE, glibc: '2.36', ...over });
+    expect(hugePageStatus(f(), true)).toMatch(/^assign, cluster and sela start with malloc on huge pages/);
+    expect(hugePageStatus(f(), false)).toMatch(/^not used: needs the native addon/);
+    expect(hugePageStatus(f({ env: { SELAVI_HUGE_PAGES: '0' } }), true)).toBe('not used: SELAVI_HUGE_PAGES=0');
+    expect(hugePageStatus(f({ thpEnabled: 'always madvise [never]\n' }), true)).toBe('not used: THP always madvise [never]');
+    expect(hugePageStatus(f({ thpEnabled: '[always] madvise never' }), true)).toMatch(/^THP always/);
+    expect(hugePageStatus(f({ glibc: '2.31' }), true)).toBe('not used: glibc 2.31 (the tunable needs 2.35 or later)');
+    expect(hugePageStatus(f({ env: { GLIBC_TUNABLES: 'glibc.malloc.hugetlb=1' } }), true)).toBe('as GLIBC_TUNABLES sets it (glibc.malloc.hugetlb=1)');
   });
 });
 

@@ -61,6 +61,9 @@ export async function doctorReport(opts: { backend?: string } = {}): Promise<{ l
   const { nativeSinkhorn } = await import('../../sinkhorn/row-block-threads.js');
   const { loadNativeAddon } = await import('../../engine/native-addon.js');
   const addon = loadNativeAddon();
+  // Whether the long commands start again with malloc on huge pages (src/cli/relaunch.ts).
+  const { hugePageStatus, relaunchFacts } = await import('../relaunch.js');
+  lines.push(`huge pages: ${hugePageStatus(relaunchFacts([]), addon.addon?.reexec !== undefined)}`);
   lines.push(`sinkhorn: ${nativeSinkhorn() ? 'native kernels (C++, OpenMP threads)' : `WebAssembly kernels on worker threads (native: ${addon.addon ? 'the built addon predates them: make native' : addon.reason})`}`);
   // Every WebGPU adapter, CPU emulations included (auto passes over those; --backend webgpu takes them).
   const { probeWebGpu, describeAdapter } = await import('../../engine/webgpu.js');
