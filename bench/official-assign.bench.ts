@@ -107,11 +107,11 @@ async function main(): Promise<void> {
   const pytorch = Number(process.env.PYTORCH_CLIPS_PER_S) || undefined;
   const self = fileURLToPath(import.meta.url);
   const results: Record<string, unknown>[] = [];
+  // Each engine's process starts as `selavi assign` does (src/cli/relaunch.ts): malloc on huge pages
+  // where that applies (SELAVI_HUGE_PAGES=0 measures without).
+  const tunables = hugePageTunables(relaunchFacts(['assign']));
+  const env = tunables ? { ...process.env, GLIBC_TUNABLES: tunables } : process.env;
   for (const e of engines) {
-    // Each engine's process starts as `selavi assign` does (src/cli/relaunch.ts): malloc on huge pages
-    // where that applies (SELAVI_HUGE_PAGES=0 measures without).
-    const tunables = hugePageTunables(relaunchFacts(['assign']));
-    const env = tunables ? { ...process.env, GLIBC_TUNABLES: tunables } : process.env;
     const out = execFileSync(process.execPath, [...process.execArgv, self, '--engine', e, '--clips', String(CLIPS)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20, env });
     const r = JSON.parse(out.trim().split('\n').at(-1)!) as Record<string, number | string | boolean>;
     r.malloc_huge_pages = tunables !== undefined;

@@ -33,20 +33,27 @@ export interface RelaunchFacts {
 }
 
 /**
- * GLIBC_TUNABLES for the relaunched process, or undefined when this process should just run: not
- * a long command, turned off, already relaunched (the tunable is set), THP not in `madvise` mode,
- * or no glibc 2.35+.
+ * The one decision: GLIBC_TUNABLES for the relaunched process, or why this process should just run
+ * (turned off, not a long command, already relaunched or set by the user, THP not in `madvise`
+ * mode, no glibc 2.35+).
  */
-export function hugePageTunables({ env, args, thpEnabled, glibc }: RelaunchFacts): string | undefined {
-  if (env.SELAVI_HUGE_PAGES === '0') return undefined;
+function hugePagePlan({ env, args, thpEnabled, glibc }: RelaunchFacts): { tunables: string } | { skip: string } {
+  if (env.SELAVI_HUGE_PAGES === '0') return { skip: 'not used: SELAVI_HUGE_PAGES=0' };
   const command = args.find((a) => !a.startsWith('-'));
-  if (command === undefined || !RELAUNCHED_COMMANDS.has(command) || args.includes('--help') || args.includes('-h')) return undefined;
+  if (command === undefined || !RELAUNCHED_COMMANDS.has(command) || args.includes('--help') || args.includes('-h')) return { skip: 'not a long command' };
   const given = env.GLIBC_TUNABLES ?? '';
-  if (given.includes('glibc.malloc.hugetlb')) return undefined; // relaunched already, or the user chose
-  if (!thpEnabled.includes('[madvise]')) return undefined;
+  if (given.includes('glibc.malloc.hugetlb')) return { skip: `as GLIBC_TUNABLES sets it (${given})` }; // relaunched already, or the user chose
+  if (thpEnabled.includes('[always]')) return { skip: 'THP always: big allocations get huge pages without asking' };
+  if (!thpEnabled.includes('[madvise]')) return { skip: `not used: THP ${thpEnabled.trim() || 'absent'}` };
   const [major, minor] = (glibc ?? '').split('.').map(Number);
-  if (!(major > 2 || (major === 2 && minor >= 35))) return undefined;
-  return given ? `${given}:${TUNABLE}` : TUNABLE;
+  if (!(major > 2 || (major === 2 && minor >= 35))) return { skip: `not used: glibc ${glibc ?? 'absent'} (the tunable needs 2.35 or later)` };
+  return { tunables: given ? `${given}:${TUNABLE}` : TUNABLE };
+}
+
+/** GLIBC_TUNABLES for the relaunched process, or undefined when this process should just run. */
+export function hugePageTunables(facts: RelaunchFacts): string | undefined {
+  const plan = hugePagePlan(facts);
+  return 'tunables' in plan ? plan.tunables : undefined;
 }
 
 /** The glibc version Node reports at run time, undefined on other C libraries (or platforms). */
@@ -82,13 +89,8 @@ export function relaunchWithHugePages(): void {
 
 /** One line for `selavi doctor`: whether the long commands start on huge pages here, or why not. */
 export function hugePageStatus(facts: Omit<RelaunchFacts, 'args'>, canExec: boolean): string {
-  const { env, thpEnabled, glibc } = facts;
-  if (env.SELAVI_HUGE_PAGES === '0') return 'not used: SELAVI_HUGE_PAGES=0';
-  if ((env.GLIBC_TUNABLES ?? '').includes('glibc.malloc.hugetlb')) return `as GLIBC_TUNABLES sets it (${env.GLIBC_TUNABLES})`;
-  if (thpEnabled.includes('[always]')) return 'THP always: big allocations get huge pages without asking';
-  if (hugePageTunables({ ...facts, args: ['assign'] }) === undefined) {
-    return thpEnabled.includes('[madvise]') ? `not used: glibc ${glibc ?? 'absent'} (the tunable needs 2.35 or later)` : `not used: THP ${thpEnabled.trim() || 'absent'}`;
-  }
+  const plan = hugePagePlan({ ...facts, args: ['assign'] });
+  if ('skip' in plan) return plan.skip;
   if (!canExec) return 'not used: needs the native addon (make native; not with SELAVI_NATIVE=0)';
   return `assign, cluster and sela start with malloc on huge pages (GLIBC_TUNABLES=${TUNABLE}; SELAVI_HUGE_PAGES=0 turns it off)`;
 }
