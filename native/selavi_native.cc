@@ -30,6 +30,7 @@
 #include <omp.h>
 
 #include "oneapi/dnnl/dnnl.hpp"
+#include "alignment.h"
 #include "huge_pages.h"
 #include "reexec.h"
 #include "sinkhorn_kernels.h"
@@ -667,6 +668,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"batchNormBackward", nullptr, BatchNormBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sinkhornRun", nullptr, SinkhornRun, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adviseHugePages", nullptr, AdviseHugePages, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"alignmentOffset", nullptr, AlignmentOffset, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"reexec", nullptr, Reexec, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);

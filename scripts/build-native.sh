@@ -6,7 +6,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 src=native/selavi_native.cc
-srcs="$src native/sinkhorn_kernels.cc native/huge_pages.cc native/reexec.cc"
+srcs="$src native/sinkhorn_kernels.cc native/huge_pages.cc native/alignment.cc native/reexec.cc"
 out=build/native/selavi_native.node
 log=build/native/build.log
 skip() { echo "native kernels: not built ($1); training runs on wasm"; exit 0; }

@@ -40,6 +40,11 @@ export interface NativeAddon {
    */
   adviseHugePages?(buffer: ArrayBuffer): number;
   /**
+   * Bytes from the buffer's start to its first address that is a multiple of `alignment` (a power of
+   * two up to 2 MiB). Absent from addons built before it.
+   */
+  alignmentOffset?(buffer: ArrayBuffer, alignment: number): number;
+  /**
    * execve(2): replaces this process with `file` run with `argv` and `env` (NAME=value strings);
    * returns only by throwing why it could not. Absent from addons built before it.
    */

@@ -97,8 +97,14 @@ export function threadsFor(entries: number, max = availableParallelism(), native
 
 /** Largest memory the kernels can address (wasm32), less a margin for the module's own data. */
 export const MAX_KERNEL_BYTES = 4 * 1024 ** 3 - 2 * PAGE;
-/** What the memory holds besides what callers `alloc`: the module's page and alignment slack. */
-export const RESERVED_BYTES = FIRST_FREE_BYTE + 64 * 16;
+/**
+ * Every region `alloc` lays out starts on a 128-byte boundary in memory and is padded to one: no two
+ * regions share a cache line (or the pair of lines some prefetchers fetch together), so that a region
+ * one thread writes at every chunk of rows never sits beside one another thread reads.
+ */
+export const REGION_ALIGN = 128;
+/** What the memory holds besides what callers `alloc`: the module's page, and slack for aligning 32 regions. */
+export const RESERVED_BYTES = FIRST_FREE_BYTE + 32 * REGION_ALIGN;
 
 /**
  * Shared memory, laid out by {@link RowBlockThreads.alloc}, and the threads that run the kernels
@@ -135,7 +141,11 @@ export class RowBlockThreads {
       const buffer = new ArrayBuffer(Math.ceil((Math.max(bytes, maxBytes) + RESERVED_BYTES) / PAGE) * PAGE);
       // Before anything touches it: on huge pages the solve's dozen streaming passes and the read
       // of the scores into it stop paying a page fault and a TLB miss every 4 KiB (native/huge_pages.cc).
-      loadNativeAddon().addon?.adviseHugePages?.(buffer);
+      const addon = loadNativeAddon().addon;
+      addon?.adviseHugePages?.(buffer);
+      // The buffer's memory starts wherever calloc put it (16 bytes into a page): the regions start
+      // from the first 128-byte boundary in memory instead (native/alignment.cc says what it cost).
+      this.next += addon?.alignmentOffset?.(buffer, REGION_ALIGN) ?? 0;
       this.memory = { buffer };
       this.own = {} as Kernels;
       this.growable = false;
@@ -158,10 +168,10 @@ export class RowBlockThreads {
     }
   }
 
-  /** Reserves `bytes` (16-byte aligned) in the shared memory; returns its byte offset. */
+  /** Reserves `bytes` (a region of its own: {@link REGION_ALIGN}) in the shared memory; returns its byte offset. */
   alloc(bytes: number): number {
     const at = this.next;
-    this.next = at + Math.ceil(bytes / 16) * 16;
+    this.next = at + Math.ceil(bytes / REGION_ALIGN) * REGION_ALIGN;
     if (this.next > this.memory.buffer.byteLength) throw new RangeError('row-block threads: out of reserved memory');
     return at;
   }
@@ -171,7 +181,7 @@ export class RowBlockThreads {
    * memory's maximum, or the machine, does not allow it.
    */
   grow(bytes: number): boolean {
-    const need = this.next + Math.ceil(bytes / 16) * 16 - this.memory.buffer.byteLength;
+    const need = this.next + Math.ceil(bytes / REGION_ALIGN) * REGION_ALIGN - this.memory.buffer.byteLength;
     if (need <= 0) return true;
     if (!this.growable) return false;
     try {

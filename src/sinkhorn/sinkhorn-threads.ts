@@ -6,7 +6,7 @@
  * is needed (iterations that stall or scalings out of range), so the caller solves it there.
  */
 import { ConfigError } from '../errors.js';
-import { RowBlockThreads, MAX_KERNEL_BYTES, RESERVED_BYTES, nativeSinkhorn, threadsFor } from './row-block-threads.js';
+import { RowBlockThreads, MAX_KERNEL_BYTES, REGION_ALIGN, RESERVED_BYTES, nativeSinkhorn, threadsFor } from './row-block-threads.js';
 import { OmegaController, RELAX_WINDOW, relaxedScaling } from './overrelaxation.js';
 import type { SinkhornResult, SinkhornStop } from './sinkhorn.js';
 
@@ -89,12 +89,12 @@ const STATS_STRIDE = 16;
 /** Bytes of shared memory a threaded solve of n x k takes (the sparse kernel's room included, mostly never touched). */
 export function threadedBytes(n: number, k: number, threads: number): number {
   const sparse = SPARSE_MAX_DENSITY * n * k * 8 + (n + 1) * 4;
-  return n * k * 4 + sparse + n * (8 + 8 + 8 + 4) + k * 8 + threads * (blockStride(k) + STATS_STRIDE) * 8 + 16 * 16;
+  return n * k * 4 + sparse + n * (8 + 8 + 8 + 4) + k * 8 + threads * (blockStride(k) + STATS_STRIDE) * 8 + 16 * REGION_ALIGN;
 }
 
 /** What stabilised iterations add: the scores beside the kernel, the log scalings and per-block column sums. */
 function stabilisedBytes(n: number, k: number, threads: number): number {
-  return n * k * 4 + n * 8 + k * 8 + 2 * threads * blockStride(k) * 8 + 5 * 16;
+  return n * k * 4 + n * 8 + k * 8 + 2 * threads * blockStride(k) * 8 + 5 * REGION_ALIGN;
 }
 
 /**

@@ -220,6 +220,92 @@ describe('row-block kernels, against sums by hand', () => {
       }
     });
 
+    it(`label long rows by their first best column across vector lanes and chunks (${name})`, () => {
+      // Widths around the kernels' steps (8 lanes, 32 columns, tails), ties placed in different lanes
+      // and steps, NaNs, a row of NaNs and a row of zeros; against a scalar pass by hand.
+      for (const k of [3, 10, 37, 100, 333]) {
+        const n = 23;
+        const pool = new RowBlockThreads(1 << 16, 2, 1 << 16, native === 'native' ? nativeSinkhorn()! : null);
+        try {
+          const E = pool.alloc(n * k * 4);
+          const V = pool.alloc(k * 8);
+          const L = pool.alloc(n * 4);
+          const kernel = new Float32Array(pool.memory.buffer, E, n * k);
+          const v = new Float64Array(pool.memory.buffer, V, k);
+          for (let j = 0; j < k; j++) v[j] = 1 + (j % 3) / 8;
+          for (let i = 0; i < n * k; i++) kernel[i] = ((i * 7919) % 1009) / 1009;
+          const row = (i: number) => kernel.subarray(i * k, (i + 1) * k);
+          const at = (j: number) => j % k;
+          row(0).fill(0);
+          row(1).fill(NaN);
+          for (let i = 2; i < n; i++) {
+            // A tie for the top between two columns (scaled by v: same v class, j ≡ j' mod 3).
+            const a = at(i * 5), b = at(a + 3 * (1 + (i % 11)));
+            row(i)[a] = 2;
+            row(i)[b] = 2;
+            if (i % 4 === 0) row(i)[at(i)] = NaN;
+          }
+          pool.run('argmaxLabels', n, (_t, r0, r1) => [E, k, r0, r1, V, L]);
+          const expected = Array.from({ length: n }, (_, i) => {
+            let top = -Infinity;
+            for (let j = 0; j < k; j++) if (row(i)[j] * v[j] > top) top = row(i)[j] * v[j];
+            for (let j = 0; j < k; j++) if (row(i)[j] * v[j] === top) return j;
+            return 0;
+          });
+          expect(Array.from(new Int32Array(pool.memory.buffer, L, n)), `K = ${k}`).toEqual(expected);
+        } finally {
+          pool.close();
+        }
+      }
+    });
+
+    it(`build the row-normalised kernel, flushing what underflows float32 to 0 (${name})`, () => {
+      // Widths with a tail past 16 lanes (37) and rows shorter than one vector (10); 19 rows in two
+      // blocks; λ = 20 and a spread of 10 put many exponents below float32's smallest normal.
+      for (const k of [10, 37]) {
+        const n = 19;
+        const lambda = 20;
+        const pool = new RowBlockThreads(1 << 16, 2, 1 << 16, native === 'native' ? nativeSinkhorn()! : null);
+        try {
+          const S = pool.alloc(n * k * 4);
+          const E = pool.alloc(n * k * 4);
+          const RS = pool.alloc(n * 8);
+          const RM = pool.alloc(n * 8);
+          const C = pool.alloc(2 * 64 * 8);
+          const scores = new Float32Array(pool.memory.buffer, S, n * k);
+          for (let i = 0; i < n * k; i++) scores[i] = (((i * 7919) % 1009) / 1009) * 10 - 5;
+          pool.run('rowKernel', n, (t, r0, r1) => [S, E, k, r0, r1, lambda, 0, RS, C + t * 64 * 8, RM]);
+          const kernel = new Float32Array(pool.memory.buffer, E, n * k);
+          const rowSum = new Float64Array(pool.memory.buffer, RS, n);
+          const parts = new Float64Array(pool.memory.buffer, C, 2 * 64);
+          const col = new Float64Array(k);
+          let flushed = 0;
+          for (let i = 0; i < n; i++) {
+            let mx = -Infinity;
+            for (let j = 0; j < k; j++) mx = Math.max(mx, lambda * scores[i * k + j]);
+            let sum = 0;
+            for (let j = 0; j < k; j++) {
+              const exact = Math.exp(Math.fround(lambda * scores[i * k + j] - mx));
+              const got = kernel[i * k + j];
+              if (exact < 1.1754944e-38) {
+                expect(got).toBe(0);
+                flushed++;
+              } else {
+                expect(Math.abs(got - exact) / exact).toBeLessThan(1e-6);
+              }
+              sum += got;
+            }
+            expect(rowSum[i] / sum - 1).toBeCloseTo(0, 12);
+            for (let j = 0; j < k; j++) col[j] += kernel[i * k + j] / rowSum[i];
+          }
+          expect(flushed).toBeGreaterThan(n); // the case is exercised
+          for (let j = 0; j < k; j++) expect(parts[j] + parts[64 + j]).toBeCloseTo(col[j], 12);
+        } finally {
+          pool.close();
+        }
+      }
+    });
+
     it(`update row scalings and column sums over wide rows as float64 sums (${name})`, () => {
       // K = 45 (≥ 32: the rows' sums interleaved by chunks of 8, and a tail past the vectors' width),
       // 21 rows in two blocks (a chunk of fewer than 8 rows at each block's end).
