@@ -32,6 +32,11 @@ export interface RelaunchFacts {
   glibc: string | undefined;
 }
 
+/** The command the arguments name: the first that is not a flag. */
+function commandOf(args: readonly string[]): string | undefined {
+  return args.find((a) => !a.startsWith('-'));
+}
+
 /**
  * The one decision: GLIBC_TUNABLES for the relaunched process, or why this process should just run
  * (turned off, not a long command, already relaunched or set by the user, THP not in `madvise`
@@ -39,7 +44,7 @@ export interface RelaunchFacts {
  */
 function hugePagePlan({ env, args, thpEnabled, glibc }: RelaunchFacts): { tunables: string } | { skip: string } {
   if (env.SELAVI_HUGE_PAGES === '0') return { skip: 'not used: SELAVI_HUGE_PAGES=0' };
-  const command = args.find((a) => !a.startsWith('-'));
+  const command = commandOf(args);
   if (command === undefined || !RELAUNCHED_COMMANDS.has(command) || args.includes('--help') || args.includes('-h')) return { skip: 'not a long command' };
   const given = env.GLIBC_TUNABLES ?? '';
   if (given.includes('glibc.malloc.hugetlb')) return { skip: `as GLIBC_TUNABLES sets it (${given})` }; // relaunched already, or the user chose
@@ -75,7 +80,9 @@ export function relaunchFacts(args: readonly string[], env: NodeJS.ProcessEnv = 
  */
 export function relaunchWithHugePages(): void {
   const args = process.argv.slice(2);
-  if (!args.some((a) => RELAUNCHED_COMMANDS.has(a))) return; // the common short commands: nothing read
+  // Other commands read nothing (Node's report, for glibc's version, takes ~7 ms), also where a
+  // flag's value names a long command (`sinkhorn --stop sela`).
+  if (!RELAUNCHED_COMMANDS.has(commandOf(args) ?? '')) return;
   const tunables = hugePageTunables(relaunchFacts(args));
   const reexec = tunables === undefined ? undefined : loadNativeAddon().addon?.reexec;
   if (!reexec) return;

@@ -7,9 +7,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { loadNativeAddon } from '../../src/engine/native-addon.js';
-import { hugePageStatus, hugePageTunables, type RelaunchFacts } from '../../src/cli/relaunch.js';
+import { hugePageStatus, hugePageTunables, relaunchWithHugePages, type RelaunchFacts } from '../../src/cli/relaunch.js';
 
 const MADVISE = 'always [madvise] never\n';
 const facts = (over: Partial<RelaunchFacts> = {}): RelaunchFacts => ({ env: {}, args: ['assign', 'videos', '--weights', 'w.pth'], thpEnabled: MADVISE, glibc: '2.36', ...over });
@@ -34,6 +34,24 @@ describe('hugePageTunables', () => {
     expect(hugePageTunables(facts({ thpEnabled: '' }))).toBeUndefined();
     expect(hugePageTunables(facts({ glibc: '2.34' }))).toBeUndefined();
     expect(hugePageTunables(facts({ glibc: undefined }))).toBeUndefined();
+  });
+});
+
+describe('relaunchWithHugePages', () => {
+  it('reads nothing of the machine for the other commands, even where a flag names a long one', () => {
+    // Node's report (glibc's version) costs ~7 ms of a start-up: only the long commands ask for it.
+    const report = vi.spyOn(process.report!, 'getReport');
+    const argv = process.argv;
+    try {
+      for (const args of [['sinkhorn', 'a.npy', '--out', 'b.npy', '--stop', 'sela'], ['eval', 'assign'], ['--help']]) {
+        process.argv = [argv[0], 'selavi', ...args];
+        relaunchWithHugePages();
+      }
+      expect(report).not.toHaveBeenCalled();
+    } finally {
+      process.argv = argv;
+      report.mockRestore();
+    }
   });
 });
 
