@@ -5,7 +5,8 @@
  * (208 s with the native kernels): NMI 0.579, against 0.536 for plain SeLa over 24 epochs. Neither
  * 24 epochs (0.581) nor width 32 (0.573 in 543 s) did better (README, the trials).
  * Beside the run's own answer, k-means on the trained encoder's pooled features (the answer k-means
- * would give on what the network learned; reporting only, not what `selavi sela` answers).
+ * would give on what the network learned), and k-means on a UMAP embedding of them (umap-js, a
+ * devDependency: what their neighbourhoods hold); reporting only, not what `selavi sela` answers.
  * Env: QUALITY_EPOCHS (8), QUALITY_AGREE (1; 0 for plain SeLa), QUALITY_LIMIT (all 10,000),
  * QUALITY_WIDTH (the encoder's base width; default `selavi sela`'s).
  */
@@ -14,7 +15,7 @@ import path from 'node:path';
 import { loadFashionMnist } from '../../tools/datasets/fashion-mnist.js';
 import { runSela } from '../../src/pipeline/run-cluster.js';
 import { DEFAULT_TRAIN } from '../../src/train/selavi.js';
-import { kmeansScore, round, standardise } from './baselines.js';
+import { kmeansScore, round, standardise, umapKmeansScore } from './baselines.js';
 import { readNpyMatrix } from '../../src/data/npy.js';
 import { peakRssMb } from '../lib/peak-rss.js';
 
@@ -37,6 +38,7 @@ const s = await runSela(images, { out, exportDir, train: { ...DEFAULT_TRAIN, mod
 const m = s.metrics as Record<string, number>;
 const features = readNpyMatrix(path.join(exportDir, 'features-image.npy'));
 const kmeansFeatures = kmeansScore(standardise(Float32Array.from(features.data), features.rows, features.cols), features.rows, features.cols, 10, images.truth!);
+const umapFeatures = umapKmeansScore(Float32Array.from(features.data), features.rows, features.cols, 10, images.truth!);
 console.log(
   JSON.stringify({
     bench: 'quality-fashion-mnist',
@@ -47,6 +49,7 @@ console.log(
     sela: { nmi: round(m.nmi), ari: round(m.ari), accuracy: round(m.accuracy), seconds: s.seconds },
     kmeans_pixels: kmeansPixels,
     kmeans_features: kmeansFeatures,
+    umap_kmeans_features: umapFeatures,
     minutes: round((performance.now() - t0) / 60000, 1),
     peak_rss_mb: peakRssMb(),
   }),
