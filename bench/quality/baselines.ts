@@ -4,7 +4,6 @@ import { kmeans } from '../../src/eval/kmeans.js';
 import { truthForItems } from '../../src/train/reference-labels.js';
 import { scoreLabels } from '../../src/eval/score-labels.js';
 import { createRng } from '../../src/util/rng.js';
-import { UMAP } from 'umap-js';
 
 /** Standardises each column (zero mean, unit variance), then scales the block by 1/√D so that blocks of different width weigh alike when concatenated. */
 export function standardise(x: Float32Array, n: number, d: number): Float32Array {
@@ -40,30 +39,6 @@ export function kmeansScore(x: Float32Array, n: number, d: number, k: number, tr
   }
   const s = scoreLabels(truth, best.labels);
   return { nmi: round(s.nmi), ari: round(s.ari), accuracy: round(s.accuracy) };
-}
-
-/**
- * UMAP (umap-js: 20 neighbours, K dimensions, min_dist 0, as N2D, McConville et al. 2019, clusters an
- * autoencoder's features) of the L2-normalised rows, then k-means (best inertia of 10 seeds), scored
- * against truth. What the features' neighbourhoods hold beyond k-means on the features themselves.
- */
-export function umapKmeansScore(x: Float32Array, n: number, d: number, k: number, truth: Int32Array, seed = 1) {
-  const t0 = performance.now();
-  const rows: number[][] = [];
-  for (let i = 0; i < n; i++) {
-    const row = Array.from(x.subarray(i * d, (i + 1) * d));
-    const norm = Math.hypot(...row) || 1;
-    rows.push(row.map((v) => v / norm));
-  }
-  const rng = createRng(seed);
-  const embedding = Float32Array.from((new UMAP({ nNeighbors: 20, nComponents: k, minDist: 0, random: () => rng.next() }).fit(rows) as number[][]).flat());
-  let best = kmeans(embedding, n, k, k, createRng(0));
-  for (let s = 1; s < 10; s++) {
-    const r = kmeans(embedding, n, k, k, createRng(s));
-    if (r.inertia < best.inertia) best = r;
-  }
-  const sc = scoreLabels(truth, best.labels);
-  return { nmi: round(sc.nmi), ari: round(sc.ari), accuracy: round(sc.accuracy), seconds: round((performance.now() - t0) / 1000, 1) };
 }
 
 export function round(x: number, digits = 4): number {

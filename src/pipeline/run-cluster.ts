@@ -45,6 +45,11 @@ export interface RunOptions extends RunReportHook {
   initParams?: TrainDeps['initParams'];
   /** Warm-started label solves (default true; see TrainDeps). */
   sinkhornWarmStart?: boolean;
+  /**
+   * What answers: the heads (default), or `features`: k-means on a UMAP embedding of the encoder's
+   * final features (train/feature-answer.ts; image runs, within its item limits, else the heads).
+   */
+  answer?: 'heads' | 'features';
 }
 
 export interface ClusterJob extends RunOptions {
@@ -121,6 +126,7 @@ export async function runOn(data: TrainSet, opts: RunOptions, skipped: number, t
       initParams: opts.initParams,
       exportDir: opts.exportDir,
       sinkhornWarmStart: opts.sinkhornWarmStart,
+      keepFeatures: opts.answer === 'features',
     });
   } finally {
     progress.done();
@@ -138,20 +144,46 @@ export async function runOn(data: TrainSet, opts: RunOptions, skipped: number, t
     seconds: Number(((performance.now() - t0) / 1000).toFixed(1)),
   };
   if (result.interrupted || !result.answer) return summary;
-  const answer = result.answer;
+  const fromFeatures = opts.answer === 'features' ? await answerFromFeatures(result, data.n, opts, say) : undefined;
+  const answer = fromFeatures ? { ...result.answer, ...fromFeatures } : result.answer;
+  // Which answered, and (with truth, reporting only) how the heads' own answer scored beside it.
+  const answerRule = { answer_rule: fromFeatures ? 'umap-kmeans-on-features' : 'heads' };
   writeClustersCsv(clustersFile, data.names, result, answer);
   if (!opts.truth && data.truth) {
     // Truth that came with the data (an IDX labels file): score directly, reporting only.
     const scores = scoreLabels(data.truth, answer.labels);
-    writeFileAtomic(path.join(opts.out, 'metrics.json'), JSON.stringify({ n: data.n, matched: data.n, ...scores, head: result.choice.head, head_rule: result.choice.rule }, null, 1));
+    const heads = fromFeatures && { heads_answer: scoreLabels(data.truth, result.answer.labels) };
+    writeFileAtomic(path.join(opts.out, 'metrics.json'), JSON.stringify({ n: data.n, matched: data.n, ...scores, head: result.choice.head, head_rule: result.choice.rule, ...answerRule, ...heads }, null, 1));
     summary.metrics = { n: data.n, matched: data.n, ...scores };
   } else if (truthTable) {
     const report = evaluate({ file: clustersFile, paths: [...data.names], clusters: answer.labels }, truthTable);
-    writeFileAtomic(path.join(opts.out, 'metrics.json'), JSON.stringify({ ...report, head: result.choice.head, head_rule: result.choice.rule }, null, 1));
+    writeFileAtomic(path.join(opts.out, 'metrics.json'), JSON.stringify({ ...report, head: result.choice.head, head_rule: result.choice.rule, ...answerRule }, null, 1));
     summary.metrics = { ...report };
   }
   await reportAfterRun(clustersFile, opts);
   return summary;
+}
+
+/**
+ * The answer read from the encoder's final features (train/feature-answer.ts), or undefined (and a
+ * line saying why) where the run answers with its heads: no image features, or too few or too many items.
+ */
+async function answerFromFeatures(result: TrainResult, n: number, opts: RunOptions, say: (line: string) => void) {
+  const features = result.features?.image;
+  if (!features) {
+    say("answer: the heads' (the features' answer is for image runs)");
+    return undefined;
+  }
+  const { featureAnswer, featureAnswerApplies } = await import('../train/feature-answer.js'); // umap-js: only when used
+  const fit = featureAnswerApplies(n, opts.train.k);
+  if (!fit.applies) {
+    say(`answer: the heads' (${fit.why})`);
+    return undefined;
+  }
+  const t = performance.now();
+  const fromFeatures = featureAnswer(features, n, features.length / n, opts.train.k, opts.train.seed);
+  say(`answer: k-means on a UMAP embedding of the encoder's features (--answer heads: the heads'); ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  return fromFeatures;
 }
 
 /** The config with {@link autoEpochs} applied when `--epochs` was not given. */

@@ -107,6 +107,8 @@ export interface TrainResult {
   answer?: { labels: Int32Array; confidence: Float32Array; ensemble: HeadEnsemble };
   /** Two modalities, finished run: per head, each modality's own answer (argmax of its logits). */
   modalityAnswers?: (readonly [Int32Array, Int32Array])[];
+  /** Finished run with `keepFeatures`: each modality's pooled features from the final pass, [N, D] row-major. */
+  features?: Partial<Record<Modality, Float32Array>>;
   steps: number;
   interrupted: boolean;
 }
@@ -130,6 +132,8 @@ export interface TrainDeps {
   stopAfterStep?: number;
   /** `--export DIR`: write the final model's features and logits of every item there (items.csv, *.npy). */
   exportDir?: string;
+  /** Return the final pass's pooled features (TrainResult.features), e.g. for an answer read from them. */
+  keepFeatures?: boolean;
   /** Sets starting values of a new run's parameters (e.g. a released model's heads); not on resume. */
   initParams?: (params: ParamStore, model: ModelConfig) => void;
 }
@@ -580,7 +584,7 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
   } else {
     // ===== final labels from the trained network =====
     const t = performance.now();
-    const r = await relabel(model, data, cfg, rng, warm, true, deps.exportDir !== undefined, deps.onScore);
+    const r = await relabel(model, data, cfg, rng, warm, true, deps.exportDir !== undefined || deps.keepFeatures === true, deps.onScore);
     const choice = chooseHead(r.labels.slice(0, cfg.heads), r.modalityAgreement); // the answer has --k clusters
     const ensemble = buildHeadEnsemble(r.fused, range(cfg.heads), choice.head, data.n, cfg.k);
     const answer = { ...ensembleAnswer(r.fused, ensemble, data.n, cfg.k), ensemble };
@@ -592,7 +596,7 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
     const members = ensemble.heads.length > 1 ? `, with head${ensemble.heads.length > 2 ? 's' : ''} ${ensemble.heads.slice(1).join(', ')} matched onto it` : '';
     deps.say(`head ${choice.head} answers (${why})${members}; ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     await saveModel(deps.runDir, modelConfig, { train: cfg, shapes: data.shapes, head: choice.head, head_rule: choice.rule, answer: ensemble }, model.params);
-    result = { labels: r.labels, confidence: r.confidence, choice, answer, modalityAnswers: r.modalityAnswers, steps: step, interrupted };
+    result = { labels: r.labels, confidence: r.confidence, choice, answer, modalityAnswers: r.modalityAnswers, features: deps.keepFeatures ? r.features : undefined, steps: step, interrupted };
   }
   model.dispose();
   disposeOptimizer(optimizer);
