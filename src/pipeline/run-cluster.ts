@@ -157,7 +157,8 @@ export async function runOn(data: TrainSet, opts: RunOptions, skipped: number, t
     summary.metrics = { n: data.n, matched: data.n, ...scores };
   } else if (truthTable) {
     const report = evaluate({ file: clustersFile, paths: [...data.names], clusters: answer.labels }, truthTable);
-    writeFileAtomic(path.join(opts.out, 'metrics.json'), JSON.stringify({ ...report, head: result.choice.head, head_rule: result.choice.rule, ...answerRule }, null, 1));
+    const heads = fromFeatures && { heads_answer: evaluate({ file: clustersFile, paths: [...data.names], clusters: result.answer.labels }, truthTable) };
+    writeFileAtomic(path.join(opts.out, 'metrics.json'), JSON.stringify({ ...report, head: result.choice.head, head_rule: result.choice.rule, ...answerRule, ...heads }, null, 1));
     summary.metrics = { ...report };
   }
   await reportAfterRun(clustersFile, opts);
@@ -182,7 +183,7 @@ async function answerFromFeatures(result: TrainResult, n: number, opts: RunOptio
   }
   const t = performance.now();
   const fromFeatures = featureAnswer(features, n, features.length / n, opts.train.k, opts.train.seed);
-  say(`answer: k-means on a UMAP embedding of the encoder's features (--answer heads: the heads'); ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  say(`answer: k-means on a UMAP embedding of the encoder's features, in place of the heads' (--answer heads keeps theirs); ${((performance.now() - t) / 1000).toFixed(1)} s`);
   return fromFeatures;
 }
 
