@@ -157,9 +157,10 @@ describe('VGG-Sound layout (README workflow, tiny)', () => {
     const r = await runCli(['eval', summary.clusters, '--truth', fullList]);
     expect(r.code, r.stderr).toBe(0);
     const printed = JSON.parse(r.stdout);
-    const { head, head_rule, ...metrics } = JSON.parse(readFileSync(path.join(out, 'metrics.json'), 'utf8'));
+    const { head, head_rule, answer_rule, ...metrics } = JSON.parse(readFileSync(path.join(out, 'metrics.json'), 'utf8'));
     expect(head).toBe(summary.head);
     expect(head_rule).toBe('max-modality-agreement'); // audio + video
+    expect(answer_rule).toBe('heads'); // videos answer with their heads
     expect(printed).toEqual(metrics);
     // The caveats go to stderr, with the counts.
     expect(r.stderr).toContain(`clusters rows without a truth label: 1 of ${LISTED.length + 1}`);
