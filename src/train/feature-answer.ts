@@ -28,7 +28,8 @@ export interface FeatureAnswer {
   labels: Int32Array;
   /**
    * How much nearer its cluster's centre an item lies than the next centre, in the embedding:
-   * d₂ / (d₁ + d₂), 0.5 (between two) to 1 (at its centre).
+   * d₂ / (d₁ + d₂), 0.5 (between two) to 1 (at its centre); below 0.5 only for an item k-means left
+   * nearer another centre (it stops after 100 iterations, settled or not).
    */
   confidence: Float32Array;
 }
