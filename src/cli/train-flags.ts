@@ -2,7 +2,7 @@
 import type { Argv } from 'yargs';
 import { ConfigError } from '../errors.js';
 import type { Modality } from '../models/selavi-model.js';
-import { AUGMENT_STRENGTHS, AUTO_STRENGTHS, DEFAULT_TRAIN, defaultAgree, defaultSelfWeight, type AugmentStrength, type TrainConfig } from '../train/train-config.js';
+import { AUGMENT_STRENGTHS, AUTO_STRENGTHS, DEFAULT_TRAIN, VIDEO_VIEWS, defaultAgree, defaultSelfWeight, type AugmentStrength, type TrainConfig, type VideoView } from '../train/train-config.js';
 import { fallbackRecipe, recipeCandidates, type Recipe } from '../pipeline/recipe.js';
 import { MAX_AUTO_EPOCHS, MIN_AUTO_STEPS } from '../train/schedule.js';
 import { backendOption, runOutputOf, truthFormatOption, withProgressFlags, withReportFlag, type ProgressFlags } from './shared-flags.js';
@@ -31,6 +31,7 @@ export interface TrainFlags extends ProgressFlags {
   width: number;
   grey?: boolean;
   'video-norm': 'shared' | 'channel';
+  'video-view'?: VideoView;
   augment: boolean;
   'augment-strength': AugmentStrength | 'auto';
   flip?: boolean;
@@ -68,8 +69,9 @@ export function withTrainFlags<T>(y: Argv<T>): Argv<T & TrainFlags> {
     .option('width', { type: 'number', default: d.width, describe: 'encoder base width (channels); larger is slower and stronger' })
     .option('grey', { type: 'boolean', describe: `the video encoder reads each frame's luminance only: for content whose colour means nothing (digits, text) under colour casts, tinted ink or noisy channels. Default: chosen with --augment-strength auto, otherwise ${d.grey ? 'on' : 'off'}` })
     .option('video-norm', { choices: ['shared', 'channel'] as const, default: d.videoNorm, describe: 'per-clip standardisation of frames: each colour channel centred, then one scale for all (shared: a channel the content barely shows in keeps its small contrast) or one per channel (channel: how runs before 2026-12-06 trained)' })
+    .option('video-view', { choices: VIDEO_VIEWS, describe: `what the video encoder sees: frame (as decoded) or subject (for one subject on a plain background, such as digits, text or an animal in an arena: each frame's subject centred, made bright, its lighting gradient taken out, in grey). Default: chosen with --augment-strength auto (trial runs of both unless --no-grey; subject where no trial agrees above chance), otherwise ${d.videoView}` })
     .option('augment', { type: 'boolean', default: d.augment, describe: 'augment training batches (--no-augment to turn off)' })
-    .option('augment-strength', { choices: [...AUGMENT_STRENGTHS, 'auto'] as const, default: 'auto' as const, describe: `clips: full (crops from 60%, colour, polarity, noise, cutout, masks), light (crops of 85-100% of the side; audio gain, time shift and background noise at 0-20 dB only), warp (light without the noise, with frames rotated ±20°, zoomed and shifted, and the audio's tempo and pitch perturbed), or auto: with audio and video, short trial runs of ${AUTO_STRENGTHS.join(' and ')}, each with and without --flip and --grey unless they are given, and the one whose video and audio agree most trains, or, when no trial agrees above chance, light without the mirror on grey frames (never chosen by truth; RUN/recipe.json); otherwise ${d.augmentStrength}` })
+    .option('augment-strength', { choices: [...AUGMENT_STRENGTHS, 'auto'] as const, default: 'auto' as const, describe: `clips: full (crops from 60%, colour, polarity, noise, cutout, masks), light (crops of 85-100% of the side; audio gain, time shift and background noise at 0-20 dB only), warp (light without the noise, with frames rotated ±20°, zoomed and shifted, and the audio's tempo and pitch perturbed), or auto: with audio and video, short trial runs of ${AUTO_STRENGTHS.join(' and ')}, each with and without --flip and --grey unless they are given, and each with the subject view (--video-view) in grey unless it is given, and the one whose video and audio agree most trains, or, when no trial agrees above chance, light without the mirror on grey subject views (never chosen by truth; RUN/recipe.json); otherwise ${d.augmentStrength}` })
     .option('flip', { type: 'boolean', describe: `mirror items left-right among the augmentations (--no-flip for text, digits and other content a mirror changes). Default: chosen with --augment-strength auto, otherwise ${d.flip ? 'on' : 'off'}` })
     .option('seed', { type: 'number', default: d.seed, describe: 'seed of every random draw' })
     .option('truth', { type: 'string', describe: 'ground-truth labels, for the log and metrics.json only (never for training)' })
@@ -114,6 +116,7 @@ export function trainConfigFrom(a: TrainFlags, modalities: Modality[], frozenFea
     width: positiveInt('width', a.width),
     grey: a.grey ?? DEFAULT_TRAIN.grey,
     videoNorm: a['video-norm'],
+    videoView: a['video-view'] ?? DEFAULT_TRAIN.videoView,
     projection: DEFAULT_TRAIN.projection,
     headHidden: DEFAULT_TRAIN.headHidden,
     k: a.k,
@@ -148,14 +151,14 @@ export function trainConfigFrom(a: TrainFlags, modalities: Modality[], frozenFea
  * the two modalities agree); otherwise undefined and the config's defaults hold.
  */
 export function recipeCandidatesFrom(a: TrainFlags, modalities: Modality[], frozenFeatures = false): Recipe[] | undefined {
-  const open = a['augment-strength'] === 'auto' || a.flip === undefined || a.grey === undefined;
+  const open = a['augment-strength'] === 'auto' || a.flip === undefined || a.grey === undefined || a['video-view'] === undefined;
   if (!open || frozenFeatures || !a.augment || !(modalities.includes('video') && modalities.includes('audio'))) return undefined;
-  return recipeCandidates(a['augment-strength'], a.flip, a.grey, AUTO_STRENGTHS);
+  return recipeCandidates(a['augment-strength'], a.flip, a.grey, AUTO_STRENGTHS, a['video-view']);
 }
 
 /** What trains when the trials of {@link recipeCandidatesFrom} cannot tell the recipes apart. */
 export function recipeFallbackFrom(a: TrainFlags): Recipe {
-  return fallbackRecipe(a['augment-strength'], a.flip, a.grey);
+  return fallbackRecipe(a['augment-strength'], a.flip, a.grey, a['video-view']);
 }
 
 /**

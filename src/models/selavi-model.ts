@@ -49,6 +49,11 @@ export interface ModelConfig {
    * Absent: each channel by its own sd (models saved before this option).
    */
   videoNorm?: 'shared';
+  /**
+   * `subject`: the data path hands the video encoder subject views (src/data/subject-view.ts), not
+   * frames as decoded; kept here so that a saved model is fed as it was trained (`selavi assign`).
+   */
+  videoView?: 'subject';
 }
 
 /** Head logits, the encoders' pooled features and, when the model has them, the alignment embeddings (unit length). */

@@ -88,7 +88,7 @@ export async function runAssign(job: AssignJob): Promise<{ out: string; clips: n
     const cache = await openCache(tmp);
     try {
       if (cache.size === 0) throw new InputError(job.videos, 'no usable clip to assign');
-      const set = clipCacheTrainSet(cache, model.config.modalities);
+      const set = clipCacheTrainSet(cache, model.config.modalities, undefined, model.config.videoView ?? 'frame');
       await writeRunAssignment(model, set, ensemble, job.out, passProgress('assign', job.progress));
       await reportAfterRun(job.out, { ...job, items: { kind: 'videos', path: job.videos } });
       return { out: job.out, clips: set.n, skipped: summary.skipped.length, head };

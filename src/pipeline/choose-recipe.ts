@@ -107,9 +107,10 @@ export function resumedRecipe(runDir: string): Recipe | undefined {
     const file = path.join(runDir, name);
     if (!existsSync(file)) continue;
     const saved = JSON.parse(readFileSync(file, 'utf8')) as Partial<RecipeChoice & TrainConfig>;
-    if (name === 'recipe.json' && saved.chosen) return saved.chosen;
+    // Runs saved before the subject view existed saw frames.
+    if (name === 'recipe.json' && saved.chosen) return { ...saved.chosen, videoView: saved.chosen.videoView ?? 'frame' };
     if (name === 'config.json' && saved.augmentStrength && typeof saved.flip === 'boolean') {
-      return { augmentStrength: saved.augmentStrength, flip: saved.flip, grey: saved.grey === true };
+      return { augmentStrength: saved.augmentStrength, flip: saved.flip, grey: saved.grey === true, videoView: saved.videoView ?? 'frame' };
     }
   }
   return undefined;

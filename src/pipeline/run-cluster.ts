@@ -217,10 +217,10 @@ export async function runCluster(job: ClusterJob): Promise<RunSummary> {
     if (job.recipes && job.recipes.length > 0) {
       const recipe =
         (job.resume ? resumedRecipe(job.out) : undefined) ??
-        (await chooseRecipe(train, job.recipes, (r) => clipCacheTrainSet(cache, train.modalities, clipAugment(r)), job.out, say, job.progress, job.recipeFallback));
+        (await chooseRecipe(train, job.recipes, (r) => clipCacheTrainSet(cache, train.modalities, clipAugment(r), r.videoView), job.out, say, job.progress, job.recipeFallback));
       train = Object.freeze({ ...train, ...recipe });
     }
-    const summary = await runOn(clipCacheTrainSet(cache, train.modalities, clipAugment(train)), { ...job, train }, skipped.length, t0);
+    const summary = await runOn(clipCacheTrainSet(cache, train.modalities, clipAugment(train), train.videoView), { ...job, train }, skipped.length, t0);
     return { ...summary, cache: dir };
   } finally {
     cache.close();

@@ -12,6 +12,13 @@ import type { PriorKind } from '../sinkhorn/prior.js';
  */
 export type AugmentStrength = 'full' | 'light' | 'warp';
 export const AUGMENT_STRENGTHS: readonly AugmentStrength[] = ['full', 'light', 'warp'];
+/**
+ * How the video encoder sees frames: `frame`, as decoded; `subject`, each frame's one subject on a
+ * plain background centred, made bright and freed of lighting gradients, in grey (src/data/subject-view.ts).
+ */
+export type VideoView = 'frame' | 'subject';
+export const VIDEO_VIEWS: readonly VideoView[] = ['frame', 'subject'];
+
 /** What `--augment-strength auto` tries (see src/pipeline/choose-recipe.ts). */
 export const AUTO_STRENGTHS: readonly AugmentStrength[] = ['warp'];
 
@@ -22,6 +29,7 @@ export interface TrainConfig {
   width: number; // base channel width of the encoders
   grey: boolean; // the video encoder reads each frame's luminance only (hue and low-contrast colour channels carry no signal)
   videoNorm: 'shared' | 'channel'; // per-clip standardisation of frames: one scale for all colour channels, or one per channel
+  videoView: VideoView; // frames as decoded, or each frame's subject centred, signed and unlit (src/data/subject-view.ts)
   projection: number; // width of the layer under the heads
   headHidden: number; // > 0: each head is its own MLP of this hidden width (the official heads) instead of a shared projection
   // ----- self-labelling -----
@@ -57,6 +65,7 @@ export const DEFAULT_TRAIN: Readonly<TrainConfig> = Object.freeze({
   width: 16,
   grey: false,
   videoNorm: 'shared' as const,
+  videoView: 'frame' as const,
   projection: 128,
   headHidden: 0,
   k: 10,

@@ -6,11 +6,12 @@
  */
 import { augmentClip, type AugmentOptions } from '../data/augment.js';
 import { nuisanceAugment, type NuisanceOptions } from '../data/augment-nuisance.js';
+import { subjectView } from '../data/subject-view.js';
 import type { ClipCache } from '../data/cache-reader.js';
 import type { ImageSet } from '../data/types.js';
 import type { Modality } from '../models/selavi-model.js';
 import type { Rng } from '../util/rng.js';
-import type { AugmentStrength } from './train-config.js';
+import type { AugmentStrength, VideoView } from './train-config.js';
 
 /** One modality's batch: row-major data and its shape [B, ...item shape]. */
 export interface BatchTensor {
@@ -83,9 +84,10 @@ const TRAIN_NUISANCE: NuisanceOptions = { pixelNoise: 0.05, cutout: 0.25 };
  * Clips from a decoded cache. Frames are kept as decoded ([T, S, S, 3] in [0, 1]), the spectrogram
  * as [F, M]. Augmentations (when on): random resized crop, flip, contrast/polarity/brightness
  * jitter, pixel noise and cutout for frames; gain, noise, time shift, added background noise of
- * random colour and level, and time/frequency masks for the spectrogram.
+ * random colour and level, and time/frequency masks for the spectrogram. `view` `subject`: each
+ * clip's frames become subject views before any augmentation (so crops and warps act on them).
  */
-export function clipCacheTrainSet(cache: ClipCache, modalities: readonly Modality[], augment: ClipAugment = TRAIN_AUGMENT): TrainSet {
+export function clipCacheTrainSet(cache: ClipCache, modalities: readonly Modality[], augment: ClipAugment = TRAIN_AUGMENT, view: VideoView = 'frame'): TrainSet {
   const withNuisance = augment.nuisance !== false;
   const [t, h, w] = cache.frameShape;
   const [f, m] = cache.specShape;
@@ -104,6 +106,7 @@ export function clipCacheTrainSet(cache: ClipCache, modalities: readonly Modalit
       const next = () => rng.next();
       for (let i = 0; i < b; i++) {
         let clip = cache.get(indices[i]);
+        if (view === 'subject' && out.video) clip = { ...clip, frames: subjectView(clip.frames, t, h, w) };
         if (aug) clip = augmentClip(clip, next, augment);
         if (aug && withNuisance) clip = nuisanceAugment(clip, next, TRAIN_NUISANCE);
         if (out.video) out.video.data.set(clip.frames, i * clip.frames.length);

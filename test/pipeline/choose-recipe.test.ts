@@ -9,10 +9,12 @@ import { AUTO_STRENGTHS } from '../../src/train/train-config.js';
 
 describe('recipe candidates', () => {
   it('leaves open only what the user did not give', () => {
-    expect(recipeCandidates('auto', undefined, undefined, ['warp']).map(recipeName)).toEqual(['warp', 'warp+flip', 'warp+grey', 'warp+flip+grey']);
-    expect(recipeCandidates('auto', false, false, ['warp', 'full']).map(recipeName)).toEqual(['warp', 'full']);
-    expect(recipeCandidates('light', undefined, true, ['warp']).map(recipeName)).toEqual(['light+grey', 'light+flip+grey']);
+    expect(recipeCandidates('auto', undefined, undefined, ['warp']).map(recipeName)).toEqual(['warp', 'warp+flip', 'warp+grey', 'warp+flip+grey', 'warp+grey+subject', 'warp+flip+grey+subject']);
+    expect(recipeCandidates('auto', false, false, ['warp', 'full']).map(recipeName)).toEqual(['warp', 'full']); // --no-grey: no subject view
+    expect(recipeCandidates('light', undefined, true, ['warp']).map(recipeName)).toEqual(['light+grey', 'light+flip+grey', 'light+grey+subject', 'light+flip+grey+subject']);
     expect(recipeCandidates('light', true, false, ['warp']).map(recipeName)).toEqual(['light+flip']);
+    expect(recipeCandidates('light', false, true, ['warp'], 'frame').map(recipeName)).toEqual(['light+grey']);
+    expect(recipeCandidates('auto', false, undefined, ['warp'], 'subject').map(recipeName)).toEqual(['warp+grey+subject']);
   });
 
   it('names round-trip', () => {
@@ -21,12 +23,15 @@ describe('recipe candidates', () => {
 
   it('from the CLI flags: only for audio + video trained from scratch with augmentation', () => {
     const flags = (o: Partial<TrainFlags>) => ({ 'augment-strength': 'auto', augment: true, ...o }) as TrainFlags;
-    expect(recipeCandidatesFrom(flags({}), ['video', 'audio'])).toHaveLength(4 * AUTO_STRENGTHS.length);
-    expect(recipeCandidatesFrom(flags({ flip: false }), ['video', 'audio'])).toHaveLength(2 * AUTO_STRENGTHS.length);
+    expect(recipeCandidatesFrom(flags({}), ['video', 'audio'])).toHaveLength(6 * AUTO_STRENGTHS.length);
+    expect(recipeCandidatesFrom(flags({ flip: false }), ['video', 'audio'])).toHaveLength(3 * AUTO_STRENGTHS.length);
+    expect(recipeCandidatesFrom(flags({ 'video-view': 'frame' }), ['video', 'audio'])).toHaveLength(4 * AUTO_STRENGTHS.length);
+    // Every recipe flag given but the view: the two views are tried.
+    expect(recipeCandidatesFrom(flags({ 'augment-strength': 'light', flip: false, grey: true }), ['video', 'audio'])?.map(recipeName)).toEqual(['light+grey', 'light+grey+subject']);
     expect(recipeCandidatesFrom(flags({}), ['video'])).toBeUndefined();
     expect(recipeCandidatesFrom(flags({}), ['video', 'audio'], true)).toBeUndefined();
     expect(recipeCandidatesFrom(flags({ augment: false }), ['video', 'audio'])).toBeUndefined();
-    expect(recipeCandidatesFrom(flags({ 'augment-strength': 'full', flip: true, grey: false }), ['video', 'audio'])).toBeUndefined();
+    expect(recipeCandidatesFrom(flags({ 'augment-strength': 'full', flip: true, grey: false, 'video-view': 'frame' }), ['video', 'audio'])).toBeUndefined();
   });
 });
 
@@ -47,12 +52,14 @@ describe('the choice among trials', () => {
     expect(pickRecipe(trials).recipe).toEqual(parseRecipe('warp')); // no fallback given: the trials' best
   });
 
-  it('the fallback keeps what the user gave and fills the rest with light, no mirror, grey', () => {
-    expect(fallbackRecipe('auto', undefined, undefined)).toEqual({ augmentStrength: 'light', flip: false, grey: true });
-    expect(fallbackRecipe('warp', true, undefined)).toEqual({ augmentStrength: 'warp', flip: true, grey: true });
-    expect(fallbackRecipe('auto', undefined, false)).toEqual({ augmentStrength: 'light', flip: false, grey: false });
+  it('the fallback keeps what the user gave and fills the rest with light, no mirror, grey, the subject view', () => {
+    expect(fallbackRecipe('auto', undefined, undefined)).toEqual({ augmentStrength: 'light', flip: false, grey: true, videoView: 'subject' });
+    expect(fallbackRecipe('warp', true, undefined)).toEqual({ augmentStrength: 'warp', flip: true, grey: true, videoView: 'subject' });
+    expect(fallbackRecipe('auto', undefined, false)).toEqual({ augmentStrength: 'light', flip: false, grey: false, videoView: 'frame' }); // colour asked for: frames
+    expect(fallbackRecipe('auto', undefined, undefined, 'frame')).toEqual({ augmentStrength: 'light', flip: false, grey: true, videoView: 'frame' });
     const flags = (o: Partial<TrainFlags>) => ({ 'augment-strength': 'auto', augment: true, ...o }) as TrainFlags;
-    expect(recipeFallbackFrom(flags({ flip: true }))).toEqual({ augmentStrength: 'light', flip: true, grey: true });
+    expect(recipeFallbackFrom(flags({ flip: true }))).toEqual({ augmentStrength: 'light', flip: true, grey: true, videoView: 'subject' });
+    expect(recipeFallbackFrom(flags({ 'video-view': 'frame' }))).toEqual({ augmentStrength: 'light', flip: false, grey: true, videoView: 'frame' });
   });
 });
 
@@ -95,9 +102,14 @@ describe('trial runs', () => {
   it('a resumed run takes recipe.json\'s choice, else its config.json\'s recipe, else nothing', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'selavi-recipe-'));
     expect(resumedRecipe(dir)).toBeUndefined();
+    // Saved before the subject view existed: frames.
     writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ augmentStrength: 'full', flip: true, grey: true }));
-    expect(resumedRecipe(dir)).toEqual({ augmentStrength: 'full', flip: true, grey: true });
+    expect(resumedRecipe(dir)).toEqual({ augmentStrength: 'full', flip: true, grey: true, videoView: 'frame' });
+    writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ augmentStrength: 'full', flip: true, grey: true, videoView: 'subject' }));
+    expect(resumedRecipe(dir)).toEqual({ augmentStrength: 'full', flip: true, grey: true, videoView: 'subject' });
     writeFileSync(path.join(dir, 'recipe.json'), JSON.stringify({ trials: [], chosen: { augmentStrength: 'warp', flip: false, grey: false } }));
-    expect(resumedRecipe(dir)).toEqual({ augmentStrength: 'warp', flip: false, grey: false });
+    expect(resumedRecipe(dir)).toEqual({ augmentStrength: 'warp', flip: false, grey: false, videoView: 'frame' });
+    writeFileSync(path.join(dir, 'recipe.json'), JSON.stringify({ trials: [], chosen: { augmentStrength: 'warp', flip: false, grey: true, videoView: 'subject' } }));
+    expect(resumedRecipe(dir)).toEqual({ augmentStrength: 'warp', flip: false, grey: true, videoView: 'subject' });
   });
 });

@@ -175,6 +175,17 @@ describe('selavi cluster (end to end, tiny)', () => {
     expect(normalizedMutualInfo(truth, readColumn(path.join(root, 'assigned-align.csv'), 'cluster'))).toBe(1);
   });
 
+  it('with the subject view, the saved model says so and assign feeds it subject views too', async () => {
+    const out = path.join(root, 'run-subject');
+    const summary = await runCluster(job(av.dir, out, { truth: av.truth, train: tinyTrain(2, { videoView: 'subject', grey: true }) }));
+    expect(summary.metrics?.nmi).toBe(1);
+    expect(JSON.parse(readFileSync(path.join(out, 'model', 'model.json'), 'utf8')).model.videoView).toBe('subject');
+    const assigned = path.join(root, 'assigned-subject.csv');
+    await runAssign({ run: out, videos: av.dir, out: assigned, say: () => undefined });
+    // Same inputs, same model: the same confidences to the last digit written (frames would differ).
+    expect(readColumn(assigned, 'confidence')).toEqual(readColumn(path.join(out, 'clusters.csv'), 'confidence'));
+  });
+
   it('with over-clustering heads, answers with a K=2 head and writes the K=4 heads beside it', async () => {
     const out = path.join(root, 'run-overcluster');
     const summary = await runCluster(job(av.dir, out, { truth: av.truth, train: tinyTrain(2, { overcluster: 4 }) }));
@@ -251,7 +262,7 @@ describe('selavi cluster (end to end, tiny)', () => {
 
   it('with recipes to choose from: one trial each, recorded in recipe.json, the winner trains, a resumed run keeps it', async () => {
     const out = path.join(root, 'run-recipes');
-    const recipes = [{ augmentStrength: 'light' as const, flip: false, grey: false }, { augmentStrength: 'warp' as const, flip: true, grey: true }];
+    const recipes = [{ augmentStrength: 'light' as const, flip: false, grey: false, videoView: 'frame' as const }, { augmentStrength: 'warp' as const, flip: true, grey: true, videoView: 'subject' as const }];
     const first = await runCluster(job(av.dir, out, { recipes, stopAfterStep: 5 }));
     expect(first.interrupted).toBe(true);
     const record = JSON.parse(readFileSync(path.join(out, 'recipe.json'), 'utf8'));
