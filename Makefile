@@ -96,8 +96,8 @@ bench-quality: build
 # Do recipes hold on data they were not tuned on? AV digits per level x variation in form (fixed,
 # mixed, shifted: the last kept out of tuning) x generator seed: the defaults (--augment-strength
 # auto), each recipe auto chooses from, k-means baselines; one table (README, "Recipes that hold").
-# Narrow it with ROBUST_LEVELS=easy,medium ROBUST_VARIATIONS=... ROBUST_SEEDS=1,2 (see the bench's header).
-# Hours on 2 cores: about 5 full runs per cell.
+# Narrow it with ROBUST_LEVELS=easy,medium,hard ROBUST_VARIATIONS=... ROBUST_SEEDS=1,2 (see the bench's header).
+# Hours on 2 cores: about 10 full runs per cell (the defaults, the seven recipes they can train with, each modality alone).
 bench-robust: build
 	@mkdir -p .cache/quality && : > .cache/quality/robust.jsonl
 	@$(TSX) bench/quality/robust.bench.ts | tee -a .cache/quality/robust.jsonl

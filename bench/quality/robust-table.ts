@@ -70,7 +70,9 @@ const rows = [
 ];
 for (const group of groups.values()) {
   const c0 = group[0];
-  const picks = group.map((c) => `${c.defaults_auto.chosen ?? '?'} / ${c.best_recipe_by_truth}`).join('; ');
+  // Truth's pick exists only where the cell ran fixed recipes (ROBUST_RUNS with `recipes`).
+  const judged = group.every((c) => c.best_recipe_by_truth !== undefined);
+  const picks = group.map((c) => `${c.defaults_auto.chosen ?? '?'} / ${c.best_recipe_by_truth ?? '–'}`).join('; ');
   const hits = group.filter((c) => c.auto_picked_best).length;
   rows.push(
     [
@@ -81,7 +83,7 @@ for (const group of groups.values()) {
       `${meanSd(group.map((c) => c.defaults_auto.video_nmi ?? NaN))} / ${meanSd(group.map((c) => c.defaults_auto.audio_nmi ?? NaN))}`,
       group.every((c) => c.single_modality) ? `${meanSd(group.map((c) => c.single_modality!.video.nmi))} / ${meanSd(group.map((c) => c.single_modality!.audio.nmi))}` : '–',
       group.every((c) => c.single_modality) ? meanSd(group.map((c) => c.defaults_auto.nmi - Math.max(c.single_modality!.video.nmi, c.single_modality!.audio.nmi))) : '–',
-      `${picks} (${hits}/${group.length})`,
+      judged ? `${picks} (${hits}/${group.length})` : picks,
       ...recipeNames.map((r) => (group.every((c) => c.recipes[r]) ? meanSd(group.map((c) => c.recipes[r].nmi)) : '–')),
       `${meanSd(group.map((c) => c.kmeans_pixels.nmi))} / ${meanSd(group.map((c) => c.kmeans_logmel_stats.nmi))} / ${meanSd(group.map((c) => c.kmeans_both.nmi))}`,
       `${meanSd(group.map((c) => c.minutes), 1)} |`,

@@ -6,8 +6,8 @@
  * by video–audio agreement). Reports which recipe truth would have picked (reporting only) and
  * whether auto picked it. One JSON line per (level, variation, seed).
  *
- * Env (comma lists): ROBUST_LEVELS (easy,medium), ROBUST_VARIATIONS (fixed,mixed,shifted),
- * ROBUST_SEEDS (1), ROBUST_RECIPES (default: the candidates auto chooses from; e.g. warp,warp+grey,full+flip),
+ * Env (comma lists): ROBUST_LEVELS (easy,medium,hard), ROBUST_VARIATIONS (fixed,mixed,shifted),
+ * ROBUST_SEEDS (1), ROBUST_RECIPES (default: the candidates auto chooses from and the fallback; e.g. warp,warp+grey,light+grey+subject),
  * ROBUST_N_<LEVEL> (easy 600, medium 1000, hard 1000), ROBUST_EPOCHS (unset: what `selavi cluster`
  * does without --epochs, at least 1,600 steps on a small collection), ROBUST_RUNS (recipes,auto,single:
  * which runs a cell makes; `single` alone reads the recipe auto chose from an earlier bench run's
@@ -31,11 +31,12 @@ import { clipBaselines, round } from './baselines.js';
 import { peakRssMb } from '../lib/peak-rss.js';
 
 const list = (name: string, fallback: string) => (process.env[name] ?? fallback).split(',').map((s) => s.trim()).filter(Boolean);
-const levels = list('ROBUST_LEVELS', 'easy,medium') as Level[];
+const levels = list('ROBUST_LEVELS', 'easy,medium,hard') as Level[];
 const variations = list('ROBUST_VARIATIONS', 'fixed,mixed,shifted') as Variation[];
 const seeds = list('ROBUST_SEEDS', '1').map(Number);
 const autoCandidates = recipeCandidates('auto', undefined, undefined, AUTO_STRENGTHS);
-const recipes: Recipe[] = list('ROBUST_RECIPES', autoCandidates.map(recipeName).join(',')).map(parseRecipe);
+// The trials' candidates and the fallback: every recipe the defaults can train with.
+const recipes: Recipe[] = list('ROBUST_RECIPES', [...new Set([...autoCandidates, fallbackRecipe('auto', undefined, undefined)].map(recipeName))].join(',')).map(parseRecipe);
 const sizes: Record<Level, number> = { easy: 600, medium: 1000, hard: 1000 };
 const autoEpochs = process.env.ROBUST_EPOCHS === undefined;
 const epochs = Number(process.env.ROBUST_EPOCHS ?? DEFAULT_TRAIN.epochs);
