@@ -15,6 +15,11 @@
 
 /** A pixel counts towards the subject's centre by how far it lies above this many spreads. */
 const SUBJECT_THRESHOLD = 1;
+/**
+ * The least spread a frame is scaled by: one 8-bit grey level. A blank, fading or gradient-only
+ * frame is not stretched into full-contrast noise, nor does its skew outweigh the clip's others.
+ */
+const MIN_SPREAD = 1 / 255;
 // Spreads are mapped into [0, 1] (what the augmentations expect): the background near 0.25, four spreads above it at 0.75, clamped past -2 and +6.
 const VIEW_OFFSET = 0.25;
 const VIEW_SCALE = 1 / 8;
@@ -65,15 +70,15 @@ export function subjectView(frames: Float32Array, t: number, h: number, w: numbe
         m3 += v * v * v;
       }
     }
-    spread[f] = Math.sqrt(m2 / hw);
-    skew += spread[f] > 0 ? m3 / hw / spread[f] ** 3 : 0;
+    spread[f] = Math.max(MIN_SPREAD, Math.sqrt(m2 / hw));
+    skew += m3 / hw / spread[f] ** 3;
   }
   const sign = skew >= 0 ? 1 : -1;
   const out = new Float32Array(frames.length);
   const sorted = new Float32Array(hw);
   for (let f = 0; f < t; f++) {
     const r = residual.subarray(f * hw, (f + 1) * hw);
-    const scale = spread[f] > 0 ? sign / spread[f] : 0;
+    const scale = sign / spread[f];
     let mx = 0;
     let my = 0;
     let mass = 0;

@@ -41,13 +41,14 @@ export function parseRecipe(name: string): Recipe {
  * The candidates for what the user left open: every strength of `strengths` given none, both
  * mirror settings given neither `--flip` nor `--no-flip`, colour and grey frames given neither,
  * and, given no `--video-view` (nor `--no-grey`: a subject view has no colour), the subject view
- * too, after the frame candidates (ties go to the earlier) and in grey only.
+ * too, after the frame candidates (ties go to the earlier) and in grey unless `--no-grey` (a subject
+ * view's three channels are equal either way).
  */
 export function recipeCandidates(strength: AugmentStrength | 'auto', flip: boolean | undefined, grey: boolean | undefined, strengths: readonly AugmentStrength[], view?: VideoView): Recipe[] {
   const ss = strength === 'auto' ? strengths : [strength];
   const fs = flip === undefined ? [false, true] : [flip];
   const gs = grey === undefined ? [false, true] : [grey];
   const frames = view === 'subject' ? [] : ss.flatMap((s) => gs.flatMap((g) => fs.map((f): Recipe => ({ augmentStrength: s, flip: f, grey: g, videoView: 'frame' }))));
-  const subjects = view === 'frame' || (view === undefined && grey === false) ? [] : ss.flatMap((s) => fs.map((f): Recipe => ({ augmentStrength: s, flip: f, grey: true, videoView: 'subject' })));
+  const subjects = view === 'frame' || (view === undefined && grey === false) ? [] : ss.flatMap((s) => fs.map((f): Recipe => ({ augmentStrength: s, flip: f, grey: grey !== false, videoView: 'subject' })));
   return [...frames, ...subjects];
 }

@@ -370,7 +370,7 @@ export async function train(cfg: Readonly<TrainConfig>, data: TrainSet, deps: Tr
     ...(cfg.headHidden > 0 ? { headHidden: cfg.headHidden } : {}),
     ...(cfg.grey && present.includes('video') ? { grey: true } : {}),
     ...(cfg.videoNorm === 'shared' && present.includes('video') ? { videoNorm: 'shared' as const } : {}),
-    ...(cfg.videoView === 'subject' && present.includes('video') ? { videoView: 'subject' as const } : {}),
+    ...(cfg.videoView === 'subject' && present.includes('video') && !data.featureInput ? { videoView: 'subject' as const } : {}),
     ...(data.featureInput ? { featureInput: true } : {}),
   };
   const model = new SelaviModel(modelConfig, rng);

@@ -56,8 +56,12 @@ describe('subjectView', () => {
     lit.forEach((v, i) => expect(v).toBeCloseTo(flat[i], 5));
   });
 
-  it('leaves a frame of one value flat and refuses a wrong shape', () => {
+  it('leaves a frame of one value flat, does not stretch a nearly blank one, and refuses a wrong shape', () => {
     expect(new Set(subjectView(grey(new Array(16).fill(0.7)), 1, 4, 4))).toEqual(new Set([0.25]));
+    // Noise of ±0.0001 (far under one grey level) is scaled by the floor of 1/255, not by its own
+    // spread: it stays within 0.25 ± 0.0001·255/8, where its own spread would stretch it to ±1/8.
+    const faint = subjectView(grey(Array.from({ length: 16 }, (_, i) => 0.5 + (i % 3 === 0 ? 1e-4 : -1e-4))), 1, 4, 4);
+    for (const v of faint) expect(Math.abs(v - 0.25)).toBeLessThan(0.01);
     expect(() => subjectView(new Float32Array(10), 1, 2, 2)).toThrow(/not 1 x 2 x 2 x 3/);
   });
 });

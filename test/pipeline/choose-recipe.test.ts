@@ -15,6 +15,7 @@ describe('recipe candidates', () => {
     expect(recipeCandidates('light', true, false, ['warp']).map(recipeName)).toEqual(['light+flip']);
     expect(recipeCandidates('light', false, true, ['warp'], 'frame').map(recipeName)).toEqual(['light+grey']);
     expect(recipeCandidates('auto', false, undefined, ['warp'], 'subject').map(recipeName)).toEqual(['warp+grey+subject']);
+    expect(recipeCandidates('auto', false, false, ['warp'], 'subject').map(recipeName)).toEqual(['warp+subject']); // --no-grey kept as given
   });
 
   it('names round-trip', () => {
