@@ -9,8 +9,9 @@
  * Why: on the hard AV-digits level (handwritten digits drifting over coloured gradients, either
  * polarity), UMAP + k-means on these views (averaged over a clip's frames) reads the digit at NMI
  * 0.586 from 1,000 clips, against 0.019 uncentred and 0.190 centred but unsigned; trained on them,
- * SeLaVi's fused answer reached 0.610 where on frames as decoded it learned polarity and which
- * modality was degraded (0.071; README, "Recipes that hold", eleventh round).
+ * SeLaVi's fused answer reached 0.667 (0.610 without MIN_SPREAD) where on frames as decoded it
+ * learned polarity and which modality was degraded (0.071; README, "Recipes that hold", eleventh
+ * round).
  */
 
 /** A pixel counts towards the subject's centre by how far it lies above this many spreads. */

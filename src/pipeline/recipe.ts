@@ -19,7 +19,7 @@ export interface Recipe {
  * clips of the varied medium level (rotation, scale, sizes, frame rates, containers) `light`, grey
  * frames gave NMI 0.588 where the trials' pick (warp, colour) gave 0.054 at the same 1,612 steps;
  * the subject view then took the held-out medium variation from 0.726 to 0.964 and the hard level
- * from 0.071 to 0.610, where 200-step trials of it were still within chance. The levels are
+ * from 0.071 to 0.667, where 200-step trials of it were still within chance. The levels are
  * digits: footage with no one subject on a plain background wants `--video-view frame`.
  */
 export function fallbackRecipe(strength: AugmentStrength | 'auto', flip: boolean | undefined, grey: boolean | undefined, view?: VideoView): Recipe {

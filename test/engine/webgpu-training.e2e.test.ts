@@ -53,7 +53,7 @@ describe.skipIf(probe.adapters.length === 0)(`training on WebGPU (${why || 'adap
     mkdirSync(clips);
     for (const f of readdirSync(source).sort().slice(0, 8)) symlinkSync(path.join(source, f), path.join(clips, f));
     const out = path.join(root, 'run');
-    const r = runNode(['src/cli/bin.ts', 'cluster', clips, '--out', out, '--backend', 'webgpu', '--k', '3', '--heads', '1', '--epochs', '1', '--batch-size', '4', '--grey', '--no-flip', '--augment-strength', 'light', '--no-report']);
+    const r = runNode(['src/cli/bin.ts', 'cluster', clips, '--out', out, '--backend', 'webgpu', '--k', '3', '--heads', '1', '--epochs', '1', '--batch-size', '4', '--grey', '--no-flip', '--augment-strength', 'light', '--video-view', 'frame', '--no-report']);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/^backend: webgpu \(/m);
     const summary = JSON.parse(r.stdout);
