@@ -10,6 +10,7 @@ import { InputError } from '../errors.js';
 import { locate } from '../media/ffmpeg-path.js';
 import { runProcess } from '../media/run-process.js';
 import type { ImageSet, SkippedItem } from './types.js';
+import { luma } from '../util/luma.js';
 
 interface PngImage {
   width: number;
@@ -176,7 +177,7 @@ function toChannels(rgb: Uint8Array, pixels: number, c: 1 | 3): Uint8Array {
   if (c === 3) return rgb;
   const gray = new Uint8Array(pixels);
   for (let i = 0; i < pixels; i++) {
-    gray[i] = Math.round(0.299 * rgb[i * 3] + 0.587 * rgb[i * 3 + 1] + 0.114 * rgb[i * 3 + 2]);
+    gray[i] = Math.round(luma(rgb[i * 3], rgb[i * 3 + 1], rgb[i * 3 + 2]));
   }
   return gray;
 }

@@ -14,6 +14,8 @@
  * round).
  */
 
+import { luma } from '../util/luma.js';
+
 /** A pixel counts towards the subject's centre by how far it lies above this many spreads. */
 const SUBJECT_THRESHOLD = 1;
 /**
@@ -50,7 +52,7 @@ export function subjectView(frames: Float32Array, t: number, h: number, w: numbe
     for (let y = 0; y < h; y++) {
       for (let x = 0; x < w; x++) {
         const o = (f * hw + y * w + x) * 3;
-        const v = 0.299 * frames[o] + 0.587 * frames[o + 1] + 0.114 * frames[o + 2];
+        const v = luma(frames[o], frames[o + 1], frames[o + 2]);
         r[y * w + x] = v;
         s += v;
         sx += v * (x - cx);
@@ -99,10 +101,10 @@ export function subjectView(frames: Float32Array, t: number, h: number, w: numbe
     sorted.sort();
     const background = sorted[hw >> 1];
     for (let y = 0; y < h; y++) {
-      const sy = y + dy;
+      const fromY = y + dy;
       for (let x = 0; x < w; x++) {
-        const sx = x + dx;
-        const z = sy >= 0 && sy < h && sx >= 0 && sx < w ? r[sy * w + sx] : background;
+        const fromX = x + dx;
+        const z = fromY >= 0 && fromY < h && fromX >= 0 && fromX < w ? r[fromY * w + fromX] : background;
         const v = Math.min(1, Math.max(0, VIEW_OFFSET + z * VIEW_SCALE));
         const o = (f * hw + y * w + x) * 3;
         out[o] = v;

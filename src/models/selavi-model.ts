@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { batchNorm, convBnRelu, dense, residual2d, residual2plus1d, type Ctx } from './layers.js';
 import { ParamStore } from './params.js';
+import { LUMA_WEIGHTS } from '../util/luma.js';
 import type { Rng } from '../util/rng.js';
 
 export type Modality = 'video' | 'audio' | 'image';
@@ -92,9 +93,6 @@ function normaliseSpectrogram(x: tf.Tensor3D): tf.Tensor {
   return tf.div(centred, tf.sqrt(tf.add(variance, 1e-5)));
 }
 
-/** ITU-R BT.601 luma weights of R, G, B. */
-const LUMA = [0.299, 0.587, 0.114];
-
 /**
  * Video: per clip and colour channel, zero mean over time and space (the background colour and
  * brightness of a clip carry no signal), then unit variance: per channel, or with `shared` one
@@ -104,7 +102,7 @@ const LUMA = [0.299, 0.587, 0.114];
 function normaliseClip(x: tf.Tensor5D, grey: boolean, shared: boolean): tf.Tensor5D {
   // The luma sum on [N, 3] rows: a rank-5 broadcast multiply has no valid WebGPU shader (tfjs 4.22).
   const [b, t, h, w] = x.shape;
-  const y = grey ? (tf.reshape(tf.sum(tf.mul(tf.reshape(x, [-1, 3]), tf.tensor1d(LUMA)), 1), [b, t, h, w, 1]) as tf.Tensor5D) : x;
+  const y = grey ? (tf.reshape(tf.sum(tf.mul(tf.reshape(x, [-1, 3]), tf.tensor1d([...LUMA_WEIGHTS])), 1), [b, t, h, w, 1]) as tf.Tensor5D) : x;
   const { mean, variance } = tf.moments(y, [1, 2, 3], true);
   const scale = shared ? tf.mean(variance, 4, true) : variance;
   return tf.div(tf.sub(y, mean), tf.sqrt(tf.add(scale, 1e-5)));
